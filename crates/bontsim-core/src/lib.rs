@@ -1,0 +1,28 @@
+//! bontsim-core: the pure model library of bontsim.
+//!
+//! Data flows one way: plan text -> [`plan::Plan`] (validated, repeats expanded, units
+//! converted) -> [`simulation::simulate`] (the equations of `docs/model.md`, integrated by
+//! [`solve`]) -> [`metrics::build_report`] -> front ends. No I/O happens here: front ends
+//! read files and print.
+
+pub mod anatomy;
+pub mod metrics;
+pub mod model;
+pub mod plan;
+pub mod product;
+pub mod report;
+pub mod simulation;
+pub mod solve;
+pub mod warnings;
+
+pub use model::Parameters;
+pub use plan::{Format, Plan, PlanError, PlanErrors};
+pub use report::Report;
+pub use simulation::{simulate, Simulation};
+pub use solve::SolverOptions;
+
+/// Parse, simulate and report in one call, with the typical patient's parameters.
+pub fn run(plan: &Plan, days: usize) -> Report {
+    let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
+    metrics::build_report(plan, &simulation)
+}

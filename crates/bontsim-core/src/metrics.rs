@@ -1,0 +1,468 @@
+//! From simulated trajectories to what clinicians read: per-muscle summaries and cycles,
+//! wrinkle severity per area, lower-face width from the masseters, and risks.
+//!
+//! Thresholds and their sources are in `docs/model.md` ("Outputs").
+
+use crate::anatomy::{Anatomy, Side};
+use crate::model::{self, immunity, index, State};
+use crate::plan::{date::format_iso_date, Plan, Site, AREAS};
+use crate::report::*;
+use crate::simulation::Simulation;
+
+/// Strength at or below which a muscle counts as treated (a 20% loss).
+pub const EFFECT_STRENGTH: f64 = 0.8;
+/// Continuous severity below which an area is graded none (0) or mild (1).
+pub const NONE_OR_MILD_SEVERITY: f64 = 1.5;
+/// A continuous severity at least this much below baseline rounds to one grade better.
+pub const ONE_GRADE: f64 = 0.5;
+
+/// Ultrasound minimal detectable change (% of thickness) by muscle, Abe 2019 Cosmetics 6:65
+/// [R]: masseter 10%, frontalis 22%, orbicularis oculi 25%, orbicularis oris 26-29%, DAO 21%.
+/// Other muscles: 25% [E] (thin muscles like those measured).
+pub fn measurable_change_percent(muscle: &str) -> f64 {
+    match muscle {
+        "masseter" | "temporalis" => 10.0,
+        "frontalis" => 22.0,
+        "orbicularis_oculi" => 25.0,
+        "orbicularis_oris" => 27.5,
+        "depressor_anguli_oris" => 21.0,
+        _ => 25.0,
+    }
+}
+
+/// Masseter thickness before treatment (mm), Xie et al. PRS: 12.9 mm [R].
+pub const MASSETER_THICKNESS_MM: f64 = 12.9;
+/// Lower-face width change per masseter volume change [D]: Xie et al. report the
+/// lower-face-width / intercanthal ratio 3.3 -> 3.0 (-9.1%) for thickness -32.6%: 0.28.
+pub const WIDTH_PER_VOLUME: f64 = 0.28;
+
+fn strength(state: &State) -> f64 {
+    model::strength(state)
+}
+
+pub fn build_report(plan: &Plan, simulation: &Simulation) -> Report {
+    let anatomy = Anatomy::get();
+    let days = simulation.days;
+    let muscles = simulation
+        .compartments
+        .iter()
+        .map(|c| {
+            let muscle = anatomy.muscle(c.muscle);
+            let series = &c.states;
+            let strengths: Vec<f64> = series.iter().map(strength).collect();
+            let first_dose_day = plan
+                .injections
+                .first()
+                .map(|i| i.day.ceil() as usize)
+                .unwrap_or(0);
+            let (peak_day, nadir_strength) = argmin(&strengths);
+            let masses: Vec<f64> = series.iter().map(|s| s[index::M]).collect();
+            let (minimum_mass_day, minimum_mass) = argmin(&masses);
+            let volumes: Vec<f64> = series.iter().map(model::volume).collect();
+            let minimum_volume = volumes.iter().copied().fold(1.0, f64::min);
+            let volume_loss_percent = (1.0 - minimum_volume) * 100.0;
+            let measurable = measurable_change_percent(&muscle.name);
+            let clinical_significance = if volume_loss_percent >= measurable {
+                format!(
+                    "clinically significant: {volume_loss_percent:.1}% volume loss exceeds the {measurable}% that ultrasound can detect in this muscle"
+                )
+            } else {
+                format!(
+                    "not clinically significant: {volume_loss_percent:.1}% volume loss is below the {measurable}% that ultrasound can detect in this muscle"
+                )
+            };
+            let cycles = c
+                .injections
+                .iter()
+                .enumerate()
+                .filter(|(_, (day, _))| (*day as usize) < days)
+                .map(|(k, &(day, units))| {
+                    let start = day.ceil() as usize;
+                    let end = c
+                        .injections
+                        .get(k + 1)
+                        .map(|next| (next.0.ceil() as usize).min(days))
+                        .unwrap_or(days);
+                    let before = &series[start.min(days - 1)];
+                    Cycle {
+                        day,
+                        units: round(units),
+                        strength_before: round(strength(before)),
+                        mass_before: round(before[index::M]),
+                        volume_before: round(model::volume(before)),
+                        nadir_strength: round(
+                            strengths[start..end.max(start + 1).min(days)]
+                                .iter()
+                                .copied()
+                                .fold(1.0, f64::min),
+                        ),
+                        days_of_effect: strengths[start..end]
+                            .iter()
+                            .filter(|&&s| s <= EFFECT_STRENGTH)
+                            .count(),
+                    }
+                })
+                .collect();
+            let last = series.last().copied().unwrap_or(model::BASELINE_STATE);
+            MuscleReport {
+                muscle: muscle.name.clone(),
+                side: c.side.name().to_string(),
+                injected_units: round(c.injections.iter().map(|i| i.1).sum()),
+                received_units: round(c.total_units),
+                summary: MuscleSummary {
+                    onset_day: strengths
+                        .iter()
+                        .enumerate()
+                        .skip(first_dose_day)
+                        .find(|(_, &s)| s <= EFFECT_STRENGTH)
+                        .map(|(day, _)| day),
+                    peak_day,
+                    nadir_strength: round(nadir_strength),
+                    max_blockade: round(series.iter().map(|s| s[index::B]).fold(0.0, f64::max)),
+                    days_of_effect: strengths.iter().filter(|&&s| s <= EFFECT_STRENGTH).count(),
+                    minimum_mass: round(minimum_mass),
+                    minimum_mass_day,
+                    minimum_volume: round(minimum_volume),
+                    final_strength: round(strength(&last)),
+                    final_mass: round(last[index::M]),
+                    final_volume: round(model::volume(&last)),
+                    volume_loss_percent: round(volume_loss_percent),
+                    measurable_change_percent: measurable,
+                    clinical_significance,
+                },
+                cycles,
+                daily: series
+                    .iter()
+                    .enumerate()
+                    .map(|(day, s)| Daily {
+                        day,
+                        blockade: round(s[index::B].clamp(0.0, 1.0)),
+                        strength: round(strength(s)),
+                        mass: round(s[index::M]),
+                        volume: round(model::volume(s)),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+
+    Report {
+        disclaimer: DISCLAIMER,
+        bontsim_version: env!("CARGO_PKG_VERSION"),
+        days,
+        start_date: plan.start_date.map(format_iso_date),
+        warnings: plan.warnings.clone(),
+        thresholds: Thresholds {
+            effect_strength: EFFECT_STRENGTH,
+            none_or_mild_severity: NONE_OR_MILD_SEVERITY,
+            one_grade_improvement: ONE_GRADE,
+        },
+        injections: plan
+            .injections
+            .iter()
+            .map(|i| InjectionEcho {
+                day: i.day,
+                date: plan
+                    .start_date
+                    .map(|s| format_iso_date(s + i.day.floor() as i64)),
+                product: i.product.to_string(),
+                muscle: anatomy.muscle(i.muscle).name.clone(),
+                side: match i.site {
+                    Site::Left => "left",
+                    Site::Right => "right",
+                    Site::Midline => "midline",
+                }
+                .to_string(),
+                units: i.units,
+                equivalent_units: round(i.equivalent_units),
+                volume_ml: i.volume_ml,
+            })
+            .collect(),
+        muscles,
+        areas: area_reports(plan, simulation),
+        lower_face: lower_face_report(plan, simulation),
+        risks: risks(plan, simulation),
+    }
+}
+
+fn argmin(values: &[f64]) -> (usize, f64) {
+    values
+        .iter()
+        .copied()
+        .enumerate()
+        .fold(
+            (0, f64::INFINITY),
+            |best, (i, v)| if v < best.1 { (i, v) } else { best },
+        )
+}
+
+/// Mass-weighted strength of an area's muscles, both sides, each day.
+pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
+    let anatomy = Anatomy::get();
+    let mut weighted = vec![0.0; simulation.days];
+    let mut total_mass = 0.0;
+    for (muscle_index, muscle) in anatomy.muscles.iter().enumerate() {
+        if muscle.wrinkle_area.as_deref() != Some(area) {
+            continue;
+        }
+        for side in Side::BOTH {
+            let mass = muscle.mass_g;
+            total_mass += mass;
+            match simulation.compartment(muscle_index, side) {
+                Some(c) => {
+                    for (w, s) in weighted.iter_mut().zip(&c.states) {
+                        *w += mass * strength(s);
+                    }
+                }
+                None => weighted.iter_mut().for_each(|w| *w += mass),
+            }
+        }
+    }
+    weighted.iter().map(|w| w / total_mass).collect()
+}
+
+fn area_reports(plan: &Plan, simulation: &Simulation) -> Vec<AreaReport> {
+    let anatomy = Anatomy::get();
+    AREAS
+        .iter()
+        .enumerate()
+        .filter(|(_, area)| {
+            plan.injections
+                .iter()
+                .any(|i| anatomy.muscle(i.muscle).wrinkle_area.as_deref() == Some(**area))
+        })
+        .map(|(area_index, area)| {
+            let baseline = plan.patient.baseline_severity[area_index];
+            let severity: Vec<f64> = area_strength(simulation, area)
+                .iter()
+                .map(|s| baseline * s)
+                .collect();
+            let (peak_day, nadir_severity) = argmin(&severity);
+            let count = |predicate: &dyn Fn(f64) -> bool| {
+                severity.iter().filter(|&&s| predicate(s)).count()
+            };
+            AreaReport {
+                area: area.to_string(),
+                baseline_severity: baseline,
+                summary: AreaSummary {
+                    nadir_severity: round(nadir_severity),
+                    peak_day,
+                    onset_day: severity.iter().position(|&s| s <= baseline - ONE_GRADE),
+                    days_none_or_mild: count(&|s| s < NONE_OR_MILD_SEVERITY),
+                    days_improved_1: count(&|s| s < baseline - ONE_GRADE),
+                    days_improved_2: count(&|s| s < baseline - 1.0 - ONE_GRADE),
+                },
+                daily: severity
+                    .iter()
+                    .enumerate()
+                    .map(|(day, &s)| AreaDaily {
+                        day,
+                        severity: round(s),
+                    })
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn lower_face_report(plan: &Plan, simulation: &Simulation) -> Option<LowerFaceReport> {
+    let anatomy = Anatomy::get();
+    let masseter = anatomy.index_of("masseter")?;
+    if !plan.injections.iter().any(|i| i.muscle == masseter) {
+        return None;
+    }
+    let volume_change = |side: Side, day: usize| {
+        simulation
+            .compartment(masseter, side)
+            .map(|c| model::volume(&c.states[day]) - 1.0)
+            .unwrap_or(0.0)
+    };
+    let daily: Vec<(f64, f64)> = (0..simulation.days)
+        .map(|day| {
+            let left = volume_change(Side::Left, day);
+            let right = volume_change(Side::Right, day);
+            (
+                WIDTH_PER_VOLUME * (left + right) / 2.0 * 100.0,
+                MASSETER_THICKNESS_MM * (left + right),
+            )
+        })
+        .collect();
+    let widths: Vec<f64> = daily.iter().map(|d| d.0).collect();
+    let (nadir_day, nadir) = argmin(&widths);
+    Some(LowerFaceReport {
+        nadir_width_change_percent: round(nadir),
+        nadir_day,
+        nadir_width_change_mm: round(daily[nadir_day].1),
+        daily: widths
+            .iter()
+            .enumerate()
+            .map(|(day, &w)| LowerFaceDaily {
+                day,
+                width_change_percent: round(w),
+            })
+            .collect(),
+    })
+}
+
+/// Standard normal cumulative distribution (Abramowitz & Stegun 7.1.26, |error| < 1.5e-7).
+pub fn normal_cdf(x: f64) -> f64 {
+    let z = x.abs() / std::f64::consts::SQRT_2;
+    let t = 1.0 / (1.0 + 0.327_591_1 * z);
+    let poly = t
+        * (0.254_829_592
+            + t * (-0.284_496_736
+                + t * (1.421_413_741 + t * (-1.453_152_027 + t * 1.061_405_429))));
+    let erf = 1.0 - poly * (-z * z).exp();
+    if x >= 0.0 {
+        0.5 * (1.0 + erf)
+    } else {
+        0.5 * (1.0 - erf)
+    }
+}
+
+/// Spread varies between injectors and patients: the at-risk muscle's peak blockade is
+/// taken as log-normal around the typical value with this spread (log units) [E].
+pub const SPREAD_LOG_SD: f64 = 1.0;
+/// Peak levator palpebrae blockade giving clinically evident eyelid ptosis. Fitted so that
+/// 20 U ONA in the glabella gives ~3% (5.4% Carruthers 2002; 0.9% SAKURA 3 [R]).
+pub const PTOSIS_BLOCKADE: f64 = 0.30;
+/// Net brow-depressor dominance (frontalis blockade minus depressor blockade) giving brow
+/// ptosis; fitted to ~2% with forehead + glabella 40 U (Botox Cosmetic label [M]).
+pub const BROW_PTOSIS_DOMINANCE: f64 = 0.9;
+/// Peak blockade of a smile muscle (zygomaticus major, risorius) giving a visible smile
+/// asymmetry; fitted to 0.15% of masseter sessions (Peng 2018, 2,036 sessions [R]).
+pub const SMILE_BLOCKADE: f64 = 0.6;
+/// Neck dose with a 50% dysphagia risk and its log spread: ~19% in cervical dystonia at
+/// ~150 U [C], <1% at the 40 U cosmetic ceiling [R: keep <= 40 U] [E].
+pub const DYSPHAGIA_UNITS_50: f64 = 300.0;
+pub const DYSPHAGIA_LOG_SD: f64 = 0.8;
+
+fn lognormal_risk(value: f64, threshold: f64, log_sd: f64) -> f64 {
+    if value <= 0.0 {
+        return 0.0;
+    }
+    normal_cdf((value / threshold).ln() / log_sd)
+}
+
+fn peak_blockade(simulation: &Simulation, muscle: usize, side: Side) -> f64 {
+    simulation
+        .compartment(muscle, side)
+        .map(|c| c.states.iter().map(|s| s[index::B]).fold(0.0, f64::max))
+        .unwrap_or(0.0)
+}
+
+fn risks(plan: &Plan, simulation: &Simulation) -> Vec<RiskReport> {
+    let anatomy = Anatomy::get();
+    let index_of = |name: &str| anatomy.index_of(name).expect("muscle in anatomy");
+    let mut risks = Vec::new();
+
+    let levator = index_of("levator_palpebrae_superioris");
+    let (side, blockade) = Side::BOTH
+        .iter()
+        .map(|&side| (side, peak_blockade(simulation, levator, side)))
+        .fold((Side::Left, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    let either_eye = 1.0
+        - Side::BOTH
+            .iter()
+            .map(|&s| {
+                1.0 - lognormal_risk(
+                    peak_blockade(simulation, levator, s),
+                    PTOSIS_BLOCKADE,
+                    SPREAD_LOG_SD,
+                )
+            })
+            .product::<f64>();
+    risks.push(RiskReport {
+        risk: "eyelid_ptosis".into(),
+        probability: round(either_eye),
+        driver: format!("peak levator palpebrae blockade {blockade:.3} ({}) from spread", side.name()),
+        source: "spread to levator palpebrae superioris; calibrated to glabellar trials (Carruthers 2002 5.4%; SAKURA 3 0.9%)".into(),
+    });
+
+    let frontalis = index_of("frontalis");
+    let depressors = [
+        "corrugator_supercilii",
+        "procerus",
+        "depressor_supercilii",
+        "orbicularis_oculi",
+    ];
+    let mut brow = 0.0f64;
+    let mut brow_driver = 0.0f64;
+    for side in Side::BOTH {
+        let lift = peak_blockade(simulation, frontalis, side);
+        let depression = depressors
+            .iter()
+            .map(|m| peak_blockade(simulation, index_of(m), side))
+            .sum::<f64>()
+            / depressors.len() as f64;
+        let dominance = (lift - depression).max(0.0);
+        brow_driver = brow_driver.max(dominance);
+        brow = 1.0
+            - (1.0 - brow)
+                * (1.0 - lognormal_risk(dominance, BROW_PTOSIS_DOMINANCE, SPREAD_LOG_SD));
+    }
+    risks.push(RiskReport {
+        risk: "brow_ptosis".into(),
+        probability: round(brow),
+        driver: format!("frontalis blockade exceeding brow-depressor blockade by {brow_driver:.3}"),
+        source: "unopposed brow depressors after frontalis block (Cotofana C-line); ~2% with forehead + glabella on the label [M]".into(),
+    });
+
+    let smile_muscles = ["zygomaticus_major", "risorius"];
+    let mut smile_left_right = [0.0f64; 2];
+    for side in Side::BOTH {
+        smile_left_right[side.index()] = smile_muscles
+            .iter()
+            .map(|m| peak_blockade(simulation, index_of(m), side))
+            .fold(0.0, f64::max);
+    }
+    let asymmetry = (smile_left_right[0] - smile_left_right[1])
+        .abs()
+        .max(smile_left_right[0].max(smile_left_right[1]) * 0.5);
+    risks.push(RiskReport {
+        risk: "smile_asymmetry".into(),
+        probability: round(lognormal_risk(asymmetry, SMILE_BLOCKADE * 0.5, SPREAD_LOG_SD)),
+        driver: format!(
+            "peak smile-muscle blockade left {:.3}, right {:.3}",
+            smile_left_right[0], smile_left_right[1]
+        ),
+        source: "spread from masseter or lower-face injections to risorius and zygomaticus major; smile limitation 0.15% of masseter sessions (Peng 2018)".into(),
+    });
+
+    let platysma = index_of("platysma");
+    let mut neck_sessions: Vec<(f64, f64)> = Vec::new();
+    for injection in plan.injections.iter().filter(|i| i.muscle == platysma) {
+        match neck_sessions.last_mut() {
+            Some((day, total)) if *day == injection.day => *total += injection.equivalent_units,
+            _ => neck_sessions.push((injection.day, injection.equivalent_units)),
+        }
+    }
+    let neck_max = neck_sessions.iter().map(|s| s.1).fold(0.0, f64::max);
+    let dysphagia = 1.0
+        - neck_sessions
+            .iter()
+            .map(|s| 1.0 - lognormal_risk(s.1, DYSPHAGIA_UNITS_50, DYSPHAGIA_LOG_SD))
+            .product::<f64>();
+    risks.push(RiskReport {
+        risk: "dysphagia".into(),
+        probability: round(dysphagia),
+        driver: format!("largest neck session {neck_max:.1} U"),
+        source: "neck dose: keep <= 40 U per session (platysma chapter); dysphagia common at cervical-dystonia doses".into(),
+    });
+
+    let mut sessions: Vec<(f64, f64)> = Vec::new();
+    for injection in &plan.injections {
+        match sessions.last_mut() {
+            Some((day, total)) if *day == injection.day => *total += injection.equivalent_units,
+            _ => sessions.push((injection.day, injection.equivalent_units)),
+        }
+    }
+    let cumulative: f64 = sessions.iter().map(|s| s.1).sum();
+    risks.push(RiskReport {
+        risk: "neutralising_antibodies".into(),
+        probability: round(immunity::antibody_risk(&sessions)),
+        driver: format!("{} sessions, {cumulative:.0} U in all", sessions.len()),
+        source: "per-session hazard from dose, interval, boosters and cumulative exposure (docs/model.md, Immunity)".into(),
+    });
+    risks
+}

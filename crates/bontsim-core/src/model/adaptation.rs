@@ -1,0 +1,29 @@
+//! Activity-driven adaptation of the muscle: loss of contractile mass while transmission is
+//! blocked, slower regrowth when activity returns, and slowly reversible replacement by
+//! non-contractile tissue (fat, connective tissue) after long block.
+//!
+//! ```text
+//! a     = 1 - B                                   (activity reaching the fibres)
+//! dM/dt = k_gain a (1 - M) / (1 + rho_F F)  -  k_loss (1 - a) (M - (1 - s))
+//! dF/dt = k_F (1 - M) - k_Fd F
+//! ```
+//! `s` is the muscle's atrophy susceptibility: the fraction of contractile mass lost under
+//! sustained complete block (large for the masseter, small for expression muscles).
+
+use super::{index, CompartmentConstants, Parameters, State};
+
+pub fn derivative(
+    parameters: &Parameters,
+    constants: &CompartmentConstants,
+    y: &State,
+    dy: &mut State,
+) {
+    let b = y[index::B].clamp(0.0, 1.0);
+    let m = y[index::M];
+    let f = y[index::F].max(0.0);
+    let activity = 1.0 - b;
+    let floor = 1.0 - constants.atrophy_susceptibility;
+    dy[index::M] = parameters.k_gain * activity * (1.0 - m) / (1.0 + parameters.rho_f * f)
+        - parameters.k_loss * b * (m - floor);
+    dy[index::F] = parameters.k_f * (1.0 - m) - parameters.k_fd * f;
+}

@@ -1,0 +1,62 @@
+//! The equations of `docs/model.md`, one file per process. Symbols in code match the
+//! document: `k_in`, `k_L`, `EC50`, `k_on`, `k_r`, `M`, `F`, ...
+//!
+//! State of one compartment (a muscle on one side), all per compartment:
+//! `D` deposited toxin and `L` internalised active toxin (U/g onabotulinumtoxinA-equivalent),
+//! `B` functional blockade (0..1), `R` neuromuscular remodelling memory (0..1),
+//! `M` contractile mass and `F` non-contractile tissue (fractions of baseline muscle mass).
+
+pub mod adaptation;
+pub mod immunity;
+pub mod parameters;
+pub mod pharmacodynamics;
+pub mod spread;
+
+pub use parameters::Parameters;
+
+/// Number of state variables of one compartment.
+pub const STATE_SIZE: usize = 6;
+
+/// Indices into a compartment state vector.
+pub mod index {
+    pub const D: usize = 0;
+    pub const L: usize = 1;
+    pub const B: usize = 2;
+    pub const R: usize = 3;
+    pub const M: usize = 4;
+    pub const F: usize = 5;
+}
+
+pub type State = [f64; STATE_SIZE];
+
+/// The untreated steady state: no toxin, no blockade, full contractile mass.
+pub const BASELINE_STATE: State = [0.0, 0.0, 0.0, 0.0, 1.0, 0.0];
+
+/// Per-compartment constants derived from anatomy, patient and parameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CompartmentConstants {
+    /// Mass of the compartment's muscle (g), with the patient's override.
+    pub mass_g: f64,
+    /// Multiplier on toxin sensitivity (`EC50` is divided by it).
+    pub sensitivity: f64,
+    /// Atrophy susceptibility `s`: fraction of contractile mass lost under complete block.
+    pub atrophy_susceptibility: f64,
+}
+
+/// Right-hand side of the compartment ODE: `dy/dt = f(y)` (time-invariant between doses).
+pub fn derivative(parameters: &Parameters, constants: &CompartmentConstants, y: &State) -> State {
+    let mut dy = [0.0; STATE_SIZE];
+    pharmacodynamics::derivative(parameters, constants, y, &mut dy);
+    adaptation::derivative(parameters, constants, y, &mut dy);
+    dy
+}
+
+/// Strength `S = (1 - B) * M`: functional innervation times contractile mass.
+pub fn strength(y: &State) -> f64 {
+    (1.0 - y[index::B]) * y[index::M]
+}
+
+/// Muscle volume `V = M + F`, what ultrasound, CT and MRI measure.
+pub fn volume(y: &State) -> f64 {
+    y[index::M] + y[index::F]
+}

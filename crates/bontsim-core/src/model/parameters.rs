@@ -1,0 +1,92 @@
+//! Model parameters with their values and sources. `docs/model.md` is the long form; each
+//! field here names the symbol used there. Values marked "fitted" were fitted by
+//! `cargo run --release -p bontsim-cli --example calibrate` to the data named beside them.
+
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Parameters {
+    // --- spread (model/spread.rs) ---
+    /// `lambda_1`: spread length scale of 1 U in 0.1 mL (mm). Borodic 1994: at 1 U the
+    /// denervation gradient collapses over 15-30 mm of rabbit muscle [R].
+    pub spread_length_mm: f64,
+    /// Exponent of dose in the spread length (volume filling: 1/3) [E].
+    pub spread_dose_exponent: f64,
+    /// Exponent of injected volume in the spread length: 5x volume gives ~1.5x field
+    /// (Hsu 2004 ~50% larger field [M]; Kim 2003 rabbit 0.5 vs 0.1 mL [R]).
+    pub spread_volume_exponent: f64,
+
+    // --- pharmacodynamics (model/pharmacodynamics.rs) ---
+    /// `k_in` (1/day): uptake of deposited toxin into nerve terminals. Fitted to onset
+    /// (Beer 2011: 48% by day 1, 77% by day 2 [R]).
+    pub k_in: f64,
+    /// `k_L` (1/day): loss of intracellular light-chain activity, ln 2 / 31 d
+    /// (Foran 2003, half-life of BoNT/A inhibition of release [R]).
+    pub k_l: f64,
+    /// `EC50` (U/g): internalised toxin giving half-maximal blockade. Fitted to the median
+    /// duration of ONA 20 U glabella (19.7 wk, PMC9558451 [R]).
+    pub ec50: f64,
+    /// `h`: Hill coefficient of the blockade-concentration relation. Fitted to the
+    /// saturation of depth (EDB plateau 85-90% at 15-20 U [R]).
+    pub hill: f64,
+    /// `k_on` (1/day): rate at which blockade reaches its toxin-determined level.
+    /// Fitted to onset and peak (84% of maximal effect by day 2-4, Prager 2013 [R]).
+    pub k_on: f64,
+    /// `k_r0` (1/day): recovery of transmission (terminal sprouting, then return of the
+    /// parent terminal ~90 d, Meunier 2003 [R]) once the toxin level falls.
+    pub k_r0: f64,
+    /// `rho_R`: slowing of recovery by remodelling memory `R` (repeated injections slow
+    /// recovery of release in mouse, Rogozhin 2008 [R]; Minamoto 2015 rat [R]). Prior [E].
+    pub rho_r: f64,
+    /// `k_Rin` (1/day): build-up of remodelling memory under blockade. Prior [E].
+    pub k_r_in: f64,
+    /// `k_Rout` (1/day): fading of remodelling memory (axon branching abnormal for months:
+    /// Rogozhin 2008 [R]); ln 2 / 180 d prior [E].
+    pub k_r_out: f64,
+
+    // --- adaptation (model/adaptation.rs) ---
+    /// `k_loss` (1/day): rate of contractile-mass loss under block. Fitted to masseter
+    /// nadir at week 11-12 (Arch Aesthetic Plast Surg 2016 [R]; Yu 2007 [R]).
+    pub k_loss: f64,
+    /// `k_gain` (1/day): regrowth rate when activity returns. Fitted to incomplete
+    /// masseter recovery at week 25 and contour back by ~6 months (Yu 2007 [R]).
+    pub k_gain: f64,
+    /// `k_F` (1/day): accumulation of non-contractile tissue per unit of mass deficit.
+    /// Rabbit: contractile material 80% at 3 months and 64% at 6 months of repeated block
+    /// (Fortuna 2011 [R]).
+    pub k_f: f64,
+    /// `k_Fd` (1/day): resorption of non-contractile tissue, half-life > 6 months
+    /// (Fortuna 2013/2015: not resolved 6 months after the last injection [R]).
+    pub k_fd: f64,
+    /// `rho_F`: slowing of regrowth by non-contractile tissue [E].
+    pub rho_f: f64,
+}
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Parameters::TYPICAL
+    }
+}
+
+impl Parameters {
+    /// The typical patient (see docs/model.md for each value's source and fit).
+    pub const TYPICAL: Parameters = Parameters {
+        spread_length_mm: 5.0,
+        spread_dose_exponent: 1.0 / 3.0,
+        spread_volume_exponent: 0.25,
+        k_in: 1.0,
+        k_l: std::f64::consts::LN_2 / 31.0,
+        ec50: 0.4,
+        hill: 1.5,
+        k_on: 0.5,
+        k_r0: 0.05,
+        rho_r: 1.0,
+        k_r_in: 0.01,
+        k_r_out: std::f64::consts::LN_2 / 180.0,
+        k_loss: 0.03,
+        k_gain: 0.012,
+        k_f: 0.002,
+        k_fd: std::f64::consts::LN_2 / 270.0,
+        rho_f: 5.0,
+    };
+}

@@ -1,0 +1,692 @@
+//! Plans: the patient and the injections of a treatment plan, parsed from TOML or JSON,
+//! validated, with repeats expanded and units converted to onabotulinumtoxinA equivalents.
+//!
+//! Data flows one way: text -> [`schema::PlanFile`] -> [`Plan`] (validated) -> the model.
+//! Errors name the field and, for TOML, the line; warnings (label limits, short intervals)
+//! never stop a simulation and never silently change the plan.
+
+pub mod date;
+pub mod schema;
+
+use crate::anatomy::{Anatomy, Side};
+use crate::product::{find_product, products, Product};
+use schema::{InjectionFile, PlanFile};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Wrinkle areas scored by the model.
+pub const AREAS: [&str; 3] = ["glabella", "forehead", "lateral_canthal"];
+
+/// Default baseline severity at maximal contraction: "severe" (3) on the 0-3 scale, the
+/// enrolment level of most pivotal glabellar trials (moderate-to-severe at maximal frown).
+pub const DEFAULT_BASELINE_SEVERITY: f64 = 3.0;
+
+/// Largest number of injections a plan may expand to; protects against `times = 10^9`.
+pub const MAX_INJECTIONS: usize = 100_000;
+
+/// One problem in a plan: which field, where, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanError {
+    /// Path of the field, e.g. `injection[2].muscle` (1-based index as users count).
+    pub field: String,
+    /// 1-based line in the plan text, where known.
+    pub line: Option<usize>,
+    pub message: String,
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "line {line}: {}: {}", self.field, self.message),
+            None => write!(f, "{}: {}", self.field, self.message),
+        }
+    }
+}
+
+/// All problems found in a plan (validation does not stop at the first one).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanErrors(pub Vec<PlanError>);
+
+impl fmt::Display for PlanErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, error) in self.0.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{error}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for PlanErrors {}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sex {
+    Female,
+    Male,
+}
+
+/// Where a dose goes: one side, or split half and half across the midline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Site {
+    Left,
+    Right,
+    Midline,
+}
+
+impl Site {
+    /// The sides that receive a share of the dose, with the share.
+    pub fn shares(self) -> &'static [(Side, f64)] {
+        match self {
+            Site::Left => &[(Side::Left, 1.0)],
+            Site::Right => &[(Side::Right, 1.0)],
+            Site::Midline => &[(Side::Left, 0.5), (Side::Right, 0.5)],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct MuscleOverride {
+    pub mass_scale: f64,
+    pub sensitivity: f64,
+    pub atrophy_susceptibility: Option<f64>,
+}
+
+impl Default for MuscleOverride {
+    fn default() -> Self {
+        MuscleOverride {
+            mass_scale: 1.0,
+            sensitivity: 1.0,
+            atrophy_susceptibility: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Patient {
+    pub sex: Sex,
+    pub age: f64,
+    /// Baseline severity per area in [`AREAS`] order.
+    pub baseline_severity: [f64; 3],
+    /// Overrides per muscle index (default where absent).
+    pub overrides: Vec<MuscleOverride>,
+}
+
+/// One injection after repeat expansion.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Injection {
+    /// Day of the injection, day 0 being the plan's first day.
+    pub day: f64,
+    pub product: &'static str,
+    pub muscle: usize,
+    pub site: Site,
+    /// Labelled units of the product.
+    pub units: f64,
+    /// OnabotulinumtoxinA-equivalent units.
+    pub equivalent_units: f64,
+    /// Injected volume in mL (default 0.1 mL per injection, the labelled 4 U/0.1 mL dilution).
+    pub volume_ml: f64,
+    /// 1-based index of the `[[injection]]` entry it came from.
+    pub entry: usize,
+}
+
+/// A validated plan: the only input the model accepts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plan {
+    pub patient: Patient,
+    /// Expanded injections sorted by day (stable: file order within a day).
+    pub injections: Vec<Injection>,
+    /// Day number (days since 1970-01-01) of day 0 when the plan used dates.
+    pub start_date: Option<i64>,
+    pub warnings: Vec<String>,
+}
+
+/// Default injected volume per injection (mL): 4 U in 0.1 mL on the Botox Cosmetic label.
+pub const DEFAULT_VOLUME_ML: f64 = 0.1;
+
+/// The format of plan text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Toml,
+    Json,
+}
+
+impl Plan {
+    /// Parse and validate plan text. Never panics, whatever the input.
+    pub fn parse(text: &str, format: Format) -> Result<Plan, PlanErrors> {
+        let raw: PlanFile = match format {
+            Format::Toml => toml::from_str(text).map_err(|e| {
+                PlanErrors(vec![PlanError {
+                    field: "plan".into(),
+                    line: e.span().map(|span| line_of_offset(text, span.start)),
+                    message: e.message().trim().to_string(),
+                }])
+            })?,
+            Format::Json => serde_json::from_str(text).map_err(|e| {
+                PlanErrors(vec![PlanError {
+                    field: "plan".into(),
+                    line: (e.line() > 0).then_some(e.line()),
+                    message: strip_json_position(&e.to_string()),
+                }])
+            })?,
+        };
+        let lines = match format {
+            Format::Toml => TomlLines::scan(text),
+            Format::Json => TomlLines::default(),
+        };
+        validate(raw, &lines)
+    }
+}
+
+fn strip_json_position(message: &str) -> String {
+    match message.rfind(" at line ") {
+        Some(index) => message[..index].to_string(),
+        None => message.to_string(),
+    }
+}
+
+fn line_of_offset(text: &str, offset: usize) -> usize {
+    text.get(..offset.min(text.len()))
+        .map(|prefix| prefix.matches('\n').count() + 1)
+        .unwrap_or(1)
+}
+
+/// Where each `[[injection]]` entry and its keys sit in TOML text, for error lines.
+#[derive(Debug, Default)]
+struct TomlLines {
+    /// Per injection entry: header line and key -> line.
+    injections: Vec<(usize, BTreeMap<String, usize>)>,
+    /// `[patient]` keys -> line.
+    patient: BTreeMap<String, usize>,
+}
+
+impl TomlLines {
+    fn scan(text: &str) -> TomlLines {
+        let mut lines = TomlLines::default();
+        let mut section = String::new();
+        for (index, raw_line) in text.lines().enumerate() {
+            let line_number = index + 1;
+            let line = raw_line.trim();
+            if line.starts_with('[') {
+                section = line
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .trim()
+                    .to_string();
+                if line.starts_with("[[") && section == "injection" {
+                    lines.injections.push((line_number, BTreeMap::new()));
+                }
+                continue;
+            }
+            if let Some((key, _)) = line.split_once('=') {
+                let key = key.trim().trim_matches('"').to_string();
+                if section == "injection" {
+                    if let Some((_, keys)) = lines.injections.last_mut() {
+                        keys.entry(key).or_insert(line_number);
+                    }
+                } else if section == "patient" {
+                    lines.patient.entry(key).or_insert(line_number);
+                }
+            }
+        }
+        lines
+    }
+
+    fn injection(&self, entry: usize, key: &str) -> Option<usize> {
+        self.injections
+            .get(entry)
+            .map(|(header, keys)| keys.get(key).copied().unwrap_or(*header))
+    }
+
+    fn patient(&self, key: &str) -> Option<usize> {
+        self.patient.get(key).copied()
+    }
+}
+
+struct Collector<'a> {
+    errors: Vec<PlanError>,
+    lines: &'a TomlLines,
+}
+
+impl Collector<'_> {
+    fn injection(&mut self, entry: usize, key: &str, message: String) {
+        self.errors.push(PlanError {
+            field: format!("injection[{}].{key}", entry + 1),
+            line: self.lines.injection(entry, key),
+            message,
+        });
+    }
+
+    fn patient(&mut self, key: &str, message: String) {
+        self.errors.push(PlanError {
+            field: format!("patient.{key}"),
+            line: self.lines.patient(key.split('.').next().unwrap_or(key)),
+            message,
+        });
+    }
+}
+
+fn validate(raw: PlanFile, lines: &TomlLines) -> Result<Plan, PlanErrors> {
+    let anatomy = Anatomy::get();
+    let mut errors = Collector {
+        errors: Vec::new(),
+        lines,
+    };
+
+    let sex = match raw.patient.sex.as_str() {
+        "female" => Sex::Female,
+        "male" => Sex::Male,
+        other => {
+            errors.patient(
+                "sex",
+                format!("\"{other}\" is not one of \"female\", \"male\""),
+            );
+            Sex::Female
+        }
+    };
+    if !raw.patient.age.is_finite() || !(0.0..=120.0).contains(&raw.patient.age) {
+        errors.patient(
+            "age",
+            format!(
+                "{} is not an age in years between 0 and 120",
+                raw.patient.age
+            ),
+        );
+    }
+    let mut baseline_severity = [DEFAULT_BASELINE_SEVERITY; 3];
+    for (area, severity) in &raw.patient.baseline_severity {
+        match AREAS.iter().position(|a| a == area) {
+            Some(index) if severity.is_finite() && (0.0..=3.0).contains(severity) => {
+                baseline_severity[index] = *severity
+            }
+            Some(_) => errors.patient(
+                &format!("baseline_severity.{area}"),
+                format!("{severity} is not a severity between 0 and 3"),
+            ),
+            None => errors.patient(
+                &format!("baseline_severity.{area}"),
+                format!("unknown area \"{area}\"; known areas: {}", AREAS.join(", ")),
+            ),
+        }
+    }
+    let mut overrides = vec![MuscleOverride::default(); anatomy.len()];
+    for (name, raw_override) in &raw.patient.muscles {
+        let field = format!("muscles.{name}");
+        let Some(index) = anatomy.index_of(name) else {
+            errors.patient(&field, unknown_muscle_message(name));
+            continue;
+        };
+        let mut value = MuscleOverride::default();
+        for (key, given, target) in [
+            ("mass_scale", raw_override.mass_scale, &mut value.mass_scale),
+            (
+                "sensitivity",
+                raw_override.sensitivity,
+                &mut value.sensitivity,
+            ),
+        ] {
+            if let Some(given) = given {
+                if given.is_finite() && given > 0.0 && given <= 10.0 {
+                    *target = given;
+                } else {
+                    errors.patient(
+                        &format!("{field}.{key}"),
+                        format!("{given} must be a number above 0 and at most 10"),
+                    );
+                }
+            }
+        }
+        if let Some(susceptibility) = raw_override.atrophy_susceptibility {
+            if susceptibility.is_finite() && (0.0..=0.95).contains(&susceptibility) {
+                value.atrophy_susceptibility = Some(susceptibility);
+            } else {
+                errors.patient(
+                    &format!("{field}.atrophy_susceptibility"),
+                    format!("{susceptibility} must be between 0 and 0.95"),
+                );
+            }
+        }
+        overrides[index] = value;
+    }
+
+    // Dates: day 0 is the earliest date given.
+    let mut dates: Vec<Option<i64>> = Vec::with_capacity(raw.injections.len());
+    for (entry, injection) in raw.injections.iter().enumerate() {
+        dates.push(match (&injection.date, injection.day) {
+            (Some(_), Some(_)) => {
+                errors.injection(
+                    entry,
+                    "date",
+                    "give either `day` or `date`, not both".into(),
+                );
+                None
+            }
+            (Some(text), None) => match date::parse_iso_date(text) {
+                Ok(days) => Some(days),
+                Err(message) => {
+                    errors.injection(entry, "date", message);
+                    None
+                }
+            },
+            (None, _) => None,
+        });
+    }
+    let start_date = dates.iter().flatten().min().copied();
+
+    let mut injections = Vec::new();
+    for (entry, injection) in raw.injections.iter().enumerate() {
+        if let Some(expanded) =
+            validate_injection(entry, injection, dates[entry], start_date, &mut errors)
+        {
+            if injections.len() + expanded.len() > MAX_INJECTIONS {
+                errors.injection(
+                    entry,
+                    "times",
+                    format!("the plan expands to more than {MAX_INJECTIONS} injections"),
+                );
+                break;
+            }
+            injections.extend(expanded);
+        }
+    }
+    if !errors.errors.is_empty() {
+        return Err(PlanErrors(errors.errors));
+    }
+    injections.sort_by(|a, b| a.day.total_cmp(&b.day));
+    let mut plan = Plan {
+        patient: Patient {
+            sex,
+            age: raw.patient.age,
+            baseline_severity,
+            overrides,
+        },
+        injections,
+        start_date,
+        warnings: Vec::new(),
+    };
+    plan.warnings = crate::warnings::label_warnings(&plan);
+    Ok(plan)
+}
+
+fn unknown_muscle_message(name: &str) -> String {
+    let anatomy = Anatomy::get();
+    match anatomy.suggest(name) {
+        Some(suggestion) => format!(
+            "unknown muscle \"{name}\" (did you mean \"{suggestion}\"? `bontsim muscles` lists them)"
+        ),
+        None => format!("unknown muscle \"{name}\" (`bontsim muscles` lists them)"),
+    }
+}
+
+fn validate_injection(
+    entry: usize,
+    raw: &InjectionFile,
+    date: Option<i64>,
+    start_date: Option<i64>,
+    errors: &mut Collector,
+) -> Option<Vec<Injection>> {
+    let anatomy = Anatomy::get();
+    let before = errors.errors.len();
+    let day = match (raw.day, date, start_date) {
+        (Some(day), _, _) if !day.is_finite() || day < 0.0 => {
+            errors.injection(
+                entry,
+                "day",
+                format!("{day} is not a day offset of 0 or more"),
+            );
+            0.0
+        }
+        (Some(day), _, _) if day > 36_500.0 => {
+            errors.injection(
+                entry,
+                "day",
+                format!("{day} is more than 100 years after day 0"),
+            );
+            0.0
+        }
+        (Some(day), _, _) => day,
+        (None, Some(date), Some(start)) => (date - start) as f64,
+        (None, None, _) if raw.date.is_none() => {
+            errors.injection(
+                entry,
+                "day",
+                "missing: give `day` (days from day 0) or `date` (YYYY-MM-DD)".into(),
+            );
+            0.0
+        }
+        _ => 0.0, // bad date already reported
+    };
+    let product: Option<&'static Product> = find_product(&raw.product);
+    if product.is_none() {
+        let names: Vec<&str> = products().iter().map(|p| p.name.as_str()).collect();
+        errors.injection(
+            entry,
+            "product",
+            format!(
+                "unknown product \"{}\"; known products: {}",
+                raw.product,
+                names.join(", ")
+            ),
+        );
+    }
+    let muscle = anatomy.index_of(&raw.muscle);
+    match muscle {
+        None => errors.injection(entry, "muscle", unknown_muscle_message(&raw.muscle)),
+        Some(index) if !anatomy.muscle(index).injectable => errors.injection(
+            entry,
+            "muscle",
+            format!(
+                "{} is never an injection target (it is modelled only as a neighbour at risk from spread)",
+                raw.muscle
+            ),
+        ),
+        Some(_) => {}
+    }
+    let site = match raw.side.as_str() {
+        "left" => Some(Site::Left),
+        "right" => Some(Site::Right),
+        "midline" => match muscle {
+            Some(index) if !anatomy.muscle(index).midline_allowed => {
+                let allowed: Vec<&str> = anatomy
+                    .muscles
+                    .iter()
+                    .filter(|m| m.midline_allowed)
+                    .map(|m| m.name.as_str())
+                    .collect();
+                errors.injection(
+                    entry,
+                    "side",
+                    format!(
+                        "\"midline\" is not valid for {}; use \"left\" or \"right\" (midline is valid for: {})",
+                        raw.muscle,
+                        allowed.join(", ")
+                    ),
+                );
+                None
+            }
+            _ => Some(Site::Midline),
+        },
+        other => {
+            errors.injection(
+                entry,
+                "side",
+                format!("\"{other}\" is not one of \"left\", \"right\", \"midline\""),
+            );
+            None
+        }
+    };
+    if !raw.units.is_finite() || raw.units <= 0.0 {
+        errors.injection(
+            entry,
+            "units",
+            format!("{} is not a positive number of units", raw.units),
+        );
+    } else if raw.units > 1000.0 {
+        errors.injection(
+            entry,
+            "units",
+            format!(
+                "{} units in one injection is beyond any product's vial",
+                raw.units
+            ),
+        );
+    }
+    let volume_ml = match raw.volume_ml {
+        Some(volume) if !volume.is_finite() || volume <= 0.0 || volume > 10.0 => {
+            errors.injection(
+                entry,
+                "volume_ml",
+                format!("{volume} is not a volume in mL between 0 and 10"),
+            );
+            DEFAULT_VOLUME_ML
+        }
+        Some(volume) => volume,
+        None => DEFAULT_VOLUME_ML,
+    };
+    let (every_days, times) = match (raw.every_days, raw.times) {
+        (None, None) => (0.0, 1),
+        (Some(every), Some(times)) => {
+            if !every.is_finite() || every < 1.0 {
+                errors.injection(
+                    entry,
+                    "every_days",
+                    format!("{every} must be at least 1 day"),
+                );
+            }
+            if times < 1 {
+                errors.injection(
+                    entry,
+                    "times",
+                    format!("{times} must be at least 1 (the number of injections in all)"),
+                );
+            } else if times as usize > MAX_INJECTIONS {
+                errors.injection(
+                    entry,
+                    "times",
+                    format!("{times} is more than {MAX_INJECTIONS}"),
+                );
+            }
+            (every, times.max(1))
+        }
+        (Some(_), None) => {
+            errors.injection(
+                entry,
+                "times",
+                "missing: `every_days` needs `times` (the number of injections in all)".into(),
+            );
+            (0.0, 1)
+        }
+        (None, Some(times)) => {
+            if times != 1 {
+                errors.injection(
+                    entry,
+                    "every_days",
+                    "missing: `times` above 1 needs `every_days`".into(),
+                );
+            }
+            (0.0, 1)
+        }
+    };
+    if errors.errors.len() > before {
+        return None;
+    }
+    let product = product?;
+    let muscle = muscle?;
+    let site = site?;
+    let equivalent_units = product.equivalent_units(raw.units);
+    Some(
+        (0..times as usize)
+            .map(|k| Injection {
+                day: day + every_days * k as f64,
+                product: product.name.as_str(),
+                muscle,
+                site,
+                units: raw.units,
+                equivalent_units,
+                volume_ml,
+                entry: entry + 1,
+            })
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[patient]
+sex = "female"
+age = 42
+
+[[injection]]
+day = 0
+product = "onabotulinumtoxinA"
+muscle = "corrugator_supercilii"
+side = "left"
+units = 4
+every_days = 120
+times = 6
+"#;
+
+    #[test]
+    fn repeats_expand_like_mrgsolve_addl() {
+        let plan = Plan::parse(GOOD, Format::Toml).unwrap();
+        let days: Vec<f64> = plan.injections.iter().map(|i| i.day).collect();
+        assert_eq!(days, vec![0.0, 120.0, 240.0, 360.0, 480.0, 600.0]);
+    }
+
+    #[test]
+    fn errors_name_line_and_field() {
+        let bad = GOOD
+            .replace("corrugator_supercilii", "corugator")
+            .replace("units = 4", "units = -4");
+        let errors = Plan::parse(&bad, Format::Toml).unwrap_err().0;
+        assert_eq!(errors.len(), 2);
+        assert_eq!(errors[0].field, "injection[1].muscle");
+        assert_eq!(errors[0].line, Some(9));
+        assert!(errors[0]
+            .message
+            .contains("did you mean \"corrugator_supercilii\""));
+        assert_eq!(errors[1].field, "injection[1].units");
+        assert_eq!(errors[1].line, Some(11));
+    }
+
+    #[test]
+    fn unknown_keys_are_rejected_with_a_line() {
+        let bad = GOOD.replace("units = 4", "unit = 4");
+        let errors = Plan::parse(&bad, Format::Toml).unwrap_err().0;
+        assert_eq!(errors[0].line, Some(11));
+        assert!(
+            errors[0].message.contains("unknown field `unit`"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn json_is_the_same_schema() {
+        let json = r#"{"patient": {"sex": "male", "age": 50},
+            "injection": [{"date": "2026-01-15", "product": "Dysport", "muscle": "procerus",
+                           "side": "midline", "units": 10},
+                          {"date": "2026-05-15", "product": "abobotulinumtoxinA", "muscle": "procerus",
+                           "side": "midline", "units": 10}]}"#;
+        let plan = Plan::parse(json, Format::Json).unwrap();
+        assert_eq!(plan.injections[1].day, 120.0);
+        assert!((plan.injections[0].equivalent_units - 4.0).abs() < 1e-12);
+        assert_eq!(
+            plan.start_date,
+            Some(date::parse_iso_date("2026-01-15").unwrap())
+        );
+    }
+
+    #[test]
+    fn midline_only_where_allowed() {
+        let bad = GOOD.replace("side = \"left\"", "side = \"midline\"");
+        let errors = Plan::parse(&bad, Format::Toml).unwrap_err().0;
+        assert_eq!(errors[0].field, "injection[1].side");
+    }
+}

@@ -1,0 +1,130 @@
+//! From a validated plan to daily per-compartment trajectories: spread every injection to
+//! its compartments, convert units to concentrations, and integrate each compartment.
+
+use crate::anatomy::{Anatomy, Side};
+use crate::model::{spread, CompartmentConstants, Parameters, State};
+use crate::plan::Plan;
+use crate::solve::{integrate, Dose, SolverOptions};
+
+/// Deposits below this (U) are numerical dust from the exponential spread kernel: the
+/// compartment is not simulated or reported for them.
+pub const NEGLIGIBLE_UNITS: f64 = 1e-3;
+
+/// One muscle on one side over the simulated days.
+#[derive(Debug, Clone)]
+pub struct CompartmentResult {
+    pub muscle: usize,
+    pub side: Side,
+    /// Days on which this compartment was injected directly, with the units (U-eq).
+    pub injections: Vec<(f64, f64)>,
+    /// Total toxin reaching the compartment (U-eq), injected or spread.
+    pub total_units: f64,
+    pub states: Vec<State>,
+    pub constants: CompartmentConstants,
+}
+
+/// The simulated face: every compartment that received toxin, plus the inputs.
+#[derive(Debug, Clone)]
+pub struct Simulation {
+    pub days: usize,
+    pub compartments: Vec<CompartmentResult>,
+}
+
+impl Simulation {
+    pub fn compartment(&self, muscle: usize, side: Side) -> Option<&CompartmentResult> {
+        self.compartments
+            .iter()
+            .find(|c| c.muscle == muscle && c.side == side)
+    }
+}
+
+/// Per-compartment constants for a plan's patient.
+pub fn compartment_constants(plan: &Plan, muscle: usize) -> CompartmentConstants {
+    let anatomy_muscle = Anatomy::get().muscle(muscle);
+    let patient_override = plan.patient.overrides[muscle];
+    CompartmentConstants {
+        mass_g: anatomy_muscle.mass_g * patient_override.mass_scale,
+        sensitivity: patient_override.sensitivity,
+        atrophy_susceptibility: patient_override
+            .atrophy_susceptibility
+            .unwrap_or(anatomy_muscle.atrophy_susceptibility),
+    }
+}
+
+/// The default horizon: a year past the last injection, at least two years.
+pub fn default_days(plan: &Plan) -> usize {
+    let last = plan.injections.last().map(|i| i.day).unwrap_or(0.0);
+    ((last + 365.0).ceil() as usize).max(730)
+}
+
+pub fn simulate(
+    plan: &Plan,
+    parameters: &Parameters,
+    days: usize,
+    options: &SolverOptions,
+) -> Simulation {
+    let anatomy = Anatomy::get();
+    let count = anatomy.compartment_count();
+    let mut doses: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
+    let mut direct: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
+    let mut deposits = Vec::new();
+    for injection in &plan.injections {
+        for &(side, share) in injection.site.shares() {
+            let units = injection.equivalent_units * share;
+            direct[Anatomy::compartment(injection.muscle, side)].push((injection.day, units));
+            deposits.clear();
+            spread::distribute(
+                parameters,
+                injection.muscle,
+                side,
+                units,
+                injection.volume_ml * share,
+                &mut deposits,
+            );
+            for deposit in &deposits {
+                doses[deposit.compartment].push((injection.day, deposit.units));
+            }
+        }
+    }
+    let mut compartments = Vec::new();
+    for compartment in 0..count {
+        let total_units: f64 = doses[compartment].iter().map(|d| d.1).sum();
+        if total_units < NEGLIGIBLE_UNITS {
+            continue;
+        }
+        let muscle = compartment / 2;
+        let side = Side::BOTH[compartment % 2];
+        let constants = compartment_constants(plan, muscle);
+        let mut compartment_doses: Vec<Dose> = doses[compartment]
+            .iter()
+            .map(|&(day, units)| Dose {
+                day,
+                concentration: units / constants.mass_g,
+            })
+            .collect();
+        compartment_doses.sort_by(|a, b| a.day.total_cmp(&b.day));
+        let trajectory = integrate(parameters, &constants, &compartment_doses, days, options);
+        compartments.push(CompartmentResult {
+            muscle,
+            side,
+            injections: merge_same_day(&direct[compartment]),
+            total_units,
+            states: trajectory.states,
+            constants,
+        });
+    }
+    Simulation { days, compartments }
+}
+
+fn merge_same_day(injections: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut sorted = injections.to_vec();
+    sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut merged: Vec<(f64, f64)> = Vec::new();
+    for (day, units) in sorted {
+        match merged.last_mut() {
+            Some(last) if last.0 == day => last.1 += units,
+            _ => merged.push((day, units)),
+        }
+    }
+    merged
+}

@@ -1,0 +1,310 @@
+//! Integration of one compartment through its dosing events.
+//!
+//! Dormand-Prince 5(4) with error control, restarted at every dose (the deposit `D` jumps,
+//! so no step may straddle a dose), and daily output from cubic Hermite interpolation of the
+//! accepted steps. Hand-written rather than a general ODE crate because the system is six
+//! states on the stack: no allocation per step keeps a whole face within a benchmark budget
+//! of microseconds (`docs/performance.md`). Accuracy is checked against an analytic solution
+//! and a tight-tolerance reference in the tests below.
+
+use crate::model::{self, CompartmentConstants, Parameters, State, BASELINE_STATE, STATE_SIZE};
+
+/// A dose reaching a compartment: `concentration` U/g added to the deposit `D` at `day`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Dose {
+    pub day: f64,
+    pub concentration: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SolverOptions {
+    pub relative_tolerance: f64,
+    pub absolute_tolerance: f64,
+    /// Longest step (days); bounds the interpolation error of daily output.
+    pub max_step: f64,
+    /// First step after a dose (days).
+    pub initial_step: f64,
+}
+
+impl Default for SolverOptions {
+    fn default() -> Self {
+        SolverOptions {
+            relative_tolerance: 1e-6,
+            absolute_tolerance: 1e-9,
+            max_step: 20.0,
+            initial_step: 0.02,
+        }
+    }
+}
+
+/// Daily state of a compartment, day 0 to `days - 1`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Trajectory {
+    pub states: Vec<State>,
+}
+
+// Dormand-Prince 5(4) tableau.
+const A2: [f64; 1] = [1.0 / 5.0];
+const A3: [f64; 2] = [3.0 / 40.0, 9.0 / 40.0];
+const A4: [f64; 3] = [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0];
+const A5: [f64; 4] = [
+    19372.0 / 6561.0,
+    -25360.0 / 2187.0,
+    64448.0 / 6561.0,
+    -212.0 / 729.0,
+];
+const A6: [f64; 5] = [
+    9017.0 / 3168.0,
+    -355.0 / 33.0,
+    46732.0 / 5247.0,
+    49.0 / 176.0,
+    -5103.0 / 18656.0,
+];
+const B5: [f64; 6] = [
+    35.0 / 384.0,
+    0.0,
+    500.0 / 1113.0,
+    125.0 / 192.0,
+    -2187.0 / 6784.0,
+    11.0 / 84.0,
+];
+const E: [f64; 7] = [
+    71.0 / 57600.0,
+    0.0,
+    -71.0 / 16695.0,
+    71.0 / 1920.0,
+    -17253.0 / 339200.0,
+    22.0 / 525.0,
+    -1.0 / 40.0,
+];
+
+#[inline]
+fn combine(y: &State, h: f64, coefficients: &[f64], k: &[State; 7]) -> State {
+    let mut out = *y;
+    for (j, &a) in coefficients.iter().enumerate() {
+        if a != 0.0 {
+            for i in 0..STATE_SIZE {
+                out[i] += h * a * k[j][i];
+            }
+        }
+    }
+    out
+}
+
+fn hermite(t0: f64, y0: &State, f0: &State, t1: f64, y1: &State, f1: &State, t: f64) -> State {
+    let h = t1 - t0;
+    let s = (t - t0) / h;
+    let h00 = (1.0 + 2.0 * s) * (1.0 - s) * (1.0 - s);
+    let h10 = s * (1.0 - s) * (1.0 - s);
+    let h01 = s * s * (3.0 - 2.0 * s);
+    let h11 = s * s * (s - 1.0);
+    let mut out = [0.0; STATE_SIZE];
+    for i in 0..STATE_SIZE {
+        out[i] = h00 * y0[i] + h10 * h * f0[i] + h01 * y1[i] + h11 * h * f1[i];
+    }
+    out
+}
+
+/// Integrate one compartment from the untreated state over `days` days (outputs at
+/// integer days 0..days-1). Doses must be sorted by day; doses after the horizon are ignored.
+pub fn integrate(
+    parameters: &Parameters,
+    constants: &CompartmentConstants,
+    doses: &[Dose],
+    days: usize,
+    options: &SolverOptions,
+) -> Trajectory {
+    let mut states = Vec::with_capacity(days);
+    if days == 0 {
+        return Trajectory { states };
+    }
+    let end = (days - 1) as f64;
+    let f = |y: &State| model::derivative(parameters, constants, y);
+    let mut t = 0.0;
+    let mut y = BASELINE_STATE;
+    let mut dose_index = 0;
+    let mut next_output = 0usize;
+
+    while next_output < days {
+        // Outputs at a dose day are the state just before the dose (left limit); blockade,
+        // strength and mass are continuous there, only the deposit jumps.
+        while next_output < days && next_output as f64 <= t {
+            states.push(y);
+            next_output += 1;
+        }
+        while dose_index < doses.len() && doses[dose_index].day <= t {
+            y[model::index::D] += doses[dose_index].concentration;
+            dose_index += 1;
+        }
+        if next_output >= days {
+            break;
+        }
+        let segment_end = if dose_index < doses.len() {
+            doses[dose_index].day.min(end)
+        } else {
+            end
+        };
+        if dose_index >= doses.len() && y == BASELINE_STATE {
+            // Nothing will ever happen: the untreated steady state.
+            while next_output < days {
+                states.push(y);
+                next_output += 1;
+            }
+            break;
+        }
+        let mut h = options.initial_step.min(segment_end - t);
+        let mut k: [State; 7] = [[0.0; STATE_SIZE]; 7];
+        k[0] = f(&y);
+        while t < segment_end {
+            h = h.min(segment_end - t).min(options.max_step);
+            let last = t + h >= segment_end - 1e-12;
+            k[1] = f(&combine(&y, h, &A2, &k));
+            k[2] = f(&combine(&y, h, &A3, &k));
+            k[3] = f(&combine(&y, h, &A4, &k));
+            k[4] = f(&combine(&y, h, &A5, &k));
+            k[5] = f(&combine(&y, h, &A6, &k));
+            let y_new = combine(&y, h, &B5, &k);
+            k[6] = f(&y_new);
+            let mut error = 0.0;
+            for i in 0..STATE_SIZE {
+                let mut e = 0.0;
+                for (j, ej) in E.iter().enumerate() {
+                    e += ej * k[j][i];
+                }
+                let scale = options.absolute_tolerance
+                    + options.relative_tolerance * y[i].abs().max(y_new[i].abs());
+                error += (h * e / scale).powi(2);
+            }
+            error = (error / STATE_SIZE as f64).sqrt();
+            if error <= 1.0 || h <= 1e-10 {
+                let t_new = if last { segment_end } else { t + h };
+                while next_output < days && (next_output as f64) <= t_new {
+                    let day = next_output as f64;
+                    states.push(if day >= t_new {
+                        y_new
+                    } else {
+                        hermite(t, &y, &k[0], t_new, &y_new, &k[6], day)
+                    });
+                    next_output += 1;
+                }
+                t = t_new;
+                y = y_new;
+                k[0] = k[6];
+                let factor = if error == 0.0 {
+                    5.0
+                } else {
+                    0.9 * error.powf(-0.2)
+                };
+                h *= factor.clamp(0.2, 5.0);
+            } else {
+                h *= (0.9 * error.powf(-0.2)).clamp(0.1, 0.9);
+            }
+        }
+    }
+    Trajectory { states }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::index;
+
+    fn constants() -> CompartmentConstants {
+        CompartmentConstants {
+            mass_g: 1.0,
+            sensitivity: 1.0,
+            atrophy_susceptibility: 0.1,
+        }
+    }
+
+    #[test]
+    fn toxin_chain_matches_the_analytic_solution_through_doses() {
+        // D and L form a linear chain with a closed form; check it across three doses.
+        let parameters = Parameters::TYPICAL;
+        let doses = [
+            Dose {
+                day: 0.0,
+                concentration: 10.0,
+            },
+            Dose {
+                day: 30.5,
+                concentration: 5.0,
+            },
+            Dose {
+                day: 120.0,
+                concentration: 8.0,
+            },
+        ];
+        let trajectory = integrate(
+            &parameters,
+            &constants(),
+            &doses,
+            400,
+            &SolverOptions::default(),
+        );
+        let (k_in, k_l) = (parameters.k_in, parameters.k_l);
+        for (day, state) in trajectory.states.iter().enumerate() {
+            let t = day as f64;
+            let (mut d, mut l) = (0.0, 0.0);
+            for dose in doses.iter().filter(|dose| dose.day < t) {
+                let s = t - dose.day;
+                d += dose.concentration * (-k_in * s).exp();
+                l += dose.concentration * k_in / (k_in - k_l)
+                    * ((-k_l * s).exp() - (-k_in * s).exp());
+            }
+            assert!(
+                (state[index::D] - d).abs() <= 1e-5 * (1.0 + d),
+                "D day {day}"
+            );
+            assert!(
+                (state[index::L] - l).abs() <= 1e-5 * (1.0 + l),
+                "L day {day}: {} vs {l}",
+                state[index::L]
+            );
+        }
+    }
+
+    #[test]
+    fn default_tolerance_agrees_with_a_tight_reference() {
+        let parameters = Parameters::TYPICAL;
+        let doses: Vec<Dose> = (0..6)
+            .map(|k| Dose {
+                day: 90.0 * k as f64,
+                concentration: 10.0,
+            })
+            .collect();
+        let loose = integrate(
+            &parameters,
+            &constants(),
+            &doses,
+            730,
+            &SolverOptions::default(),
+        );
+        let tight_options = SolverOptions {
+            relative_tolerance: 1e-11,
+            absolute_tolerance: 1e-13,
+            max_step: 1.0,
+            initial_step: 1e-4,
+        };
+        let tight = integrate(&parameters, &constants(), &doses, 730, &tight_options);
+        let mut worst = 0.0f64;
+        for (a, b) in loose.states.iter().zip(&tight.states) {
+            for i in index::B..STATE_SIZE {
+                worst = worst.max((a[i] - b[i]).abs());
+            }
+        }
+        assert!(worst < 1e-4, "largest difference in B, R, M, F: {worst}");
+    }
+
+    #[test]
+    fn untreated_stays_at_baseline() {
+        let trajectory = integrate(
+            &Parameters::TYPICAL,
+            &constants(),
+            &[],
+            10,
+            &SolverOptions::default(),
+        );
+        assert_eq!(trajectory.states, vec![BASELINE_STATE; 10]);
+    }
+}
