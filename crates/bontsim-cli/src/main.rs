@@ -1,1 +1,274 @@
-fn main() {}
+//! `bontsim`: the command-line front end. Reads plan files, calls the pure core, and writes
+//! JSON, CSV and plots. Exit codes: 0 success, 2 bad input (plan, arguments, files),
+//! 1 an internal failure (a bug: please report it).
+
+mod csv_output;
+mod plot;
+
+use bontsim_core::anatomy::Anatomy;
+use bontsim_core::plan::{Format, Plan};
+use bontsim_core::product::products;
+use bontsim_core::report::DISCLAIMER;
+use bontsim_core::{metrics, simulate, simulation, Parameters, SolverOptions};
+use clap::{Parser, Subcommand, ValueEnum};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// The example plan run by `bontsim simulate` with no plan file: glabella 20 U every 4 months.
+const DEFAULT_PLAN_NAME: &str = "examples/glabella_20u_every_4_months.toml (embedded)";
+const DEFAULT_PLAN: &str = include_str!("../../../examples/glabella_20u_every_4_months.toml");
+
+#[derive(Parser)]
+#[command(
+    name = "bontsim",
+    version,
+    about = "Simulate botulinum toxin A treatment of the facial muscles (research and education software, not a medical device)",
+    after_help = "Plan files are TOML (or the same schema as JSON, by the .json extension). See docs/cli.md."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum OutputFormat {
+    Json,
+    Csv,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Simulate a plan: daily blockade, strength and mass per muscle, areas, risks, warnings.
+    Simulate {
+        /// Plan file (.toml or .json). Without it, the embedded example plan is simulated.
+        plan: Option<PathBuf>,
+        /// Days to simulate (default: a year past the last injection, at least 730).
+        #[arg(long)]
+        days: Option<usize>,
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutputFormat,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Plot strength and mass over time (SVG or PNG by the output's extension).
+    Plot {
+        /// Plan file (.toml or .json). Without it, the embedded example plan is plotted.
+        plan: Option<PathBuf>,
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Muscles to plot (repeatable; default: the injected ones).
+        #[arg(long)]
+        muscle: Vec<String>,
+        #[arg(long)]
+        days: Option<usize>,
+    },
+    /// Validate a plan and print its warnings, without simulating.
+    Check { plan: PathBuf },
+    /// List the muscles bontsim knows.
+    Muscles,
+    /// List the products and their potency relative to onabotulinumtoxinA.
+    Products,
+}
+
+/// An error for the user: message already formatted, and the exit code.
+struct Failure {
+    message: String,
+    code: u8,
+}
+
+impl Failure {
+    fn input(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            code: 2,
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("error: {}", failure.message);
+            ExitCode::from(failure.code)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Simulate {
+            plan,
+            days,
+            format,
+            output,
+        } => {
+            let plan = load_plan(plan.as_deref())?;
+            let days = checked_days(days, &plan)?;
+            let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
+            let report = metrics::build_report(&plan, &simulation, &Parameters::TYPICAL);
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let text = match format {
+                OutputFormat::Json => {
+                    let mut text = serde_json::to_string_pretty(&report).map_err(|e| Failure {
+                        message: format!("could not serialise the report: {e}"),
+                        code: 1,
+                    })?;
+                    text.push('\n');
+                    text
+                }
+                OutputFormat::Csv => csv_output::report_csv(&report),
+            };
+            write_output(output.as_deref(), &text)
+        }
+        Command::Plot {
+            plan,
+            output,
+            muscle,
+            days,
+        } => {
+            let plan = load_plan(plan.as_deref())?;
+            let days = checked_days(days, &plan)?;
+            let anatomy = Anatomy::get();
+            for name in &muscle {
+                if anatomy.index_of(name).is_none() {
+                    return Err(Failure::input(format!(
+                        "--muscle: unknown muscle \"{name}\"{}",
+                        anatomy
+                            .suggest(name)
+                            .map(|s| format!(" (did you mean \"{s}\"?)"))
+                            .unwrap_or_default()
+                    )));
+                }
+            }
+            let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
+            let report = metrics::build_report(&plan, &simulation, &Parameters::TYPICAL);
+            for warning in &report.warnings {
+                eprintln!("warning: {warning}");
+            }
+            plot::plot(&report, &muscle, &output).map_err(Failure::input)?;
+            eprintln!("wrote {}", output.display());
+            Ok(())
+        }
+        Command::Check { plan } => {
+            let plan = load_plan(Some(&plan))?;
+            println!(
+                "plan is valid: {} injections over {} days",
+                plan.injections.len(),
+                plan.injections.last().map(|i| i.day).unwrap_or(0.0)
+            );
+            if plan.warnings.is_empty() {
+                println!("no warnings");
+            }
+            for warning in &plan.warnings {
+                println!("warning: {warning}");
+            }
+            println!("{DISCLAIMER}");
+            Ok(())
+        }
+        Command::Muscles => {
+            let anatomy = Anatomy::get();
+            println!(
+                "{:<40} {:<9} {:>7} {:>12}  {:<22} movements",
+                "muscle", "sides", "mass_g", "usual_U/side", "nerve_branch"
+            );
+            for m in &anatomy.muscles {
+                let sides = if m.midline_allowed {
+                    "L/R/mid"
+                } else if m.injectable {
+                    "L/R"
+                } else {
+                    "(spread)"
+                };
+                println!(
+                    "{:<40} {:<9} {:>7.2} {:>12}  {:<22} {}",
+                    m.name,
+                    sides,
+                    m.mass_g,
+                    format!("{}-{}", m.typical_dose_units[0], m.typical_dose_units[1]),
+                    m.nerve_branch,
+                    m.movements.join(", ")
+                );
+            }
+            Ok(())
+        }
+        Command::Products => {
+            println!("{:<22} {:>8}  brands", "product", "potency");
+            for p in products() {
+                println!("{:<22} {:>8.2}  {}", p.name, p.potency, p.brands.join(", "));
+            }
+            println!("potency: onabotulinumtoxinA-equivalent units per labelled unit (sources: bontsim-core/data/products.toml)");
+            Ok(())
+        }
+    }
+}
+
+fn checked_days(days: Option<usize>, plan: &Plan) -> Result<usize, Failure> {
+    match days {
+        Some(0) => Err(Failure::input("--days: must be at least 1")),
+        Some(days) if days > 36_500 => Err(Failure::input(format!(
+            "--days: {days} is more than 100 years (36500 days)"
+        ))),
+        Some(days) => Ok(days),
+        None => Ok(simulation::default_days(plan)),
+    }
+}
+
+fn load_plan(path: Option<&Path>) -> Result<Plan, Failure> {
+    let (name, text, format) = match path {
+        None => (
+            DEFAULT_PLAN_NAME.to_string(),
+            DEFAULT_PLAN.to_string(),
+            Format::Toml,
+        ),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| Failure::input(format!("cannot read plan {}: {e}", path.display())))?;
+            let format = match path.extension().and_then(|e| e.to_str()) {
+                Some("json") => Format::Json,
+                _ => Format::Toml,
+            };
+            (path.display().to_string(), text, format)
+        }
+    };
+    Plan::parse(&text, format).map_err(|errors| {
+        let lines: Vec<String> = errors
+            .0
+            .iter()
+            .map(|e| match e.line {
+                Some(line) => format!("{name}:{line}: {}: {}", e.field, e.message),
+                None => format!("{name}: {}: {}", e.field, e.message),
+            })
+            .collect();
+        Failure::input(format!("invalid plan\n{}", lines.join("\n")))
+    })
+}
+
+fn write_output(path: Option<&Path>, text: &str) -> Result<(), Failure> {
+    match path {
+        None => {
+            use std::io::Write;
+            let mut stdout = std::io::stdout().lock();
+            match stdout.write_all(text.as_bytes()) {
+                Ok(()) => Ok(()),
+                // A closed pipe (`| head`) is not an error worth a message.
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                Err(e) => Err(Failure::input(format!(
+                    "cannot write to standard output: {e}"
+                ))),
+            }
+        }
+        Some(path) => {
+            // Write to a temporary file beside the target and rename, so an interrupted run
+            // never leaves a truncated report.
+            let temporary = path.with_extension("partial");
+            std::fs::write(&temporary, text)
+                .and_then(|()| std::fs::rename(&temporary, path))
+                .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))
+        }
+    }
+}

@@ -24,5 +24,5 @@ pub use solve::SolverOptions;
 /// Parse, simulate and report in one call, with the typical patient's parameters.
 pub fn run(plan: &Plan, days: usize) -> Report {
     let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-    metrics::build_report(plan, &simulation)
+    metrics::build_report(plan, &simulation, &Parameters::TYPICAL)
 }

@@ -4,7 +4,7 @@
 //! Thresholds and their sources are in `docs/model.md` ("Outputs").
 
 use crate::anatomy::{Anatomy, Side};
-use crate::model::{self, immunity, index, State};
+use crate::model::{self, immunity, index, Parameters, State};
 use crate::plan::{date::format_iso_date, Plan, Site, AREAS};
 use crate::report::*;
 use crate::simulation::Simulation;
@@ -40,7 +40,7 @@ fn strength(state: &State) -> f64 {
     model::strength(state)
 }
 
-pub fn build_report(plan: &Plan, simulation: &Simulation) -> Report {
+pub fn build_report(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Report {
     let anatomy = Anatomy::get();
     let days = simulation.days;
     let muscles = simulation
@@ -181,7 +181,7 @@ pub fn build_report(plan: &Plan, simulation: &Simulation) -> Report {
         muscles,
         areas: area_reports(plan, simulation),
         lower_face: lower_face_report(plan, simulation),
-        risks: risks(plan, simulation),
+        risks: risks(plan, simulation, parameters),
     }
 }
 
@@ -320,18 +320,16 @@ pub fn normal_cdf(x: f64) -> f64 {
     }
 }
 
-/// Spread varies between injectors and patients: the at-risk muscle's peak blockade is
-/// taken as log-normal around the typical value with this spread (log units) [E].
-pub const SPREAD_LOG_SD: f64 = 1.0;
-/// Peak levator palpebrae blockade giving clinically evident eyelid ptosis. Fitted so that
-/// 20 U ONA in the glabella gives ~3% (5.4% Carruthers 2002; 0.9% SAKURA 3 [R]).
-pub const PTOSIS_BLOCKADE: f64 = 0.30;
-/// Net brow-depressor dominance (frontalis blockade minus depressor blockade) giving brow
-/// ptosis; fitted to ~2% with forehead + glabella 40 U (Botox Cosmetic label [M]).
-pub const BROW_PTOSIS_DOMINANCE: f64 = 0.9;
-/// Peak blockade of a smile muscle (zygomaticus major, risorius) giving a visible smile
-/// asymmetry; fitted to 0.15% of masseter sessions (Peng 2018, 2,036 sessions [R]).
-pub const SMILE_BLOCKADE: f64 = 0.6;
+/// Spread varies between injectors, techniques and patients: the toxin concentration that
+/// reaches an at-risk muscle is taken as log-normal around the typical patient's, with this
+/// spread (natural-log units). Fitted so that the label glabella dose (ONA 20 U) gives a 3%
+/// eyelid-ptosis rate, between 5.4% (Carruthers 2002) and 0.9% (SAKURA 3) [R].
+pub const SPREAD_LOG_SD: f64 = 1.4;
+/// Net brow-depressor dominance (frontalis blockade minus mean brow-depressor blockade)
+/// above which the brow drops [E].
+pub const BROW_PTOSIS_DOMINANCE: f64 = 0.5;
+/// Brow-ptosis variability (log units) [E]: ~2% with forehead + glabella 40 U on the label [M].
+pub const BROW_LOG_SD: f64 = 1.0;
 /// Neck dose with a 50% dysphagia risk and its log spread: ~19% in cervical dystonia at
 /// ~150 U [C], <1% at the 40 U cosmetic ceiling [R: keep <= 40 U] [E].
 pub const DYSPHAGIA_UNITS_50: f64 = 300.0;
@@ -344,6 +342,24 @@ fn lognormal_risk(value: f64, threshold: f64, log_sd: f64) -> f64 {
     normal_cdf((value / threshold).ln() / log_sd)
 }
 
+/// Peak internalised toxin of an at-risk compartment relative to its half-blocking level
+/// (`L sensitivity / EC50`): a patient in whom spread delivers e times more than typical has
+/// this ratio times e; the muscle is clinically weakened when the ratio reaches 1.
+fn relative_exposure(
+    simulation: &Simulation,
+    parameters: &Parameters,
+    muscle: usize,
+    side: Side,
+) -> f64 {
+    simulation
+        .compartment(muscle, side)
+        .map(|c| {
+            c.states.iter().map(|s| s[index::L]).fold(0.0, f64::max) * c.constants.sensitivity
+                / parameters.ec50
+        })
+        .unwrap_or(0.0)
+}
+
 fn peak_blockade(simulation: &Simulation, muscle: usize, side: Side) -> f64 {
     simulation
         .compartment(muscle, side)
@@ -351,32 +367,26 @@ fn peak_blockade(simulation: &Simulation, muscle: usize, side: Side) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn risks(plan: &Plan, simulation: &Simulation) -> Vec<RiskReport> {
+fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<RiskReport> {
     let anatomy = Anatomy::get();
     let index_of = |name: &str| anatomy.index_of(name).expect("muscle in anatomy");
     let mut risks = Vec::new();
 
     let levator = index_of("levator_palpebrae_superioris");
-    let (side, blockade) = Side::BOTH
-        .iter()
-        .map(|&side| (side, peak_blockade(simulation, levator, side)))
-        .fold((Side::Left, 0.0), |a, b| if b.1 > a.1 { b } else { a });
+    let exposure = Side::BOTH.map(|side| relative_exposure(simulation, parameters, levator, side));
     let either_eye = 1.0
-        - Side::BOTH
+        - exposure
             .iter()
-            .map(|&s| {
-                1.0 - lognormal_risk(
-                    peak_blockade(simulation, levator, s),
-                    PTOSIS_BLOCKADE,
-                    SPREAD_LOG_SD,
-                )
-            })
+            .map(|&e| 1.0 - lognormal_risk(e, 1.0, SPREAD_LOG_SD))
             .product::<f64>();
     risks.push(RiskReport {
         risk: "eyelid_ptosis".into(),
         probability: round(either_eye),
-        driver: format!("peak levator palpebrae blockade {blockade:.3} ({}) from spread", side.name()),
-        source: "spread to levator palpebrae superioris; calibrated to glabellar trials (Carruthers 2002 5.4%; SAKURA 3 0.9%)".into(),
+        driver: format!(
+            "toxin reaching the levator palpebrae by spread: {:.4} (left), {:.4} (right) of its half-blocking level",
+            exposure[0], exposure[1]
+        ),
+        source: "spread to levator palpebrae superioris; spread variability fitted to glabellar trials (Carruthers 2002 5.4%; SAKURA 3 0.9%)".into(),
     });
 
     let frontalis = index_of("frontalis");
@@ -408,25 +418,29 @@ fn risks(plan: &Plan, simulation: &Simulation) -> Vec<RiskReport> {
         source: "unopposed brow depressors after frontalis block (Cotofana C-line); ~2% with forehead + glabella on the label [M]".into(),
     });
 
+    // Smile asymmetry: toxin reaching a smile muscle (zygomaticus major, risorius) on one
+    // side more than on the other; deliberate symmetric lower-face doses weaken both sides.
     let smile_muscles = ["zygomaticus_major", "risorius"];
-    let mut smile_left_right = [0.0f64; 2];
+    let mut smile = [0.0f64; 2];
     for side in Side::BOTH {
-        smile_left_right[side.index()] = smile_muscles
+        smile[side.index()] = smile_muscles
             .iter()
-            .map(|m| peak_blockade(simulation, index_of(m), side))
+            .map(|m| relative_exposure(simulation, parameters, index_of(m), side))
             .fold(0.0, f64::max);
     }
-    let asymmetry = (smile_left_right[0] - smile_left_right[1])
-        .abs()
-        .max(smile_left_right[0].max(smile_left_right[1]) * 0.5);
+    let smile_risk = 1.0
+        - smile
+            .iter()
+            .map(|&e| 1.0 - lognormal_risk(e, 1.0, SPREAD_LOG_SD))
+            .product::<f64>();
     risks.push(RiskReport {
         risk: "smile_asymmetry".into(),
-        probability: round(lognormal_risk(asymmetry, SMILE_BLOCKADE * 0.5, SPREAD_LOG_SD)),
+        probability: round(smile_risk),
         driver: format!(
-            "peak smile-muscle blockade left {:.3}, right {:.3}",
-            smile_left_right[0], smile_left_right[1]
+            "toxin reaching the smile muscles: {:.4} (left), {:.4} (right) of the half-blocking level",
+            smile[0], smile[1]
         ),
-        source: "spread from masseter or lower-face injections to risorius and zygomaticus major; smile limitation 0.15% of masseter sessions (Peng 2018)".into(),
+        source: "spread from masseter or lower-face injections to risorius and zygomaticus major; smile limitation in 0.15% of masseter sessions (Peng 2018) [R], a validation point".into(),
     });
 
     let platysma = index_of("platysma");

@@ -99,7 +99,7 @@ pub fn simulate(
             .iter()
             .map(|&(day, units)| Dose {
                 day,
-                concentration: units / constants.mass_g,
+                concentration: units / constants.mass_g.powf(parameters.mass_exponent),
             })
             .collect();
         compartment_doses.sort_by(|a, b| a.day.total_cmp(&b.day));

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! lambda = lambda_1 * U^(1/3) * (V / 0.1 mL)^(1/4)          (mm)
-//! w_n    = phi_n * exp(-d_n / lambda)                       (share reaching neighbour n)
+//! w_n    = kappa * phi_n * exp(-d_n / lambda)                     (share reaching neighbour n)
 //! target keeps 1 - sum(w_n)
 //! ```
 //! `d_n` is the distance to the neighbour and `phi_n` the fraction crossing the fascial
@@ -49,7 +49,9 @@ pub fn distribute(
             NeighbourSide::Same => side,
             NeighbourSide::Opposite => side.opposite(),
         };
-        let share = neighbour.fascial_barrier * (-neighbour.distance_mm / lambda).exp();
+        let share = parameters.spread_escape
+            * neighbour.fascial_barrier
+            * (-neighbour.distance_mm / lambda).exp();
         spread_total += share;
         deposits.push(Deposit {
             compartment: Anatomy::compartment(index, neighbour_side),

@@ -1,0 +1,131 @@
+//! `bontsim plot`: strength (solid) and contractile mass (dashed) of chosen muscles over
+//! time, with injection days marked, as SVG or PNG.
+
+use bontsim_core::report::{MuscleReport, Report};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+
+const COLOURS: [RGBColor; 8] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(23, 190, 207),
+];
+
+pub fn plot(report: &Report, muscles: &[String], output: &Path) -> Result<(), String> {
+    let selected: Vec<&MuscleReport> = report
+        .muscles
+        .iter()
+        .filter(|m| {
+            if muscles.is_empty() {
+                m.injected_units > 0.0
+            } else {
+                muscles.contains(&m.muscle)
+            }
+        })
+        .collect();
+    if selected.is_empty() {
+        return Err(if muscles.is_empty() {
+            "the plan injects no muscle: nothing to plot".to_string()
+        } else {
+            format!(
+                "--muscle: none of {} receives toxin in this plan",
+                muscles.join(", ")
+            )
+        });
+    }
+    let extension = output.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let size = (1100, 650);
+    let temporary = output.with_extension(format!("partial.{extension}"));
+    let result = match extension {
+        "svg" => {
+            let root = SVGBackend::new(&temporary, size).into_drawing_area();
+            draw(&root, report, &selected)
+        }
+        "png" => {
+            let root = BitMapBackend::new(&temporary, size).into_drawing_area();
+            draw(&root, report, &selected)
+        }
+        other => {
+            return Err(format!(
+                "--output: unsupported extension \"{other}\"; use .svg or .png"
+            ))
+        }
+    };
+    result.map_err(|e| format!("cannot draw {}: {e}", output.display()))?;
+    std::fs::rename(&temporary, output)
+        .map_err(|e| format!("cannot write {}: {e}", output.display()))
+}
+
+fn draw<B: DrawingBackend>(
+    root: &DrawingArea<B, Shift>,
+    report: &Report,
+    selected: &[&MuscleReport],
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    B::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let (main, footer) = root.split_vertically(610);
+    let days = report.days.max(2) as f64 - 1.0;
+    let mut chart = ChartBuilder::on(&main)
+        .caption(
+            "Strength (solid) and contractile mass (dashed), fraction of untreated baseline",
+            ("sans-serif", 20),
+        )
+        .margin(12)
+        .x_label_area_size(45)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0.0..days, 0.0..1.05)?;
+    chart
+        .configure_mesh()
+        .x_desc("day")
+        .y_desc("fraction of baseline (1 = untreated)")
+        .label_style(("sans-serif", 14))
+        .draw()?;
+    let mut injection_days: Vec<f64> = report.injections.iter().map(|i| i.day).collect();
+    injection_days.dedup();
+    for day in injection_days.into_iter().filter(|d| *d <= days) {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(day, 0.0), (day, 1.05)],
+            RGBColor(170, 170, 170).stroke_width(1),
+        )))?;
+    }
+    for (k, muscle) in selected.iter().enumerate() {
+        let colour = COLOURS[k % COLOURS.len()];
+        chart
+            .draw_series(LineSeries::new(
+                muscle.daily.iter().map(|d| (d.day as f64, d.strength)),
+                colour.stroke_width(2),
+            ))?
+            .label(format!("{} ({})", muscle.muscle, muscle.side))
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+            });
+        chart.draw_series(DashedLineSeries::new(
+            muscle.daily.iter().map(|d| (d.day as f64, d.mass)),
+            6,
+            4,
+            colour.stroke_width(2),
+        ))?;
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()?;
+    footer.draw(&Text::new(
+        "grey lines: injection days. bontsim is research and education software, not a medical device.",
+        (14, 12),
+        ("sans-serif", 14),
+    ))?;
+    root.present()?;
+    Ok(())
+}
