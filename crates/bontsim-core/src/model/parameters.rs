@@ -63,8 +63,9 @@ pub struct Parameters {
     /// masseter recovery at week 25 and contour back by ~6 months (Yu 2007 [R]).
     pub k_gain: f64,
     /// `k_F` (1/day): accumulation of non-contractile tissue per unit of mass deficit.
-    /// Rabbit: contractile material 80% at 3 months and 64% at 6 months of repeated block
-    /// (Fortuna 2011 [R]).
+    /// Rabbit: contractile material 80% at 3 months and 64% at 6 months of monthly block
+    /// (Fortuna 2011 [R]) gives ~0.002/day [D]; halved [E] because the rabbit limb received a
+    /// deeper, uninterrupted block than facial maintenance schedules.
     pub k_f: f64,
     /// `k_Fd` (1/day): resorption of non-contractile tissue, half-life > 6 months
     /// (Fortuna 2013/2015: not resolved 6 months after the last injection [R]).
@@ -98,7 +99,7 @@ impl Parameters {
         k_r_out: std::f64::consts::LN_2 / 180.0,
         k_loss: 0.02,
         k_gain: 0.01,
-        k_f: 0.002,
+        k_f: 0.001,
         k_fd: std::f64::consts::LN_2 / 270.0,
         rho_f: 5.0,
     };
