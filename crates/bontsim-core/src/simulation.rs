@@ -5,6 +5,7 @@ use crate::anatomy::{Anatomy, Side};
 use crate::model::{spread, CompartmentConstants, Parameters, State};
 use crate::plan::Plan;
 use crate::solve::{integrate, Dose, SolverOptions};
+use rayon::prelude::*;
 
 /// Deposits below this (U) are numerical dust from the exponential spread kernel: the
 /// compartment is not simulated or reported for them.
@@ -63,8 +64,7 @@ pub fn simulate(
     days: usize,
     options: &SolverOptions,
 ) -> Simulation {
-    let anatomy = Anatomy::get();
-    let count = anatomy.compartment_count();
+    let count = Anatomy::get().compartment_count();
     let mut doses: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
     let mut direct: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
     let mut deposits = Vec::new();
@@ -86,33 +86,62 @@ pub fn simulate(
             }
         }
     }
-    let mut compartments = Vec::new();
-    for compartment in 0..count {
-        let total_units: f64 = doses[compartment].iter().map(|d| d.1).sum();
+    // Work items: every compartment that receives toxin, with its constants and doses.
+    let mut items: Vec<(usize, CompartmentConstants, Vec<Dose>, f64)> = Vec::new();
+    for (compartment, compartment_doses) in doses.iter().enumerate() {
+        let total_units: f64 = compartment_doses.iter().map(|d| d.1).sum();
         if total_units < NEGLIGIBLE_UNITS {
             continue;
         }
-        let muscle = compartment / 2;
-        let side = Side::BOTH[compartment % 2];
-        let constants = compartment_constants(plan, muscle);
-        let mut compartment_doses: Vec<Dose> = doses[compartment]
+        let constants = compartment_constants(plan, compartment / 2);
+        let mut list: Vec<Dose> = compartment_doses
             .iter()
             .map(|&(day, units)| Dose {
                 day,
                 concentration: units / constants.mass_g.powf(parameters.mass_exponent),
             })
             .collect();
-        compartment_doses.sort_by(|a, b| a.day.total_cmp(&b.day));
-        let trajectory = integrate(parameters, &constants, &compartment_doses, days, options);
-        compartments.push(CompartmentResult {
-            muscle,
-            side,
-            injections: merge_same_day(&direct[compartment]),
-            total_units,
-            states: trajectory.states,
-            constants,
-        });
+        list.sort_by(|a, b| a.day.total_cmp(&b.day));
+        items.push((compartment, constants, list, total_units));
     }
+    // Symmetric plans give left and right compartments identical inputs: integrate each
+    // distinct input once (identical inputs give identical outputs), in parallel. Results
+    // are placed by index, so they do not depend on the number of threads.
+    let mut unique: Vec<usize> = Vec::new();
+    let twin_of: Vec<usize> = items
+        .iter()
+        .enumerate()
+        .map(|(i, (_, constants, list, _))| {
+            match unique
+                .iter()
+                .position(|&u| items[u].1 == *constants && items[u].2 == *list)
+            {
+                Some(k) => k,
+                None => {
+                    unique.push(i);
+                    unique.len() - 1
+                }
+            }
+        })
+        .collect();
+    let trajectories: Vec<Vec<State>> = unique
+        .par_iter()
+        .map(|&i| integrate(parameters, &items[i].1, &items[i].2, days, options).states)
+        .collect();
+    let compartments = items
+        .iter()
+        .zip(&twin_of)
+        .map(
+            |((compartment, constants, _, total_units), &k)| CompartmentResult {
+                muscle: compartment / 2,
+                side: Side::BOTH[compartment % 2],
+                injections: merge_same_day(&direct[*compartment]),
+                total_units: *total_units,
+                states: trajectories[k].clone(),
+                constants: *constants,
+            },
+        )
+        .collect();
     Simulation { days, compartments }
 }
 

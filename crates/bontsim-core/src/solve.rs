@@ -1,13 +1,17 @@
 //! Integration of one compartment through its dosing events.
 //!
-//! Dormand-Prince 5(4) with error control, restarted at every dose (the deposit `D` jumps,
-//! so no step may straddle a dose), and daily output from cubic Hermite interpolation of the
+//! The toxin chain (`D`, `L`) is exact (closed form); the muscle states `B`, `R`, `M`, `F`
+//! are integrated by Dormand-Prince 5(4) with error control, restarted at every dose (`L`
+//! changes slope there, so no step may straddle a dose), and daily output from cubic Hermite interpolation of the
 //! accepted steps. Hand-written rather than a general ODE crate because the system is six
 //! states on the stack: no allocation per step keeps a whole face within a benchmark budget
 //! of microseconds (`docs/performance.md`). Accuracy is checked against an analytic solution
 //! and a tight-tolerance reference in the tests below.
 
-use crate::model::{self, CompartmentConstants, Parameters, State, BASELINE_STATE, STATE_SIZE};
+use crate::model::pharmacodynamics::Toxin;
+use crate::model::{
+    self, CompartmentConstants, Dynamic, Parameters, State, BASELINE_DYNAMIC, DYNAMIC_SIZE,
+};
 
 /// A dose reaching a compartment: `concentration` U/g added to the deposit `D` at `day`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -44,6 +48,7 @@ pub struct Trajectory {
 }
 
 // Dormand-Prince 5(4) tableau.
+const C: [f64; 7] = [0.0, 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0, 1.0, 1.0];
 const A2: [f64; 1] = [1.0 / 5.0];
 const A3: [f64; 2] = [3.0 / 40.0, 9.0 / 40.0];
 const A4: [f64; 3] = [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0];
@@ -79,11 +84,11 @@ const E: [f64; 7] = [
 ];
 
 #[inline]
-fn combine(y: &State, h: f64, coefficients: &[f64], k: &[State; 7]) -> State {
+fn combine(y: &Dynamic, h: f64, coefficients: &[f64], k: &[Dynamic; 7]) -> Dynamic {
     let mut out = *y;
     for (j, &a) in coefficients.iter().enumerate() {
         if a != 0.0 {
-            for i in 0..STATE_SIZE {
+            for i in 0..DYNAMIC_SIZE {
                 out[i] += h * a * k[j][i];
             }
         }
@@ -91,15 +96,23 @@ fn combine(y: &State, h: f64, coefficients: &[f64], k: &[State; 7]) -> State {
     out
 }
 
-fn hermite(t0: f64, y0: &State, f0: &State, t1: f64, y1: &State, f1: &State, t: f64) -> State {
+fn hermite(
+    t0: f64,
+    y0: &Dynamic,
+    f0: &Dynamic,
+    t1: f64,
+    y1: &Dynamic,
+    f1: &Dynamic,
+    t: f64,
+) -> Dynamic {
     let h = t1 - t0;
     let s = (t - t0) / h;
     let h00 = (1.0 + 2.0 * s) * (1.0 - s) * (1.0 - s);
     let h10 = s * (1.0 - s) * (1.0 - s);
     let h01 = s * s * (3.0 - 2.0 * s);
     let h11 = s * s * (s - 1.0);
-    let mut out = [0.0; STATE_SIZE];
-    for i in 0..STATE_SIZE {
+    let mut out = [0.0; DYNAMIC_SIZE];
+    for i in 0..DYNAMIC_SIZE {
         out[i] = h00 * y0[i] + h10 * h * f0[i] + h01 * y1[i] + h11 * h * f1[i];
     }
     out
@@ -119,9 +132,17 @@ pub fn integrate(
         return Trajectory { states };
     }
     let end = (days - 1) as f64;
-    let f = |y: &State| model::derivative(parameters, constants, y);
+    let mut toxin = Toxin::NONE;
+    let f = |toxin: &Toxin, t: f64, y: &Dynamic| {
+        let (_, l) = toxin.at(parameters, t);
+        model::derivative(parameters, constants, l, y)
+    };
+    let output = |toxin: &Toxin, t: f64, y: &Dynamic| {
+        let (d, l) = toxin.at(parameters, t);
+        model::full_state(d, l, y)
+    };
     let mut t = 0.0;
-    let mut y = BASELINE_STATE;
+    let mut y = BASELINE_DYNAMIC;
     let mut dose_index = 0;
     let mut next_output = 0usize;
 
@@ -129,14 +150,22 @@ pub fn integrate(
         // Outputs at a dose day are the state just before the dose (left limit); blockade,
         // strength and mass are continuous there, only the deposit jumps.
         while next_output < days && next_output as f64 <= t {
-            states.push(y);
+            states.push(output(&toxin, next_output as f64, &y));
             next_output += 1;
         }
         while dose_index < doses.len() && doses[dose_index].day <= t {
-            y[model::index::D] += doses[dose_index].concentration;
+            toxin.dose(parameters, t, doses[dose_index].concentration);
             dose_index += 1;
         }
         if next_output >= days {
+            break;
+        }
+        if dose_index >= doses.len() && y == BASELINE_DYNAMIC && toxin == Toxin::NONE {
+            // Nothing will ever happen: the untreated steady state.
+            while next_output < days {
+                states.push(output(&toxin, next_output as f64, &y));
+                next_output += 1;
+            }
             break;
         }
         let segment_end = if dose_index < doses.len() {
@@ -144,29 +173,21 @@ pub fn integrate(
         } else {
             end
         };
-        if dose_index >= doses.len() && y == BASELINE_STATE {
-            // Nothing will ever happen: the untreated steady state.
-            while next_output < days {
-                states.push(y);
-                next_output += 1;
-            }
-            break;
-        }
         let mut h = options.initial_step.min(segment_end - t);
-        let mut k: [State; 7] = [[0.0; STATE_SIZE]; 7];
-        k[0] = f(&y);
+        let mut k: [Dynamic; 7] = [[0.0; DYNAMIC_SIZE]; 7];
+        k[0] = f(&toxin, t, &y);
         while t < segment_end {
             h = h.min(segment_end - t).min(options.max_step);
             let last = t + h >= segment_end - 1e-12;
-            k[1] = f(&combine(&y, h, &A2, &k));
-            k[2] = f(&combine(&y, h, &A3, &k));
-            k[3] = f(&combine(&y, h, &A4, &k));
-            k[4] = f(&combine(&y, h, &A5, &k));
-            k[5] = f(&combine(&y, h, &A6, &k));
+            k[1] = f(&toxin, t + C[1] * h, &combine(&y, h, &A2, &k));
+            k[2] = f(&toxin, t + C[2] * h, &combine(&y, h, &A3, &k));
+            k[3] = f(&toxin, t + C[3] * h, &combine(&y, h, &A4, &k));
+            k[4] = f(&toxin, t + C[4] * h, &combine(&y, h, &A5, &k));
+            k[5] = f(&toxin, t + h, &combine(&y, h, &A6, &k));
             let y_new = combine(&y, h, &B5, &k);
-            k[6] = f(&y_new);
+            k[6] = f(&toxin, t + h, &y_new);
             let mut error = 0.0;
-            for i in 0..STATE_SIZE {
+            for i in 0..DYNAMIC_SIZE {
                 let mut e = 0.0;
                 for (j, ej) in E.iter().enumerate() {
                     e += ej * k[j][i];
@@ -175,16 +196,17 @@ pub fn integrate(
                     + options.relative_tolerance * y[i].abs().max(y_new[i].abs());
                 error += (h * e / scale).powi(2);
             }
-            error = (error / STATE_SIZE as f64).sqrt();
+            error = (error / DYNAMIC_SIZE as f64).sqrt();
             if error <= 1.0 || h <= 1e-10 {
                 let t_new = if last { segment_end } else { t + h };
                 while next_output < days && (next_output as f64) <= t_new {
                     let day = next_output as f64;
-                    states.push(if day >= t_new {
+                    let y_day = if day >= t_new {
                         y_new
                     } else {
                         hermite(t, &y, &k[0], t_new, &y_new, &k[6], day)
-                    });
+                    };
+                    states.push(output(&toxin, day, &y_day));
                     next_output += 1;
                 }
                 t = t_new;
@@ -207,7 +229,7 @@ pub fn integrate(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::index;
+    use crate::model::{index, BASELINE_STATE, STATE_SIZE};
 
     fn constants() -> CompartmentConstants {
         CompartmentConstants {

@@ -52,7 +52,7 @@ pub fn label_warnings(plan: &Plan) -> Vec<String> {
                         side.name(),
                         injection.day
                     ));
-                } else if gap >= BOOSTER_WINDOW_DAYS && gap < MINIMUM_RETREATMENT_DAYS {
+                } else if (BOOSTER_WINDOW_DAYS..MINIMUM_RETREATMENT_DAYS).contains(&gap) {
                     warnings.push(format!(
                         "short interval: {muscle} ({}) re-treated on day {} after {gap} days (label: at least {MINIMUM_RETREATMENT_DAYS} days between treatments)",
                         side.name(),

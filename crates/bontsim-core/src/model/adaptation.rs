@@ -14,20 +14,20 @@
 //! `s` is the muscle's atrophy susceptibility: the fraction of contractile mass lost under
 //! sustained complete block (large for the masseter, small for expression muscles).
 
-use super::{index, CompartmentConstants, Parameters, State};
+use super::{dynamic, CompartmentConstants, Dynamic, Parameters};
 
 pub fn derivative(
     parameters: &Parameters,
     constants: &CompartmentConstants,
-    y: &State,
-    dy: &mut State,
+    y: &Dynamic,
+    dy: &mut Dynamic,
 ) {
-    let b = y[index::B].clamp(0.0, 1.0);
-    let m = y[index::M];
-    let f = y[index::F].max(0.0);
+    let b = y[dynamic::B].clamp(0.0, 1.0);
+    let m = y[dynamic::M];
+    let f = y[dynamic::F].max(0.0);
     let activity = 1.0 - b;
     let floor = 1.0 - constants.atrophy_susceptibility;
-    dy[index::M] = parameters.k_gain * activity * (1.0 - f - m) / (1.0 + parameters.rho_f * f)
+    dy[dynamic::M] = parameters.k_gain * activity * (1.0 - f - m) / (1.0 + parameters.rho_f * f)
         - parameters.k_loss * b * (m - floor);
-    dy[index::F] = parameters.k_f * (1.0 - m) - parameters.k_fd * f;
+    dy[dynamic::F] = parameters.k_f * (1.0 - m) - parameters.k_fd * f;
 }

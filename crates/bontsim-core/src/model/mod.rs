@@ -43,12 +43,48 @@ pub struct CompartmentConstants {
     pub atrophy_susceptibility: f64,
 }
 
-/// Right-hand side of the compartment ODE: `dy/dt = f(y)` (time-invariant between doses).
-pub fn derivative(parameters: &Parameters, constants: &CompartmentConstants, y: &State) -> State {
-    let mut dy = [0.0; STATE_SIZE];
-    pharmacodynamics::derivative(parameters, constants, y, &mut dy);
+/// Number of states integrated numerically (`B`, `R`, `M`, `F`); the toxin states `D` and
+/// `L` form a linear chain solved in closed form (see [`pharmacodynamics::Toxin`]).
+pub const DYNAMIC_SIZE: usize = 4;
+
+/// `[B, R, M, F]`: the numerically integrated part of a compartment state.
+pub type Dynamic = [f64; DYNAMIC_SIZE];
+
+/// Indices into [`Dynamic`].
+pub mod dynamic {
+    pub const B: usize = 0;
+    pub const R: usize = 1;
+    pub const M: usize = 2;
+    pub const F: usize = 3;
+}
+
+/// The untreated dynamic state.
+pub const BASELINE_DYNAMIC: Dynamic = [0.0, 0.0, 1.0, 0.0];
+
+/// Right-hand side of the compartment ODE for `[B, R, M, F]` given the internalised toxin
+/// `L` at that time.
+pub fn derivative(
+    parameters: &Parameters,
+    constants: &CompartmentConstants,
+    l: f64,
+    y: &Dynamic,
+) -> Dynamic {
+    let mut dy = [0.0; DYNAMIC_SIZE];
+    pharmacodynamics::derivative(parameters, constants, l, y, &mut dy);
     adaptation::derivative(parameters, constants, y, &mut dy);
     dy
+}
+
+/// The full state from the toxin levels and the dynamic part.
+pub fn full_state(d: f64, l: f64, y: &Dynamic) -> State {
+    [
+        d,
+        l,
+        y[dynamic::B],
+        y[dynamic::R],
+        y[dynamic::M],
+        y[dynamic::F],
+    ]
 }
 
 /// Strength `S = (1 - B) * M`: functional innervation times contractile mass.

@@ -1,7 +1,7 @@
 //! Toxin uptake, intracellular persistence, blockade and its recovery.
 //!
 //! ```text
-//! dD/dt = -k_in D
+//! dD/dt = -k_in D                 (solved in closed form: [`Toxin`])
 //! dL/dt =  k_in D - k_L L
 //! E     = (L/EC50')^h / (1 + (L/EC50')^h),    EC50' = EC50 / sensitivity
 //! dB/dt =  k_on (E - B)        while E >= B   (onset: terminals fall silent)
@@ -13,35 +13,110 @@
 //! dose because `L` decays exponentially: the time for `E` to fall to one half is
 //! `ln(L0 / EC50') / k_L`, so doubling a dose adds ~31 days (ln 2 / k_L).
 
-use super::{index, CompartmentConstants, Parameters, State};
+use super::{dynamic, CompartmentConstants, Dynamic, Parameters};
 
 /// Blockade level `E` set by internalised toxin `L`.
 pub fn toxin_effect(parameters: &Parameters, constants: &CompartmentConstants, l: f64) -> f64 {
     if l <= 0.0 {
         return 0.0;
     }
-    let x = (l * constants.sensitivity / parameters.ec50).powf(parameters.hill);
+    let x = hill_power(l * constants.sensitivity / parameters.ec50, parameters.hill);
     x / (1.0 + x)
 }
 
+/// `x^h`, with integer and half-integer `h` done by multiplication (this sits in the
+/// innermost loop of every simulation: `powf` costs several times more).
+#[inline]
+fn hill_power(x: f64, h: f64) -> f64 {
+    let twice = h * 2.0;
+    if twice == twice.round() && (0.0..=16.0).contains(&twice) {
+        let whole = x.powi(h.floor() as i32);
+        if twice as i32 % 2 == 1 {
+            whole * x.sqrt()
+        } else {
+            whole
+        }
+    } else {
+        x.powf(h)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn hill_power_matches_powf() {
+        for h in [1.0, 1.5, 2.0, 3.5, 4.0, 2.7] {
+            for x in [0.0, 0.01, 0.5, 1.0, 3.0, 40.0] {
+                let exact: f64 = f64::powf(x, h);
+                assert!((super::hill_power(x, h) - exact).abs() <= 1e-12 * (1.0 + exact));
+            }
+        }
+    }
+}
+
+/// `dB/dt` and `dR/dt` given the internalised toxin `L`.
 pub fn derivative(
     parameters: &Parameters,
     constants: &CompartmentConstants,
-    y: &State,
-    dy: &mut State,
+    l: f64,
+    y: &Dynamic,
+    dy: &mut Dynamic,
 ) {
-    let d = y[index::D];
-    let l = y[index::L];
-    let b = y[index::B];
-    let r = y[index::R];
-    dy[index::D] = -parameters.k_in * d;
-    dy[index::L] = parameters.k_in * d - parameters.k_l * l;
+    let b = y[dynamic::B];
+    let r = y[dynamic::R];
     let e = toxin_effect(parameters, constants, l);
     let rate = if e >= b {
         parameters.k_on
     } else {
         parameters.k_r0 / (1.0 + parameters.rho_r * r)
     };
-    dy[index::B] = rate * (e - b);
-    dy[index::R] = parameters.k_r_in * b * (1.0 - r) - parameters.k_r_out * r;
+    dy[dynamic::B] = rate * (e - b);
+    dy[dynamic::R] = parameters.k_r_in * b * (1.0 - r) - parameters.k_r_out * r;
+}
+
+/// The toxin chain `dD/dt = -k_in D`, `dL/dt = k_in D - k_L L` in closed form since the
+/// last dose at `t_ref`:
+/// `D(t) = d e^(-k_in tau)`, `L(t) = a e^(-k_L tau) + c e^(-k_in tau)`, `tau = t - t_ref`.
+/// Solving it exactly keeps the integrator's steps set by the slow muscle dynamics instead
+/// of by the decay of a deposit that no longer matters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Toxin {
+    pub t_ref: f64,
+    pub d: f64,
+    pub a: f64,
+    pub c: f64,
+}
+
+impl Toxin {
+    pub const NONE: Toxin = Toxin {
+        t_ref: 0.0,
+        d: 0.0,
+        a: 0.0,
+        c: 0.0,
+    };
+
+    /// `(D(t), L(t))`.
+    #[inline]
+    pub fn at(&self, parameters: &Parameters, t: f64) -> (f64, f64) {
+        if self.d == 0.0 && self.a == 0.0 && self.c == 0.0 {
+            return (0.0, 0.0);
+        }
+        let tau = t - self.t_ref;
+        let fast = (-parameters.k_in * tau).exp();
+        let slow = (-parameters.k_l * tau).exp();
+        (self.d * fast, self.a * slow + self.c * fast)
+    }
+
+    /// Add a dose of `concentration` at time `t` (not before the last dose).
+    pub fn dose(&mut self, parameters: &Parameters, t: f64, concentration: f64) {
+        let (d, l) = self.at(parameters, t);
+        let d = d + concentration;
+        let gain = parameters.k_in / (parameters.k_in - parameters.k_l);
+        *self = Toxin {
+            t_ref: t,
+            d,
+            a: l + d * gain,
+            c: -d * gain,
+        };
+    }
 }
