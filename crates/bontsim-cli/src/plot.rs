@@ -86,14 +86,26 @@ where
         .configure_mesh()
         .x_desc("day")
         .y_desc("fraction of baseline (1 = untreated)")
+        .x_label_formatter(&|day| format!("{day:.0}"))
+        .y_label_formatter(&|y| format!("{y:.1}"))
+        .bold_line_style(RGBColor(225, 225, 225))
+        .light_line_style(RGBColor(245, 245, 245))
         .label_style(("sans-serif", 14))
         .draw()?;
     let mut injection_days: Vec<f64> = report.injections.iter().map(|i| i.day).collect();
     injection_days.dedup();
+    let marker = RGBColor(90, 90, 90);
     for day in injection_days.into_iter().filter(|d| *d <= days) {
-        chart.draw_series(std::iter::once(PathElement::new(
+        chart.draw_series(DashedLineSeries::new(
             vec![(day, 0.0), (day, 1.05)],
-            RGBColor(170, 170, 170).stroke_width(1),
+            3,
+            5,
+            marker.stroke_width(1),
+        ))?;
+        chart.draw_series(std::iter::once(TriangleMarker::new(
+            (day, 1.03),
+            5,
+            marker.filled(),
         )))?;
     }
     for (k, muscle) in selected.iter().enumerate() {
@@ -122,7 +134,7 @@ where
         .label_font(("sans-serif", 14))
         .draw()?;
     footer.draw(&Text::new(
-        "grey lines: injection days. bontsim is research and education software, not a medical device.",
+        "triangles and dotted lines: injection days. bontsim is research and education software, not a medical device.",
         (14, 12),
         ("sans-serif", 14),
     ))?;
