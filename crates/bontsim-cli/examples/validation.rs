@@ -1,0 +1,290 @@
+//! Regenerates the figures and the table of `docs/validation.md`: the typical patient beside
+//! the literature points of `../shared/data/`.
+//! `cargo run --release -p bontsim-cli --example validation` (writes docs/figures/validation_*.svg).
+
+use bontsim_core::metrics::build_report;
+use bontsim_core::plan::{Format, Plan};
+use bontsim_core::report::Report;
+use bontsim_core::{simulate, Parameters, SolverOptions};
+use plotters::prelude::*;
+use std::path::Path;
+
+fn run(text: &str, days: usize) -> Report {
+    let plan = Plan::parse(text, Format::Toml).expect("valid plan");
+    let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
+    build_report(&plan, &simulation, &Parameters::TYPICAL)
+}
+
+fn glabella(total: f64, product: &str, potency: f64) -> String {
+    let units = total;
+    let _ = potency;
+    format!(
+        "[patient]\nsex = \"female\"\nage = 42\n\
+         [[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = {p}\n\
+         [[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"corrugator_supercilii\"\nside = \"left\"\nunits = {c}\nvolume_ml = 0.2\n\
+         [[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"corrugator_supercilii\"\nside = \"right\"\nunits = {c}\nvolume_ml = 0.2\n",
+        p = units / 5.0,
+        c = units * 2.0 / 5.0
+    )
+}
+
+fn masseter(units: f64) -> String {
+    format!("[patient]\nsex = \"female\"\nage = 30\n[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = {units}\nvolume_ml = 0.5\n")
+}
+
+const COLOURS: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+];
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let figures = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/figures");
+    std::fs::create_dir_all(&figures)?;
+
+    // 1. Glabella severity after one dose, with the literature durations.
+    let path = figures.join("validation_glabella_dose.svg");
+    {
+        let root = SVGBackend::new(&path, (900, 520)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("Glabella severity at maximal frown after one ONA dose (typical patient, baseline 3)", ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..300.0, 0.0..3.1)?;
+        chart
+            .configure_mesh()
+            .x_desc("day")
+            .y_desc("severity (0-3)")
+            .x_label_formatter(&|d| format!("{d:.0}"))
+            .draw()?;
+        for (k, units) in [10.0, 20.0, 40.0, 80.0].iter().enumerate() {
+            let report = run(&glabella(*units, "onabotulinumtoxinA", 1.0), 300);
+            let colour = COLOURS[k];
+            chart
+                .draw_series(LineSeries::new(
+                    report.areas[0]
+                        .daily
+                        .iter()
+                        .map(|d| (d.day as f64, d.severity)),
+                    colour.stroke_width(2),
+                ))?
+                .label(format!("{units} U (model)"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
+        }
+        // Literature: return to baseline (severity back above 2.5) at 19.7 wk (20 U), >= 24 wk (40 U).
+        chart
+            .draw_series(
+                [(137.9, 2.5, COLOURS[1]), (168.0, 2.5, COLOURS[2])]
+                    .map(|(x, y, c)| Circle::new((x, y), 6, c.filled())),
+            )?
+            .label("median return to baseline: 20 U 19.7 wk, 40 U >= 24 wk (PMC9558451)")
+            .legend(|(x, y)| Circle::new((x + 9, y), 5, BLACK.filled()));
+        chart
+            .draw_series(std::iter::once(TriangleMarker::new(
+                (120.0, 2.5),
+                7,
+                COLOURS[0].filled(),
+            )))?
+            .label("10 U: 83% relapsed at 4 months (Carruthers 2005)")
+            .legend(|(x, y)| TriangleMarker::new((x + 9, y), 5, BLACK.filled()));
+        chart.draw_series(LineSeries::new(
+            vec![(0.0, 2.5), (300.0, 2.5)],
+            BLACK.mix(0.3),
+        ))?;
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+    }
+
+    // 2. Masseter volume after one dose, with the imaging studies.
+    let path = figures.join("validation_masseter.svg");
+    {
+        let root = SVGBackend::new(&path, (900, 520)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(
+                "Masseter volume and strength after one dose (typical patient)",
+                ("sans-serif", 18),
+            )
+            .margin(10)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0.0..365.0, 0.0..1.05)?;
+        chart
+            .configure_mesh()
+            .x_desc("day")
+            .y_desc("fraction of baseline")
+            .x_label_formatter(&|d| format!("{d:.0}"))
+            .draw()?;
+        for (k, units) in [25.0, 40.0].iter().enumerate() {
+            let report = run(&masseter(*units), 365);
+            let m = report
+                .muscles
+                .iter()
+                .find(|m| m.muscle == "masseter")
+                .unwrap();
+            let colour = COLOURS[k];
+            chart
+                .draw_series(LineSeries::new(
+                    m.daily.iter().map(|d| (d.day as f64, d.volume)),
+                    colour.stroke_width(2),
+                ))?
+                .label(format!("{units} U volume (model)"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
+            chart
+                .draw_series(DashedLineSeries::new(
+                    m.daily.iter().map(|d| (d.day as f64, d.strength)),
+                    5,
+                    4,
+                    colour.stroke_width(1),
+                ))?
+                .label(format!("{units} U strength (model)"))
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(1))
+                });
+        }
+        let points = [
+            (90.0, 8.7 / 12.9, "Xie (PRS): thickness 3 mo, 20-40 U"),
+            (90.0, 0.70, "Yu 2007: volume 3 mo"),
+            (
+                84.0,
+                10.42 / 14.21,
+                "J Craniofac Surg 2025: thickness 12 wk",
+            ),
+        ];
+        for (k, (x, y, label)) in points.iter().enumerate() {
+            let colour = [BLACK, RGBColor(120, 120, 120), RGBColor(200, 120, 0)][k];
+            chart
+                .draw_series(std::iter::once(Circle::new((*x, *y), 6, colour.filled())))?
+                .label(*label)
+                .legend(move |(x, y)| Circle::new((x + 9, y), 5, colour.filled()));
+        }
+        chart
+            .draw_series(std::iter::once(PathElement::new(
+                vec![(77.0, 0.0), (77.0, 1.05)],
+                BLACK.mix(0.4),
+            )))?
+            .label("nadir at week 11 (weekly ultrasound, 2016)")
+            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BLACK.mix(0.4)));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .draw()?;
+        root.present()?;
+    }
+
+    // 3. The table: model beside each literature figure.
+    println!("| quantity | literature | source | model |");
+    println!("|---|---|---|---|");
+    for (units, literature, source) in [
+        (10.0, "relapsed by day 120 in 83%", "Carruthers 2005"),
+        (
+            20.0,
+            "median 138 d (19.7 wk) to baseline; 33% relapsed at 120 d",
+            "PMC9558451; Carruthers 2005",
+        ),
+        (
+            40.0,
+            ">= 168 d (24 wk); 28% relapsed at 120 d",
+            "PMC9558451; Carruthers 2005",
+        ),
+        (80.0, ">= 168 d (24 wk)", "PMC9558451"),
+    ] {
+        let s = run(&glabella(units, "onabotulinumtoxinA", 1.0), 400).areas[0]
+            .summary
+            .clone();
+        println!("| ONA {units} U glabella: days until return to baseline | {literature} | {source} | {} d |", s.days_improved_1);
+    }
+    let daxi = run(&glabella(40.0, "daxibotulinumtoxinA", 1.0), 400).areas[0]
+        .summary
+        .clone();
+    println!("| DAXI 40 U glabella: median duration of none/mild (held out) | 168 d (24.0 wk) | SAKURA 1&2 | {} d |", daxi.days_none_or_mild);
+    let abo = run(&glabella(50.0, "abobotulinumtoxinA", 0.4), 400).areas[0]
+        .summary
+        .clone();
+    println!("| ABO 50 U glabella: return to baseline (held out) | 52.5% still responding at week 24 (168 d) | Joseph 2021 | {} d |", abo.days_improved_1);
+    let s20 = run(&glabella(20.0, "onabotulinumtoxinA", 1.0), 400);
+    println!("| ONA 20 U glabella: onset (>= 1 grade) | median between day 1 and 2 (48% day 1, 77% day 2) | Beer 2011 | day {} |", s20.areas[0].summary.onset_day.unwrap_or(0));
+    println!("| ONA 20 U glabella: peak | day 30 visit (visits 7, 30, 60, 90, 120) | Carruthers 2003 | day {} |", s20.areas[0].summary.peak_day);
+    let ptosis = s20
+        .risks
+        .iter()
+        .find(|r| r.risk == "eyelid_ptosis")
+        .unwrap()
+        .probability;
+    println!(
+        "| ONA 20 U glabella: eyelid ptosis | 0.9-5.4% | SAKURA 3; Carruthers 2002 | {:.1}% |",
+        ptosis * 100.0
+    );
+    for units in [20.0, 40.0, 80.0] {
+        let r = run(&glabella(units, "onabotulinumtoxinA", 1.0), 400);
+        let p = r
+            .risks
+            .iter()
+            .find(|r| r.risk == "eyelid_ptosis")
+            .unwrap()
+            .probability;
+        if units > 20.0 {
+            println!("| ONA {units} U glabella: eyelid ptosis (held out) | no dose-response in AEs, 20-80 U | PMC9558451 | {:.1}% |", p * 100.0);
+        }
+    }
+    for units in [25.0, 30.0, 40.0] {
+        let r = run(&masseter(units), 400);
+        let m = r.muscles.iter().find(|m| m.muscle == "masseter").unwrap();
+        let (day, v) = m
+            .daily
+            .iter()
+            .map(|d| (d.day, d.volume))
+            .fold((0, 2.0), |a, b| if b.1 < a.1 { b } else { a });
+        println!("| masseter {units} U: volume at day 90 / nadir (day) | 0.67 (Xie), 0.70 (Yu), 0.73 at 12 wk; nadir week 11 | Xie; Yu 2007; 2025; 2016 | {:.3} / {v:.3} (day {day}) |", m.daily[90].volume);
+        let smile = r
+            .risks
+            .iter()
+            .find(|r| r.risk == "smile_asymmetry")
+            .unwrap()
+            .probability;
+        println!("| masseter {units} U (one side): smile asymmetry (fitted: masseter-smile fascial barrier) | 0.15% of sessions | Peng 2018 | {:.2}% |", smile * 100.0);
+        println!("| masseter {units} U: strength at day 90 (held out) | bite force normal at 3 months (synergists compensate) | Yu 2007; Kang 2025 | {:.2} |", m.daily[90].strength);
+    }
+    let c8 = run(
+        &masseter(0.0).replace(
+            "masseter\"\nside = \"left\"\nunits = 0",
+            "corrugator_supercilii\"\nside = \"left\"\nunits = 8",
+        ),
+        120,
+    );
+    let m = c8
+        .muscles
+        .iter()
+        .find(|m| m.muscle == "corrugator_supercilii")
+        .unwrap();
+    println!("| corrugator 8 U: strength at day 21 (held out) | EMG amplitude -64% (max voluntary) to -78% (motor unit) | Winn & Sires | {:.2} |", m.daily[21].strength);
+    let d2 = run(
+        &masseter(0.0).replace(
+            "masseter\"\nside = \"left\"\nunits = 0\nvolume_ml = 0.5",
+            "depressor_anguli_oris\"\nside = \"left\"\nunits = 2\nvolume_ml = 0.05",
+        ),
+        120,
+    );
+    let m = d2
+        .muscles
+        .iter()
+        .find(|m| m.muscle == "depressor_anguli_oris")
+        .unwrap();
+    println!("| DAO 2 U: strength at day 21 (held out) | EMG -18% (max voluntary) to -54% (motor unit) | Winn & Sires | {:.2} |", m.daily[21].strength);
+    eprintln!("wrote {}", figures.display());
+    Ok(())
+}
