@@ -87,9 +87,10 @@ pub fn full_state(d: f64, l: f64, y: &Dynamic) -> State {
     ]
 }
 
-/// Strength `S = (1 - B) * M`: functional innervation times contractile mass.
+/// Strength `S = (1 - B) * M`: functional innervation times contractile mass. `B` is held
+/// to [0, 1]: the integrator may overshoot a saturated blockade by its tolerance (~1e-6).
 pub fn strength(y: &State) -> f64 {
-    (1.0 - y[index::B]) * y[index::M]
+    (1.0 - y[index::B].clamp(0.0, 1.0)) * y[index::M]
 }
 
 /// Muscle volume `V = M + F`, what ultrasound, CT and MRI measure.
