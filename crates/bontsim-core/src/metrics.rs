@@ -324,7 +324,7 @@ pub fn normal_cdf(x: f64) -> f64 {
 /// reaches an at-risk muscle is taken as log-normal around the typical patient's, with this
 /// spread (natural-log units). Fitted so that the label glabella dose (ONA 20 U) gives a 3%
 /// eyelid-ptosis rate, between 5.4% (Carruthers 2002) and 0.9% (SAKURA 3) [R].
-pub const SPREAD_LOG_SD: f64 = 1.4;
+pub const SPREAD_LOG_SD: f64 = 1.8;
 /// Net brow-depressor dominance (frontalis blockade minus mean brow-depressor blockade)
 /// above which the brow drops [E].
 pub const BROW_PTOSIS_DOMINANCE: f64 = 0.5;

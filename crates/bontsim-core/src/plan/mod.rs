@@ -160,9 +160,12 @@ impl Plan {
     pub fn parse(text: &str, format: Format) -> Result<Plan, PlanErrors> {
         let raw: PlanFile = match format {
             Format::Toml => toml::from_str(text).map_err(|e| {
+                let line = e.span().map(|span| line_of_offset(text, span.start));
                 PlanErrors(vec![PlanError {
-                    field: "plan".into(),
-                    line: e.span().map(|span| line_of_offset(text, span.start)),
+                    field: line
+                        .map(|line| SourceLines::scan_toml(text).section_at(line))
+                        .unwrap_or_else(|| "plan".into()),
+                    line,
                     message: e.message().trim().to_string(),
                 }])
             })?,
@@ -175,8 +178,8 @@ impl Plan {
             })?,
         };
         let lines = match format {
-            Format::Toml => TomlLines::scan(text),
-            Format::Json => TomlLines::default(),
+            Format::Toml => SourceLines::scan_toml(text),
+            Format::Json => SourceLines::scan_json(text),
         };
         validate(raw, &lines)
     }
@@ -195,18 +198,90 @@ fn line_of_offset(text: &str, offset: usize) -> usize {
         .unwrap_or(1)
 }
 
-/// Where each `[[injection]]` entry and its keys sit in TOML text, for error lines.
+/// Where each injection entry and its keys sit in the plan text, for error lines.
 #[derive(Debug, Default)]
-struct TomlLines {
+struct SourceLines {
     /// Per injection entry: header line and key -> line.
     injections: Vec<(usize, BTreeMap<String, usize>)>,
     /// `[patient]` keys -> line.
     patient: BTreeMap<String, usize>,
+    /// Line of the `[patient]` header (TOML).
+    patient_header: Option<usize>,
 }
 
-impl TomlLines {
-    fn scan(text: &str) -> TomlLines {
-        let mut lines = TomlLines::default();
+impl SourceLines {
+    /// JSON: the objects of the top-level `"injection"` array and of `"patient"`, and the
+    /// lines of their keys. A small scanner (strings, escapes, nesting) run only on text
+    /// that has already parsed as JSON.
+    fn scan_json(text: &str) -> SourceLines {
+        // Each open container: is it an object, and the key it sits under in its parent.
+        let mut stack: Vec<(bool, Option<String>)> = Vec::new();
+        let mut lines = SourceLines::default();
+        let mut line = 1;
+        let mut last_string: Option<(String, usize)> = None;
+        let mut pending_key: Option<String> = None;
+        let mut chars = text.chars();
+        while let Some(c) = chars.next() {
+            match c {
+                '\n' => line += 1,
+                '"' => {
+                    let start_line = line;
+                    let mut value = String::new();
+                    while let Some(c) = chars.next() {
+                        match c {
+                            '\\' => {
+                                chars.next();
+                            }
+                            '"' => break,
+                            '\n' => line += 1,
+                            _ => value.push(c),
+                        }
+                    }
+                    last_string = Some((value, start_line));
+                }
+                ':' => {
+                    if let Some((key, key_line)) = last_string.take() {
+                        let parents: Vec<Option<&str>> =
+                            stack.iter().map(|(_, k)| k.as_deref()).collect();
+                        match parents.as_slice() {
+                            [None, Some("patient")] => {
+                                lines.patient.entry(key.clone()).or_insert(key_line);
+                            }
+                            [None, Some("injection"), None] => {
+                                if let Some((_, keys)) = lines.injections.last_mut() {
+                                    keys.entry(key.clone()).or_insert(key_line);
+                                }
+                            }
+                            _ => {}
+                        }
+                        pending_key = Some(key);
+                    }
+                }
+                ',' => {
+                    last_string = None;
+                    pending_key = None;
+                }
+                '{' | '[' => {
+                    let is_injection_entry =
+                        c == '{' && stack.len() == 2 && stack[1].1.as_deref() == Some("injection");
+                    if is_injection_entry {
+                        lines.injections.push((line, BTreeMap::new()));
+                    }
+                    stack.push((c == '{', pending_key.take()));
+                    last_string = None;
+                }
+                '}' | ']' => {
+                    stack.pop();
+                    pending_key = None;
+                }
+                _ => {}
+            }
+        }
+        lines
+    }
+
+    fn scan_toml(text: &str) -> SourceLines {
+        let mut lines = SourceLines::default();
         let mut section = String::new();
         for (index, raw_line) in text.lines().enumerate() {
             let line_number = index + 1;
@@ -218,6 +293,9 @@ impl TomlLines {
                     .to_string();
                 if line.starts_with("[[") && section == "injection" {
                     lines.injections.push((line_number, BTreeMap::new()));
+                }
+                if section.starts_with("patient") && lines.patient_header.is_none() {
+                    lines.patient_header = Some(line_number);
                 }
                 continue;
             }
@@ -235,6 +313,23 @@ impl TomlLines {
         lines
     }
 
+    /// The plan section a line belongs to (`injection[2]`, `patient`), for parse errors.
+    fn section_at(&self, line: usize) -> String {
+        let injection = self
+            .injections
+            .iter()
+            .rposition(|(header, _)| *header <= line);
+        let patient = self.patient_header.filter(|&header| header <= line);
+        match (injection, patient) {
+            (Some(entry), Some(header)) if self.injections[entry].0 > header => {
+                format!("injection[{}]", entry + 1)
+            }
+            (Some(entry), None) => format!("injection[{}]", entry + 1),
+            (_, Some(_)) => "patient".into(),
+            _ => "plan".into(),
+        }
+    }
+
     fn injection(&self, entry: usize, key: &str) -> Option<usize> {
         self.injections
             .get(entry)
@@ -248,7 +343,7 @@ impl TomlLines {
 
 struct Collector<'a> {
     errors: Vec<PlanError>,
-    lines: &'a TomlLines,
+    lines: &'a SourceLines,
 }
 
 impl Collector<'_> {
@@ -256,6 +351,15 @@ impl Collector<'_> {
         self.errors.push(PlanError {
             field: format!("injection[{}].{key}", entry + 1),
             line: self.lines.injection(entry, key),
+            message,
+        });
+    }
+
+    /// An error in `field`, located at the line of another key (the one that needs it).
+    fn injection_at(&mut self, entry: usize, field: &str, line_key: &str, message: String) {
+        self.errors.push(PlanError {
+            field: format!("injection[{}].{field}", entry + 1),
+            line: self.lines.injection(entry, line_key),
             message,
         });
     }
@@ -269,7 +373,7 @@ impl Collector<'_> {
     }
 }
 
-fn validate(raw: PlanFile, lines: &TomlLines) -> Result<Plan, PlanErrors> {
+fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
     let anatomy = Anatomy::get();
     let mut errors = Collector {
         errors: Vec::new(),
@@ -572,18 +676,20 @@ fn validate_injection(
             (every, times.max(1))
         }
         (Some(_), None) => {
-            errors.injection(
+            errors.injection_at(
                 entry,
                 "times",
+                "every_days",
                 "missing: `every_days` needs `times` (the number of injections in all)".into(),
             );
             (0.0, 1)
         }
         (None, Some(times)) => {
             if times != 1 {
-                errors.injection(
+                errors.injection_at(
                     entry,
                     "every_days",
+                    "times",
                     "missing: `times` above 1 needs `every_days`".into(),
                 );
             }
@@ -660,6 +766,7 @@ times = 6
         let bad = GOOD.replace("units = 4", "unit = 4");
         let errors = Plan::parse(&bad, Format::Toml).unwrap_err().0;
         assert_eq!(errors[0].line, Some(11));
+        assert_eq!(errors[0].field, "injection[1]");
         assert!(
             errors[0].message.contains("unknown field `unit`"),
             "{}",
@@ -680,6 +787,20 @@ times = 6
         assert_eq!(
             plan.start_date,
             Some(date::parse_iso_date("2026-01-15").unwrap())
+        );
+    }
+
+    #[test]
+    fn json_errors_name_the_line_of_the_key() {
+        let json = "{\n  \"patient\": {\"sex\": \"female\", \"age\": 40},\n  \"injection\": [\n    {\"day\": 0, \"product\": \"onabotulinumtoxinA\",\n     \"muscle\": \"masseterr\", \"side\": \"left\", \"units\": 20}\n  ]\n}\n";
+        let errors = Plan::parse(json, Format::Json).unwrap_err().0;
+        assert_eq!(errors[0].field, "injection[1].muscle");
+        assert_eq!(errors[0].line, Some(5));
+        let bad_age = json.replace("\"age\": 40", "\"age\": -4");
+        let errors = Plan::parse(&bad_age, Format::Json).unwrap_err().0;
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].line),
+            ("patient.age", Some(2))
         );
     }
 
