@@ -53,6 +53,8 @@ fn main() {
         match name {
             "ec50" => parameters.ec50 = value,
             "hill" => parameters.hill = value,
+            "coverage_concentration" => parameters.coverage_concentration = value,
+            "severity_exponent" => parameters.severity_exponent = value,
             "mass_exponent" => parameters.mass_exponent = value,
             "k_in" => parameters.k_in = value,
             "k_on" => parameters.k_on = value,

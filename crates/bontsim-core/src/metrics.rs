@@ -179,7 +179,7 @@ pub fn build_report(plan: &Plan, simulation: &Simulation, parameters: &Parameter
             })
             .collect(),
         muscles,
-        areas: area_reports(plan, simulation),
+        areas: area_reports(plan, simulation, parameters),
         lower_face: lower_face_report(plan, simulation),
         risks: risks(plan, simulation, parameters),
     }
@@ -221,7 +221,7 @@ pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
     weighted.iter().map(|w| w / total_mass).collect()
 }
 
-fn area_reports(plan: &Plan, simulation: &Simulation) -> Vec<AreaReport> {
+fn area_reports(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<AreaReport> {
     let anatomy = Anatomy::get();
     AREAS
         .iter()
@@ -235,7 +235,7 @@ fn area_reports(plan: &Plan, simulation: &Simulation) -> Vec<AreaReport> {
             let baseline = plan.patient.baseline_severity[area_index];
             let severity: Vec<f64> = area_strength(simulation, area)
                 .iter()
-                .map(|s| baseline * s)
+                .map(|s| baseline * s.max(0.0).powf(parameters.severity_exponent))
                 .collect();
             let (peak_day, nadir_severity) = argmin(&severity);
             let count = |predicate: &dyn Fn(f64) -> bool| {
@@ -324,7 +324,7 @@ pub fn normal_cdf(x: f64) -> f64 {
 /// reaches an at-risk muscle is taken as log-normal around the typical patient's, with this
 /// spread (natural-log units). Fitted so that the label glabella dose (ONA 20 U) gives a 3%
 /// eyelid-ptosis rate, between 5.4% (Carruthers 2002) and 0.9% (SAKURA 3) [R].
-pub const SPREAD_LOG_SD: f64 = 1.8;
+pub const SPREAD_LOG_SD: f64 = 1.35;
 /// Net brow-depressor dominance (frontalis blockade minus mean brow-depressor blockade)
 /// above which the brow drops [E].
 pub const BROW_PTOSIS_DOMINANCE: f64 = 0.5;

@@ -102,6 +102,15 @@ pub fn simulate(
             })
             .collect();
         list.sort_by(|a, b| a.day.total_cmp(&b.day));
+        // Deposits of one day (the injection and spread from its neighbours) are one dose.
+        list.dedup_by(|later, first| {
+            if later.day == first.day {
+                first.concentration += later.concentration;
+                true
+            } else {
+                false
+            }
+        });
         items.push((compartment, constants, list, total_units));
     }
     // Symmetric plans give left and right compartments identical inputs: integrate each

@@ -134,12 +134,34 @@ pub fn integrate(
     let end = (days - 1) as f64;
     let mut toxin = Toxin::NONE;
     let f = |toxin: &Toxin, t: f64, y: &Dynamic| {
-        let (_, l) = toxin.at(parameters, t);
-        model::derivative(parameters, constants, l, y)
+        model::derivative(
+            parameters,
+            constants,
+            toxin.effect(parameters, constants, t),
+            y,
+        )
     };
-    let output = |toxin: &Toxin, t: f64, y: &Dynamic| {
-        let (d, l) = toxin.at(parameters, t);
-        model::full_state(d, l, y)
+    // Daily outputs are consecutive days: advance the toxin's exponentials by one day's
+    // factor instead of recomputing them (exact up to rounding; refreshed at every dose).
+    let day_factors = ((-parameters.k_in).exp(), (-parameters.k_l).exp());
+    let mut daily: Option<(f64, f64, f64, f64)> = None; // (day, t_ref, fast, slow)
+    let mut output = |toxin: &Toxin, day: f64, y: &Dynamic| {
+        let (fast, slow) = match daily {
+            Some((previous, t_ref, fast, slow))
+                if previous + 1.0 == day && t_ref == toxin.t_ref =>
+            {
+                (fast * day_factors.0, slow * day_factors.1)
+            }
+            _ => {
+                let tau = day - toxin.t_ref;
+                (
+                    (-parameters.k_in * tau).exp(),
+                    (-parameters.k_l * tau).exp(),
+                )
+            }
+        };
+        daily = Some((day, toxin.t_ref, fast, slow));
+        model::full_state(toxin.d * fast, toxin.a * slow + toxin.c * fast, y)
     };
     let mut t = 0.0;
     let mut y = BASELINE_DYNAMIC;
@@ -154,7 +176,7 @@ pub fn integrate(
             next_output += 1;
         }
         while dose_index < doses.len() && doses[dose_index].day <= t {
-            toxin.dose(parameters, t, doses[dose_index].concentration);
+            toxin.dose(parameters, constants, t, doses[dose_index].concentration);
             dose_index += 1;
         }
         if next_output >= days {

@@ -61,16 +61,16 @@ pub mod dynamic {
 /// The untreated dynamic state.
 pub const BASELINE_DYNAMIC: Dynamic = [0.0, 0.0, 1.0, 0.0];
 
-/// Right-hand side of the compartment ODE for `[B, R, M, F]` given the internalised toxin
-/// `L` at that time.
+/// Right-hand side of the compartment ODE for `[B, R, M, F]` given the blockade level `E`
+/// that the toxin sets at that time ([`pharmacodynamics::Toxin::effect`]).
 pub fn derivative(
     parameters: &Parameters,
     constants: &CompartmentConstants,
-    l: f64,
+    e: f64,
     y: &Dynamic,
 ) -> Dynamic {
     let mut dy = [0.0; DYNAMIC_SIZE];
-    pharmacodynamics::derivative(parameters, constants, l, y, &mut dy);
+    pharmacodynamics::derivative(parameters, e, y, &mut dy);
     adaptation::derivative(parameters, constants, y, &mut dy);
     dy
 }

@@ -31,6 +31,12 @@ pub struct Parameters {
     /// `EC50` (U/g): internalised toxin giving half-maximal blockade. Fitted to the median
     /// duration of ONA 20 U glabella (19.7 wk, PMC9558451 [R]).
     pub ec50: f64,
+    /// `c_cov` (U/g^alpha): concentration at which a dose reaches 1 - 1/e (63%) of a muscle's
+    /// nerve terminals. Coverage saturates with dose (Borodic 1994: 1 U blocks a 15-30 mm
+    /// segment, 5-10 U the whole muscle [R]; EDB: plateau of 85-90% decrement at 15-20 U
+    /// [R]). Fitted to the EMG depth of Winn & Sires (corrugator 8 U: -64 to -78%; DAO 2 U:
+    /// -18 to -54% at 2-4 weeks [R]).
+    pub coverage_concentration: f64,
     /// `alpha`: exponent of muscle mass in the toxin concentration `c = U / m^alpha`. Motor
     /// endplates lie in bands (Happak 1997 [R]), so the terminals a deposit reaches grow
     /// with the band's area, ~ m^(2/3), not with the whole mass [E]; fitted jointly to the
@@ -55,6 +61,12 @@ pub struct Parameters {
     /// Rogozhin 2008 [R]); ln 2 / 180 d prior [E].
     pub k_r_out: f64,
 
+    /// `gamma`: exponent of area strength in wrinkle severity, `severity = baseline S^gamma`.
+    /// 1 (linear) in the typical patient: no source separates a threshold-like relation, and
+    /// gamma > 1 did not close the gap between the return-to-baseline and none/mild
+    /// durations (docs/validation.md). Kept as a parameter for the population issue.
+    pub severity_exponent: f64,
+
     // --- adaptation (model/adaptation.rs) ---
     /// `k_loss` (1/day): rate of contractile-mass loss under block. Fitted to masseter
     /// nadir at week 11-12 (Arch Aesthetic Plast Surg 2016 [R]; Yu 2007 [R]).
@@ -64,8 +76,10 @@ pub struct Parameters {
     pub k_gain: f64,
     /// `k_F` (1/day): accumulation of non-contractile tissue per unit of mass deficit.
     /// Rabbit: contractile material 80% at 3 months and 64% at 6 months of monthly block
-    /// (Fortuna 2011 [R]) gives ~0.002/day [D]; halved [E] because the rabbit limb received a
-    /// deeper, uninterrupted block than facial maintenance schedules.
+    /// (Fortuna 2011 [R]) gives ~0.002/day per unit of mass deficit [D]. FITTED lower, to
+    /// 0.0012, so that mass recovers within about a year of a single dose (rat: mass and fibre
+    /// area recovered by 12 months, Ward 2018 [R]): with 0.002 a single masseter dose would
+    /// take three years.
     pub k_f: f64,
     /// `k_Fd` (1/day): resorption of non-contractile tissue, half-life > 6 months
     /// (Fortuna 2013/2015: not resolved 6 months after the last injection [R]).
@@ -89,18 +103,20 @@ impl Parameters {
         spread_volume_exponent: 0.25,
         k_in: 1.0,
         k_l: std::f64::consts::LN_2 / 31.0,
-        ec50: 1.9,
+        ec50: 0.7,
+        coverage_concentration: 4.6,
         mass_exponent: 2.0 / 3.0,
-        hill: 1.0,
+        hill: 3.5,
         k_on: 0.5,
         k_r0: 0.1,
         rho_r: 1.0,
         k_r_in: 0.01,
         k_r_out: std::f64::consts::LN_2 / 180.0,
-        k_loss: 0.028,
-        k_gain: 0.02,
-        k_f: 0.001,
+        severity_exponent: 1.0,
+        k_loss: 0.025,
+        k_gain: 0.018,
+        k_f: 0.0013,
         k_fd: std::f64::consts::LN_2 / 270.0,
-        rho_f: 5.0,
+        rho_f: 1.0,
     };
 }

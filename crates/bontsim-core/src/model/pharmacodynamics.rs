@@ -3,25 +3,36 @@
 //! ```text
 //! dD/dt = -k_in D                 (solved in closed form: [`Toxin`])
 //! dL/dt =  k_in D - k_L L
-//! E     = (L/EC50')^h / (1 + (L/EC50')^h),    EC50' = EC50 / sensitivity
+//! P     = 1 - (1 - P_before E_before)(1 - (1 - exp(-c / c_cov)))   at each dose of c
+//! E     = P (L/EC50')^h / (1 + (L/EC50')^h),    EC50' = EC50 / sensitivity
 //! dB/dt =  k_on (E - B)        while E >= B   (onset: terminals fall silent)
 //!          k_r  (E - B)        while E <  B   (recovery: sprouting, parent terminal)
 //! k_r   =  k_r0 / (1 + rho_R R)
 //! dR/dt =  k_Rin B (1 - R) - k_Rout R
 //! ```
-//! Depth saturates with dose through `E`, while duration keeps growing with the log of the
-//! dose because `L` decays exponentially: the time for `E` to fall to one half is
-//! `ln(L0 / EC50') / k_L`, so doubling a dose adds ~31 days (ln 2 / k_L).
+//! `P` is the fraction of the muscle's nerve terminals a deposit reaches (coverage: at 1 U
+//! the denervation gradient collapses within 15-30 mm, at 5-10 U it fills the muscle,
+//! Borodic 1994 [R]); `L` is the toxin load of a reached terminal, which stays silent while
+//! its load is above `EC50'`. Depth is graded and saturates with dose through `P`, while
+//! duration keeps growing with the log of the dose because `L` decays exponentially: a
+//! reached terminal stays blocked for `ln(L0 / EC50') / k_L`, so doubling a dose adds ~31
+//! days (ln 2 / k_L). Terminals from an earlier dose count toward `P` only while their load
+//! still blocks them (`P_before E_h(L + D)` at the new dose).
 
 use super::{dynamic, CompartmentConstants, Dynamic, Parameters};
 
-/// Blockade level `E` set by internalised toxin `L`.
-pub fn toxin_effect(parameters: &Parameters, constants: &CompartmentConstants, l: f64) -> f64 {
+/// Fraction of a reached terminal's transmission blocked by load `L`: `E_h(L)`.
+pub fn terminal_block(parameters: &Parameters, constants: &CompartmentConstants, l: f64) -> f64 {
     if l <= 0.0 {
         return 0.0;
     }
     let x = hill_power(l * constants.sensitivity / parameters.ec50, parameters.hill);
     x / (1.0 + x)
+}
+
+/// Coverage reached by a dose of concentration `c` alone: `1 - exp(-c sensitivity / c_cov)`.
+pub fn dose_coverage(parameters: &Parameters, constants: &CompartmentConstants, c: f64) -> f64 {
+    1.0 - (-c * constants.sensitivity / parameters.coverage_concentration).exp()
 }
 
 /// `x^h`, with integer and half-integer `h` done by multiplication (this sits in the
@@ -54,17 +65,10 @@ mod tests {
     }
 }
 
-/// `dB/dt` and `dR/dt` given the internalised toxin `L`.
-pub fn derivative(
-    parameters: &Parameters,
-    constants: &CompartmentConstants,
-    l: f64,
-    y: &Dynamic,
-    dy: &mut Dynamic,
-) {
+/// `dB/dt` and `dR/dt` given the blockade level `E` set by the toxin.
+pub fn derivative(parameters: &Parameters, e: f64, y: &Dynamic, dy: &mut Dynamic) {
     let b = y[dynamic::B];
     let r = y[dynamic::R];
-    let e = toxin_effect(parameters, constants, l);
     let rate = if e >= b {
         parameters.k_on
     } else {
@@ -85,6 +89,8 @@ pub struct Toxin {
     pub d: f64,
     pub a: f64,
     pub c: f64,
+    /// Coverage `P` since the last dose.
+    pub coverage: f64,
 }
 
 impl Toxin {
@@ -93,23 +99,51 @@ impl Toxin {
         d: 0.0,
         a: 0.0,
         c: 0.0,
+        coverage: 0.0,
     };
 
     /// `(D(t), L(t))`.
     #[inline]
     pub fn at(&self, parameters: &Parameters, t: f64) -> (f64, f64) {
-        if self.d == 0.0 && self.a == 0.0 && self.c == 0.0 {
+        if self.d == 0.0 && self.a == 0.0 && self.c == 0.0 && self.coverage == 0.0 {
             return (0.0, 0.0);
         }
         let tau = t - self.t_ref;
-        let fast = (-parameters.k_in * tau).exp();
+        // Past ~40 uptake time constants the deposit term is below 1e-17 of the dose: skip
+        // its exponential (most calls come long after a dose).
+        let fast_exponent = parameters.k_in * tau;
+        let fast = if fast_exponent > 40.0 {
+            0.0
+        } else {
+            (-fast_exponent).exp()
+        };
         let slow = (-parameters.k_l * tau).exp();
         (self.d * fast, self.a * slow + self.c * fast)
     }
 
+    /// The blockade level `E = P E_h(L)` at time `t`.
+    #[inline]
+    pub fn effect(&self, parameters: &Parameters, constants: &CompartmentConstants, t: f64) -> f64 {
+        if self.coverage == 0.0 {
+            return 0.0;
+        }
+        let (_, l) = self.at(parameters, t);
+        self.coverage * terminal_block(parameters, constants, l)
+    }
+
     /// Add a dose of `concentration` at time `t` (not before the last dose).
-    pub fn dose(&mut self, parameters: &Parameters, t: f64, concentration: f64) {
+    pub fn dose(
+        &mut self,
+        parameters: &Parameters,
+        constants: &CompartmentConstants,
+        t: f64,
+        concentration: f64,
+    ) {
         let (d, l) = self.at(parameters, t);
+        // Terminals reached before still count while their load, including toxin still
+        // being taken up, keeps them blocked.
+        let still_blocked = self.coverage * terminal_block(parameters, constants, l + d);
+        let reached = dose_coverage(parameters, constants, concentration);
         let d = d + concentration;
         let gain = parameters.k_in / (parameters.k_in - parameters.k_l);
         *self = Toxin {
@@ -117,6 +151,7 @@ impl Toxin {
             d,
             a: l + d * gain,
             c: -d * gain,
+            coverage: 1.0 - (1.0 - still_blocked) * (1.0 - reached),
         };
     }
 }
