@@ -31,6 +31,14 @@ fn benches(c: &mut Criterion) {
     c.bench_function("simulate full face, 730 days", |b| {
         b.iter(|| simulate(black_box(&full_face), &parameters, 730, &options))
     });
+    let glabella = Plan::parse(
+        include_str!("../../../examples/glabella_20u_every_4_months.toml"),
+        Format::Toml,
+    )
+    .unwrap();
+    c.bench_function("simulate glabella 20 U every 4 months, 730 days", |b| {
+        b.iter(|| simulate(black_box(&glabella), &parameters, 730, &options))
+    });
     c.bench_function("simulate untreated face, 730 days", |b| {
         b.iter(|| simulate(black_box(&untreated), &parameters, 730, &options))
     });

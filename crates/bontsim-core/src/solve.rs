@@ -141,6 +141,8 @@ pub fn integrate(
             y,
         )
     };
+    // The last two stages share the time t + h: evaluate the toxin there once.
+    let f_at = |e: f64, y: &Dynamic| model::derivative(parameters, constants, e, y);
     // Daily outputs are consecutive days: advance the toxin's exponentials by one day's
     // factor instead of recomputing them (exact up to rounding; refreshed at every dose).
     let day_factors = ((-parameters.k_in).exp(), (-parameters.k_l).exp());
@@ -205,9 +207,10 @@ pub fn integrate(
             k[2] = f(&toxin, t + C[2] * h, &combine(&y, h, &A3, &k));
             k[3] = f(&toxin, t + C[3] * h, &combine(&y, h, &A4, &k));
             k[4] = f(&toxin, t + C[4] * h, &combine(&y, h, &A5, &k));
-            k[5] = f(&toxin, t + h, &combine(&y, h, &A6, &k));
+            let effect_end = toxin.effect(parameters, constants, t + h);
+            k[5] = f_at(effect_end, &combine(&y, h, &A6, &k));
             let y_new = combine(&y, h, &B5, &k);
-            k[6] = f(&toxin, t + h, &y_new);
+            k[6] = f_at(effect_end, &y_new);
             let mut error = 0.0;
             for i in 0..DYNAMIC_SIZE {
                 let mut e = 0.0;
