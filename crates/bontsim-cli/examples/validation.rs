@@ -271,7 +271,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .find(|m| m.muscle == "corrugator_supercilii")
         .unwrap();
-    println!("| corrugator 8 U: strength at day 21 (held out) | EMG amplitude -64% (max voluntary) to -78% (motor unit) | Winn & Sires | {:.2} |", m.daily[21].strength);
+    println!("| corrugator 8 U: strength at day 21 (fitted: c_cov) | EMG amplitude -64% (max voluntary) to -78% (motor unit) | Winn & Sires | {:.2} |", m.daily[21].strength);
     let d2 = run(
         &masseter(0.0).replace(
             "masseter\"\nside = \"left\"\nunits = 0\nvolume_ml = 0.5",
@@ -284,7 +284,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .iter()
         .find(|m| m.muscle == "depressor_anguli_oris")
         .unwrap();
-    println!("| DAO 2 U: strength at day 21 (held out) | EMG -18% (max voluntary) to -54% (motor unit) | Winn & Sires | {:.2} |", m.daily[21].strength);
+    println!("| DAO 2 U: strength at day 21 (fitted: c_cov) | EMG -18% (max voluntary) to -54% (motor unit) | Winn & Sires | {:.2} |", m.daily[21].strength);
     eprintln!("wrote {}", figures.display());
     Ok(())
 }

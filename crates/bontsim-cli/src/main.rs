@@ -88,12 +88,19 @@ impl Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(failure) => {
+    // A panic is a bug in bontsim, never the user's input: say so and exit 1 (not 101).
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!(
+            "error: internal failure in bontsim (a bug, please report it with the plan): {info}"
+        );
+    }));
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(failure)) => {
             eprintln!("error: {}", failure.message);
             ExitCode::from(failure.code)
         }
+        Err(_) => ExitCode::from(1),
     }
 }
 

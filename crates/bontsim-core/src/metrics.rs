@@ -326,10 +326,9 @@ pub fn normal_cdf(x: f64) -> f64 {
 /// eyelid-ptosis rate, between 5.4% (Carruthers 2002) and 0.9% (SAKURA 3) [R].
 pub const SPREAD_LOG_SD: f64 = 1.35;
 /// Net brow-depressor dominance (frontalis blockade minus mean brow-depressor blockade)
-/// above which the brow drops [E].
+/// above which the brow drops [E]; its variability is `SPREAD_LOG_SD` above (the
+/// same injector-to-injector differences move toxin toward or away from the frontalis).
 pub const BROW_PTOSIS_DOMINANCE: f64 = 0.5;
-/// Brow-ptosis variability (log units) [E]: ~2% with forehead + glabella 40 U on the label [M].
-pub const BROW_LOG_SD: f64 = 1.0;
 /// Neck dose with a 50% dysphagia risk and its log spread: ~19% in cervical dystonia at
 /// ~150 U [C], <1% at the 40 U cosmetic ceiling [R: keep <= 40 U] [E].
 pub const DYSPHAGIA_UNITS_50: f64 = 300.0;
@@ -418,8 +417,9 @@ fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<R
         source: "unopposed brow depressors after frontalis block (Cotofana C-line); ~2% with forehead + glabella on the label [M]".into(),
     });
 
-    // Smile asymmetry: toxin reaching a smile muscle (zygomaticus major, risorius) on one
-    // side more than on the other; deliberate symmetric lower-face doses weaken both sides.
+    // Smile asymmetry: toxin reaching a smile muscle (zygomaticus major, risorius) on either
+    // side; patient-to-patient spread makes even symmetric doses land unequally, so each
+    // side's exposure counts on its own.
     let smile_muscles = ["zygomaticus_major", "risorius"];
     let mut smile = [0.0f64; 2];
     for side in Side::BOTH {

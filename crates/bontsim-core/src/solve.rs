@@ -2,8 +2,8 @@
 //!
 //! The toxin chain (`D`, `L`) is exact (closed form); the muscle states `B`, `R`, `M`, `F`
 //! are integrated by Dormand-Prince 5(4) with error control, restarted at every dose (`L`
-//! changes slope there, so no step may straddle a dose), and daily output from cubic Hermite interpolation of the
-//! accepted steps. Hand-written rather than a general ODE crate because the system is six
+//! changes slope there, so no step may straddle a dose), with daily output from cubic
+//! Hermite interpolation of the accepted steps. Hand-written rather than a general ODE crate because the system is four
 //! states on the stack: no allocation per step keeps a whole face within a benchmark budget
 //! of microseconds (`docs/performance.md`). Accuracy is checked against an analytic solution
 //! and a tight-tolerance reference in the tests below.

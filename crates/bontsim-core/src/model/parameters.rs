@@ -1,6 +1,8 @@
 //! Model parameters with their values and sources. `docs/model.md` is the long form; each
 //! field here names the symbol used there. Values marked "fitted" were fitted by
-//! `cargo run --release -p bontsim-cli --example calibrate` to the data named beside them.
+//! `cargo run --release -p bontsim-core --example calibrate` to the data named beside them.
+//! Concentrations (`D`, `L`, `EC50`, `c_cov`) are in U per g^alpha (alpha = 2/3), written
+//! U/g^a: units divided by the muscle mass to the power `mass_exponent`.
 
 use serde::Serialize;
 
@@ -10,10 +12,10 @@ pub struct Parameters {
     /// `lambda_1`: spread length scale of 1 U in 0.1 mL (mm). Borodic 1994: at 1 U the
     /// denervation gradient collapses over 15-30 mm of rabbit muscle [R].
     pub spread_length_mm: f64,
-    /// `kappa`: fraction of the kernel that escapes a muscle's boundary. Fitted so that the
-    /// label glabella dose gives the eyelid-ptosis rates of the glabellar trials (5.4%,
-    /// Carruthers 2002; 0.9%, SAKURA 3 [R]) with limited spread to orbicularis oculi
-    /// (Alimohammadi 2014 [R]).
+    /// `kappa`: fraction of the kernel that escapes a muscle's boundary. Prior [E]: limited
+    /// spread to orbicularis oculi after glabellar doses (Alimohammadi 2014 [R]). Not fitted:
+    /// the eyelid-ptosis rate is fitted through the spread variability `SPREAD_LOG_SD`
+    /// (metrics.rs), and only the product of the two matters for it.
     pub spread_escape: f64,
     /// Exponent of dose in the spread length (volume filling: 1/3) [E].
     pub spread_dose_exponent: f64,
@@ -28,10 +30,11 @@ pub struct Parameters {
     /// `k_L` (1/day): loss of intracellular light-chain activity, ln 2 / 31 d
     /// (Foran 2003, half-life of BoNT/A inhibition of release [R]).
     pub k_l: f64,
-    /// `EC50` (U/g): internalised toxin giving half-maximal blockade. Fitted to the median
-    /// duration of ONA 20 U glabella (19.7 wk, PMC9558451 [R]).
+    /// `EC50` (U/g^a): toxin load at which a reached terminal is half blocked. FITTED to the
+    /// median duration of ONA 20 U glabella (19.7 wk, PMC9558451 [R]), checked against 10 U
+    /// (Carruthers 2005 [R]) and 40 U (>= 24 wk).
     pub ec50: f64,
-    /// `c_cov` (U/g^alpha): concentration at which a dose reaches 1 - 1/e (63%) of a muscle's
+    /// `c_cov` (U/g^a): concentration at which a dose reaches 1 - 1/e (63%) of a muscle's
     /// nerve terminals. Coverage saturates with dose (Borodic 1994: 1 U blocks a 15-30 mm
     /// segment, 5-10 U the whole muscle [R]; EDB: plateau of 85-90% decrement at 15-20 U
     /// [R]). Fitted to the EMG depth of Winn & Sires (corrugator 8 U: -64 to -78%; DAO 2 U:
@@ -43,8 +46,11 @@ pub struct Parameters {
     /// glabella durations (0.75 g corrugator) and the masseter nadir (24 g) - with alpha = 1
     /// no EC50 reproduces both.
     pub mass_exponent: f64,
-    /// `h`: Hill coefficient of the blockade-concentration relation. Fitted to the
-    /// saturation of depth (EDB plateau 85-90% at 15-20 U [R]).
+    /// `h`: Hill coefficient of a terminal's block against its load: steep, because a
+    /// terminal resumes release once its light-chain activity falls below what re-cleaves
+    /// new SNAP-25 (Keller 1999; Meunier 2003 [R]). FITTED with EC50 so that the offset is
+    /// sharp enough for the return-to-baseline and none/mild durations (PMC9558451; SAKURA)
+    /// to lie ~30-40 days apart. Depth saturation comes from coverage `c_cov`.
     pub hill: f64,
     /// `k_on` (1/day): rate at which blockade reaches its toxin-determined level.
     /// Fitted to onset and peak (84% of maximal effect by day 2-4, Prager 2013 [R]).
@@ -77,14 +83,16 @@ pub struct Parameters {
     /// `k_F` (1/day): accumulation of non-contractile tissue per unit of mass deficit.
     /// Rabbit: contractile material 80% at 3 months and 64% at 6 months of monthly block
     /// (Fortuna 2011 [R]) gives ~0.002/day per unit of mass deficit [D]. FITTED lower, to
-    /// 0.0012, so that mass recovers within about a year of a single dose (rat: mass and fibre
+    /// 0.0013, so that mass recovers within about a year of a single dose (rat: mass and fibre
     /// area recovered by 12 months, Ward 2018 [R]): with 0.002 a single masseter dose would
     /// take three years.
     pub k_f: f64,
     /// `k_Fd` (1/day): resorption of non-contractile tissue, half-life > 6 months
     /// (Fortuna 2013/2015: not resolved 6 months after the last injection [R]).
     pub k_fd: f64,
-    /// `rho_F`: slowing of regrowth by non-contractile tissue [E].
+    /// `rho_F`: slowing of regrowth by non-contractile tissue. Prior [E], set with `k_F`
+    /// (Fortuna 2013/2015: after repeated injections mass and contractile material recover
+    /// only partly within 6 months [R]).
     pub rho_f: f64,
 }
 

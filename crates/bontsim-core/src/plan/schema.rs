@@ -34,7 +34,7 @@ pub struct MuscleOverrideFile {
     pub mass_scale: Option<f64>,
     /// Multiplier on toxin sensitivity (1.0 typical; larger is more sensitive).
     pub sensitivity: Option<f64>,
-    /// Replaces the anatomy table's atrophy susceptibility (0..1).
+    /// Replaces the anatomy table's atrophy susceptibility (0 to 0.95).
     pub atrophy_susceptibility: Option<f64>,
 }
 
