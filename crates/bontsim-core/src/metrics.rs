@@ -444,13 +444,7 @@ fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<R
     });
 
     let platysma = index_of("platysma");
-    let mut neck_sessions: Vec<(f64, f64)> = Vec::new();
-    for injection in plan.injections.iter().filter(|i| i.muscle == platysma) {
-        match neck_sessions.last_mut() {
-            Some((day, total)) if *day == injection.day => *total += injection.equivalent_units,
-            _ => neck_sessions.push((injection.day, injection.equivalent_units)),
-        }
-    }
+    let neck_sessions = plan.sessions(|i| i.muscle == platysma);
     let neck_max = neck_sessions.iter().map(|s| s.1).fold(0.0, f64::max);
     let dysphagia = 1.0
         - neck_sessions
@@ -464,13 +458,7 @@ fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<R
         source: "neck dose: keep <= 40 U per session (platysma chapter); dysphagia common at cervical-dystonia doses".into(),
     });
 
-    let mut sessions: Vec<(f64, f64)> = Vec::new();
-    for injection in &plan.injections {
-        match sessions.last_mut() {
-            Some((day, total)) if *day == injection.day => *total += injection.equivalent_units,
-            _ => sessions.push((injection.day, injection.equivalent_units)),
-        }
-    }
+    let sessions = plan.sessions(|_| true);
     let cumulative: f64 = sessions.iter().map(|s| s.1).sum();
     risks.push(RiskReport {
         risk: "neutralising_antibodies".into(),

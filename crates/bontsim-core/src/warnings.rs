@@ -66,13 +66,7 @@ pub fn label_warnings(plan: &Plan) -> Vec<String> {
 
     // Neck total per session (same day).
     let platysma = anatomy.index_of("platysma");
-    let mut day_totals: Vec<(f64, f64)> = Vec::new();
-    for injection in injections.iter().filter(|j| Some(j.muscle) == platysma) {
-        match day_totals.last_mut() {
-            Some((day, total)) if *day == injection.day => *total += injection.equivalent_units,
-            _ => day_totals.push((injection.day, injection.equivalent_units)),
-        }
-    }
+    let day_totals = plan.sessions(|j| Some(j.muscle) == platysma);
     for (day, total) in day_totals {
         if total > NECK_LIMIT_UNITS_PER_SESSION {
             warnings.push(format!(

@@ -145,6 +145,21 @@ pub struct Plan {
     pub warnings: Vec<String>,
 }
 
+impl Plan {
+    /// Treatment sessions `(day, U-eq)`: the injections of one day that pass `filter`,
+    /// summed, in day order.
+    pub fn sessions(&self, filter: impl Fn(&Injection) -> bool) -> Vec<(f64, f64)> {
+        let mut sessions: Vec<(f64, f64)> = Vec::new();
+        for injection in self.injections.iter().filter(|i| filter(i)) {
+            match sessions.last_mut() {
+                Some((day, total)) if *day == injection.day => *total += injection.equivalent_units,
+                _ => sessions.push((injection.day, injection.equivalent_units)),
+            }
+        }
+        sessions
+    }
+}
+
 /// Default injected volume per injection (mL): 4 U in 0.1 mL on the Botox Cosmetic label.
 pub const DEFAULT_VOLUME_ML: f64 = 0.1;
 
