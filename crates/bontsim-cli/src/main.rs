@@ -4,6 +4,7 @@
 
 mod csv_output;
 mod plot;
+mod trial;
 
 use bontsim_core::anatomy::Anatomy;
 use bontsim_core::plan::{Format, Plan};
@@ -65,6 +66,46 @@ enum Command {
     },
     /// Validate a plan and print its warnings, without simulating.
     Check { plan: PathBuf },
+    /// Run a virtual trial: one arm per plan, virtual patients with inter-individual
+    /// variability; responder rates with 95% intervals, durations, onsets, adverse events and
+    /// atrophy, written to a directory (summary.json, CSV, responders.svg).
+    Trial {
+        /// Plan files, one arm each.
+        #[arg(required = true)]
+        plans: Vec<PathBuf>,
+        /// Virtual patients per arm.
+        #[arg(long, default_value_t = 1000)]
+        patients: u64,
+        /// Seed of the virtual population (same seed, same patients and output).
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Worker threads (default: all cores). The output does not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Output directory.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Responder definition: none_or_mild, improved_1 or improved_2.
+        #[arg(long, default_value = "none_or_mild")]
+        responder: String,
+        /// Days simulated (default: a year past the last injection of the longest plan).
+        #[arg(long)]
+        days: Option<usize>,
+        /// Days at which muscle volume is summarised (repeatable; default 90, 180, 365).
+        #[arg(long = "atrophy-day")]
+        atrophy_days: Vec<usize>,
+        /// Run only shard i of n (e.g. 2/8) and write a mergeable partial result.
+        #[arg(long)]
+        shard: Option<String>,
+    },
+    /// Merge the partial results of `trial --shard` runs into the full trial's outputs.
+    TrialMerge {
+        /// Directories written by `bontsim trial --shard i/n --output DIR`.
+        #[arg(required = true)]
+        partials: Vec<PathBuf>,
+        #[arg(long, short)]
+        output: PathBuf,
+    },
     /// List the muscles bontsim knows.
     Muscles,
     /// List the products and their potency relative to onabotulinumtoxinA.
@@ -176,6 +217,69 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             println!("{DISCLAIMER}");
             Ok(())
+        }
+        Command::Trial {
+            plans,
+            patients,
+            seed,
+            threads,
+            output,
+            responder,
+            days,
+            atrophy_days,
+            shard,
+        } => {
+            if patients == 0 {
+                return Err(Failure::input("--patients: must be at least 1"));
+            }
+            if threads == Some(0) {
+                return Err(Failure::input("--threads: must be at least 1"));
+            }
+            let responder = trial::parse_responder(&responder).map_err(Failure::input)?;
+            let shard = shard
+                .as_deref()
+                .map(trial::parse_shard)
+                .transpose()
+                .map_err(Failure::input)?;
+            let mut loaded = Vec::new();
+            for path in &plans {
+                let plan = load_plan(Some(path))?;
+                for warning in &plan.warnings {
+                    eprintln!("warning: {}: {warning}", path.display());
+                }
+                loaded.push((path.display().to_string(), plan));
+            }
+            let longest = loaded
+                .iter()
+                .map(|(_, plan)| simulation::default_days(plan))
+                .max()
+                .unwrap_or(730);
+            let days = match days {
+                Some(_) => checked_days(days, &loaded[0].1)?,
+                None => longest,
+            };
+            let atrophy_days = if atrophy_days.is_empty() {
+                vec![90, 180, 365]
+            } else {
+                atrophy_days
+            };
+            trial::run(trial::TrialRequest {
+                plans: loaded,
+                settings: bontsim_core::trial::TrialSettings {
+                    seed,
+                    patients,
+                    days,
+                    responder,
+                    atrophy_days,
+                },
+                threads,
+                shard,
+                output,
+            })
+            .map_err(Failure::input)
+        }
+        Command::TrialMerge { partials, output } => {
+            trial::merge(&partials, &output).map_err(Failure::input)
         }
         Command::Muscles => {
             let anatomy = Anatomy::get();

@@ -9,10 +9,12 @@ pub mod anatomy;
 pub mod metrics;
 pub mod model;
 pub mod plan;
+pub mod population;
 pub mod product;
 pub mod report;
 pub mod simulation;
 pub mod solve;
+pub mod trial;
 pub mod warnings;
 
 pub use model::Parameters;

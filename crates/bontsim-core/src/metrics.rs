@@ -366,7 +366,9 @@ fn peak_blockade(simulation: &Simulation, muscle: usize, side: Side) -> f64 {
         .unwrap_or(0.0)
 }
 
-fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<RiskReport> {
+/// The risks of a simulated plan (eyelid and brow ptosis, smile asymmetry, dysphagia,
+/// antibodies), each with its driver and source.
+pub fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<RiskReport> {
     let anatomy = Anatomy::get();
     let index_of = |name: &str| anatomy.index_of(name).expect("muscle in anatomy");
     let mut risks = Vec::new();

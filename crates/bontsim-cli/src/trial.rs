@@ -1,0 +1,295 @@
+//! `bontsim trial` and `bontsim trial-merge`: virtual trials on the core's streaming
+//! aggregation, written to a directory. Files appear only when complete (written under a
+//! temporary name and renamed), so an interrupted run leaves no partial output files.
+
+use bontsim_core::plan::Plan;
+use bontsim_core::population::Variability;
+use bontsim_core::trial::{
+    run_arm, shard_range, ArmAggregate, Responder, TrialAggregate, TrialSettings,
+};
+use indicatif::{ProgressBar, ProgressStyle};
+use plotters::prelude::*;
+use rayon::prelude::*;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Patients simulated per parallel work item.
+const CHUNK: u64 = 64;
+
+pub struct TrialRequest {
+    pub plans: Vec<(String, Plan)>,
+    pub settings: TrialSettings,
+    pub threads: Option<usize>,
+    pub shard: Option<(u64, u64)>,
+    pub output: PathBuf,
+}
+
+/// Parse `i/n` (1 <= i <= n).
+pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
+    let (i, n) = text
+        .split_once('/')
+        .ok_or_else(|| format!("--shard: \"{text}\" is not of the form i/n (e.g. 2/8)"))?;
+    let i: u64 = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard: \"{i}\" is not a whole number"))?;
+    let n: u64 = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard: \"{n}\" is not a whole number"))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("--shard: {i}/{n} needs 1 <= i <= n"));
+    }
+    Ok((i, n))
+}
+
+pub fn parse_responder(text: &str) -> Result<Responder, String> {
+    match text {
+        "none_or_mild" => Ok(Responder::NoneOrMild),
+        "improved_1" => Ok(Responder::Improved1),
+        "improved_2" => Ok(Responder::Improved2),
+        other => Err(format!(
+            "--responder: \"{other}\" is not one of none_or_mild, improved_1, improved_2"
+        )),
+    }
+}
+
+/// Make the output directory and prove it writable before any work starts.
+pub fn prepare_output(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("--output: cannot create {}: {e}", dir.display()))?;
+    let probe = dir.join(".bontsim-write-test");
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|e| format!("--output: {} is not writable: {e}", dir.display()))
+}
+
+fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let temporary = path.with_extension("partial-write");
+    std::fs::write(&temporary, bytes)
+        .and_then(|()| std::fs::rename(&temporary, path))
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+pub fn run(request: TrialRequest) -> Result<(), String> {
+    prepare_output(&request.output)?;
+    let settings = &request.settings;
+    let range = match request.shard {
+        Some((i, n)) => shard_range(settings.patients, i, n),
+        None => 0..settings.patients,
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(request.threads.unwrap_or(0))
+        .build()
+        .map_err(|e| format!("--threads: {e}"))?;
+    let total = (range.end - range.start) * request.plans.len() as u64;
+    let progress = ProgressBar::new(total);
+    progress.set_style(
+        ProgressStyle::with_template(
+            "{elapsed_precise} [{bar:40}] {pos}/{len} patients ({per_sec}, {eta} left)",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let variability = Variability::default();
+    let arms: Vec<ArmAggregate> = pool.install(|| {
+        request
+            .plans
+            .iter()
+            .map(|(name, plan)| {
+                let chunks: Vec<std::ops::Range<u64>> = (range.start..range.end)
+                    .step_by(CHUNK as usize)
+                    .map(|start| start..(start + CHUNK).min(range.end))
+                    .collect();
+                let parts: Vec<ArmAggregate> = chunks
+                    .into_par_iter()
+                    .map(|chunk| {
+                        let count = chunk.end - chunk.start;
+                        let part = run_arm(name, plan, settings, &variability, chunk, || {});
+                        progress.inc(count);
+                        part
+                    })
+                    .collect();
+                let mut parts = parts.into_iter();
+                let mut arm = parts
+                    .next()
+                    .unwrap_or_else(|| run_arm(name, plan, settings, &variability, 0..0, || {}));
+                for part in parts {
+                    arm.merge(&part).expect("chunks of one arm merge");
+                }
+                arm
+            })
+            .collect()
+    });
+    progress.finish_and_clear();
+    let aggregate = TrialAggregate {
+        settings: settings.clone(),
+        covered: vec![(range.start, range.end)],
+        arms,
+    };
+    if request.shard.is_some() {
+        let json = serde_json::to_vec(&aggregate).map_err(|e| e.to_string())?;
+        write_atomic(&request.output.join("partial.json"), &json)?;
+        eprintln!(
+            "wrote {} (patients {}..{}); combine the shards with `bontsim trial-merge`",
+            request.output.join("partial.json").display(),
+            range.start,
+            range.end
+        );
+        return Ok(());
+    }
+    write_outputs(&aggregate, &request.output)
+}
+
+pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), String> {
+    if inputs.is_empty() {
+        return Err("trial-merge: give at least one partial result directory".into());
+    }
+    let mut parts = Vec::new();
+    for dir in inputs {
+        let path = dir.join("partial.json");
+        let text = std::fs::read(&path).map_err(|e| {
+            format!(
+                "cannot read {}: {e} (run `bontsim trial --shard i/n --output DIR` first)",
+                path.display()
+            )
+        })?;
+        let part: TrialAggregate = serde_json::from_slice(&text)
+            .map_err(|e| format!("{} is not a bontsim partial result: {e}", path.display()))?;
+        parts.push(part);
+    }
+    let aggregate = TrialAggregate::merge(parts)?;
+    if !aggregate.is_complete() {
+        return Err(format!(
+            "the partial results cover patients {:?} of 0..{}: some shards are missing",
+            aggregate.covered, aggregate.settings.patients
+        ));
+    }
+    prepare_output(output)?;
+    write_outputs(&aggregate, output)
+}
+
+fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
+    let summary = aggregate.summary();
+    let mut json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
+    json.push('\n');
+    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
+
+    let mut responders = format!("# {}\narm,area,day,rate,low,high\n", summary.disclaimer);
+    let mut durations =
+        String::from("arm,area,median_duration_days,p25,p75,median_onset_day,never_responded\n");
+    let mut adverse = String::from("arm,risk,rate\n");
+    let mut atrophy = String::from("arm,muscle,side,day,median_volume,p05_volume,p95_volume\n");
+    let show = |q: Option<usize>| q.map(|v| v.to_string()).unwrap_or_default();
+    for arm in &summary.arms {
+        for area in &arm.areas {
+            for r in &area.responders {
+                let _ = writeln!(
+                    responders,
+                    "{},{},{},{},{},{}",
+                    arm.plan, area.area, r.day, r.rate, r.low, r.high
+                );
+            }
+            let _ = writeln!(
+                durations,
+                "{},{},{},{},{},{},{}",
+                arm.plan,
+                area.area,
+                show(area.duration_days.median),
+                show(area.duration_days.p25),
+                show(area.duration_days.p75),
+                show(area.onset_days.median),
+                area.never_responded
+            );
+        }
+        for a in &arm.adverse_events {
+            let _ = writeln!(adverse, "{},{},{}", arm.plan, a.risk, a.rate);
+        }
+        for a in &arm.atrophy {
+            let _ = writeln!(
+                atrophy,
+                "{},{},{},{},{},{},{}",
+                arm.plan, a.muscle, a.side, a.day, a.median_volume, a.p05_volume, a.p95_volume
+            );
+        }
+    }
+    write_atomic(&dir.join("responders.csv"), responders.as_bytes())?;
+    write_atomic(&dir.join("durations.csv"), durations.as_bytes())?;
+    write_atomic(&dir.join("adverse_events.csv"), adverse.as_bytes())?;
+    write_atomic(&dir.join("atrophy.csv"), atrophy.as_bytes())?;
+    plot_responders(&summary, &dir.join("responders.svg"))?;
+    eprintln!("wrote summary.json, responders.csv, durations.csv, adverse_events.csv, atrophy.csv and responders.svg in {}", dir.display());
+    Ok(())
+}
+
+fn plot_responders(summary: &bontsim_core::trial::TrialSummary, path: &Path) -> Result<(), String> {
+    let temporary = path.with_extension("partial-write.svg");
+    {
+        let root = SVGBackend::new(&temporary, (1000, 560)).into_drawing_area();
+        let draw = || -> Result<(), Box<dyn std::error::Error>> {
+            root.fill(&WHITE)?;
+            let mut chart = ChartBuilder::on(&root)
+                .caption(
+                    format!(
+                        "Responders ({}) over time, 95% intervals; {} virtual patients per arm",
+                        summary.responder, summary.patients
+                    ),
+                    ("sans-serif", 18),
+                )
+                .margin(12)
+                .x_label_area_size(40)
+                .y_label_area_size(55)
+                .build_cartesian_2d(0.0..summary.days.max(2) as f64, 0.0..1.0)?;
+            chart
+                .configure_mesh()
+                .x_desc("day")
+                .y_desc("share of patients responding")
+                .x_label_formatter(&|d| format!("{d:.0}"))
+                .draw()?;
+            let palette = [
+                RGBColor(31, 119, 180),
+                RGBColor(214, 39, 40),
+                RGBColor(44, 160, 44),
+                RGBColor(148, 103, 189),
+                RGBColor(255, 127, 14),
+                RGBColor(140, 86, 75),
+            ];
+            let mut k = 0;
+            for arm in &summary.arms {
+                for area in &arm.areas {
+                    let colour = palette[k % palette.len()];
+                    k += 1;
+                    let band: Vec<(f64, f64)> = area
+                        .responders
+                        .iter()
+                        .map(|r| (r.day as f64, r.high))
+                        .chain(area.responders.iter().rev().map(|r| (r.day as f64, r.low)))
+                        .collect();
+                    chart.draw_series(std::iter::once(Polygon::new(
+                        band,
+                        colour.mix(0.2).filled(),
+                    )))?;
+                    chart
+                        .draw_series(LineSeries::new(
+                            area.responders.iter().map(|r| (r.day as f64, r.rate)),
+                            colour.stroke_width(2),
+                        ))?
+                        .label(format!("{} - {}", arm.plan, area.area))
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+                        });
+                }
+            }
+            chart
+                .configure_series_labels()
+                .position(SeriesLabelPosition::UpperRight)
+                .background_style(WHITE.mix(0.9))
+                .border_style(BLACK)
+                .draw()?;
+            root.present()?;
+            Ok(())
+        };
+        draw().map_err(|e| format!("cannot draw {}: {e}", path.display()))?;
+    }
+    std::fs::rename(&temporary, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}

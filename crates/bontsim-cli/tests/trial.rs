@@ -1,0 +1,203 @@
+//! End-to-end tests of `bontsim trial` and `bontsim trial-merge` on the real binary:
+//! determinism across thread counts, shard-then-merge equal to one run byte for byte, the
+//! summary.json contract, and clear errors with exit code 2.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_bontsim"))
+}
+
+fn example(name: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../examples")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir =
+        std::env::temp_dir().join(format!("bontsim-trial-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn run_trial(extra: &[&str], output: &Path) {
+    let plans = [
+        example("glabella_light_10u.toml"),
+        example("masseter_25u_every_6_months.toml"),
+    ];
+    let out = bin()
+        .arg("trial")
+        .args(&plans)
+        .args(["--patients", "300", "--seed", "11", "--days", "240"])
+        .args(extra)
+        .arg("--output")
+        .arg(output)
+        .output()
+        .expect("bontsim runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+const OUTPUTS: [&str; 6] = [
+    "summary.json",
+    "responders.csv",
+    "durations.csv",
+    "adverse_events.csv",
+    "atrophy.csv",
+    "responders.svg",
+];
+
+fn same_files(a: &Path, b: &Path) {
+    for file in OUTPUTS {
+        let left = std::fs::read(a.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        let right = std::fs::read(b.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(
+            left == right,
+            "{file} differs between {} and {}",
+            a.display(),
+            b.display()
+        );
+    }
+}
+
+#[test]
+fn output_is_byte_identical_whatever_the_thread_count() {
+    let one = scratch("threads-1");
+    let two = scratch("threads-2");
+    run_trial(&["--threads", "1"], &one);
+    run_trial(&["--threads", "2"], &two);
+    same_files(&one, &two);
+}
+
+#[test]
+fn sharded_then_merged_equals_unsharded() {
+    let whole = scratch("whole");
+    run_trial(&[], &whole);
+    let shards: Vec<PathBuf> = (1..=3).map(|i| scratch(&format!("shard-{i}"))).collect();
+    for (i, dir) in shards.iter().enumerate() {
+        run_trial(&["--shard", &format!("{}/3", i + 1)], dir);
+        assert!(dir.join("partial.json").exists());
+    }
+    let merged = scratch("merged");
+    // Shards in any order.
+    let out = bin()
+        .arg("trial-merge")
+        .args([&shards[2], &shards[0], &shards[1]])
+        .arg("--output")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    same_files(&whole, &merged);
+
+    // A missing shard is refused, not silently merged.
+    let incomplete = bin()
+        .arg("trial-merge")
+        .args([&shards[0], &shards[1]])
+        .arg("--output")
+        .arg(scratch("incomplete"))
+        .output()
+        .unwrap();
+    assert_eq!(incomplete.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&incomplete.stderr).contains("missing"));
+}
+
+#[test]
+fn summary_json_keeps_its_contract() {
+    let dir = scratch("contract");
+    run_trial(&["--responder", "improved_1"], &dir);
+    let summary: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
+    assert!(summary["disclaimer"]
+        .as_str()
+        .unwrap()
+        .contains("not a medical device"));
+    let arms = summary["arms"].as_array().unwrap();
+    assert_eq!(arms.len(), 2);
+    let glabella = &arms[0];
+    assert_eq!(glabella["patients"], 300);
+    assert!(glabella["plan"]
+        .as_str()
+        .unwrap()
+        .ends_with("glabella_light_10u.toml"));
+    let area = &glabella["areas"][0];
+    assert_eq!(area["area"], "glabella");
+    let responders = area["responders"].as_array().unwrap();
+    assert_eq!(responders.len(), 240);
+    let day30 = &responders[30];
+    let (rate, low, high) = (
+        day30["rate"].as_f64().unwrap(),
+        day30["low"].as_f64().unwrap(),
+        day30["high"].as_f64().unwrap(),
+    );
+    assert!(
+        low <= rate && rate <= high && rate > 0.5,
+        "day 30: {rate} [{low}, {high}]"
+    );
+    assert!(area["duration_days"]["median"].as_u64().unwrap() > 30);
+    // The masseter arm reports atrophy at the chosen days and no wrinkle area.
+    assert!(arms[1]["areas"].as_array().unwrap().is_empty());
+    let atrophy = arms[1]["atrophy"].as_array().unwrap();
+    assert!(atrophy.iter().any(|a| a["muscle"] == "masseter"
+        && a["day"] == 90
+        && a["median_volume"].as_f64().unwrap() < 0.9));
+}
+
+#[test]
+fn bad_trial_requests_fail_with_exit_code_2() {
+    let plan = example("glabella_light_10u.toml");
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["--patients".into(), "0".into()], "--patients"),
+        (vec!["--shard".into(), "0/3".into()], "--shard"),
+        (vec!["--shard".into(), "two/3".into()], "--shard"),
+        (vec!["--responder".into(), "most".into()], "--responder"),
+        (vec!["--threads".into(), "0".into()], "--threads"),
+    ];
+    for (args, field) in cases {
+        let out = bin()
+            .arg("trial")
+            .arg(&plan)
+            .args(&args)
+            .arg("--output")
+            .arg(scratch("bad"))
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(field) && !err.contains("panicked"),
+            "{args:?}: {err}"
+        );
+    }
+    let unreadable = bin()
+        .args(["trial", "/nonexistent/plan.toml", "--output"])
+        .arg(scratch("bad"))
+        .output()
+        .unwrap();
+    assert_eq!(unreadable.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unreadable.stderr).contains("cannot read plan"));
+    // An output directory that cannot be written.
+    let blocked = scratch("blocked-file");
+    std::fs::write(&blocked, b"a file, not a directory").unwrap();
+    let not_writable = bin()
+        .arg("trial")
+        .arg(&plan)
+        .arg("--output")
+        .arg(blocked.join("inside"))
+        .output()
+        .unwrap();
+    assert_eq!(not_writable.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_writable.stderr).contains("--output"));
+}

@@ -1,0 +1,507 @@
+//! Virtual trials: simulate many virtual patients per arm and aggregate, streaming, into
+//! counts that merge exactly. Nothing per patient is kept: memory grows with days and arms,
+//! not with patients. Aggregates are integers (probabilities in fixed point), so their sum
+//! is the same in any order: any thread count and any sharding give identical results.
+
+use crate::anatomy::Side;
+use crate::metrics::{self, area_strength, NONE_OR_MILD_SEVERITY, ONE_GRADE};
+use crate::model::{self, Parameters};
+use crate::plan::{Plan, AREAS};
+use crate::population::{virtual_patient, Variability};
+use crate::report::{round, DISCLAIMER};
+use crate::simulation::simulate;
+use crate::solve::SolverOptions;
+use serde::{Deserialize, Serialize};
+
+/// Responder definitions of the glabellar trials (pharmacodynamics.md, sec. 1.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Responder {
+    /// Severity 0-1 (none or mild) at maximal contraction.
+    NoneOrMild,
+    /// At least one grade better than the patient's own baseline.
+    Improved1,
+    /// At least two grades better than the patient's own baseline.
+    Improved2,
+}
+
+impl Responder {
+    pub fn responds(self, severity: f64, baseline: f64) -> bool {
+        match self {
+            Responder::NoneOrMild => severity < NONE_OR_MILD_SEVERITY,
+            Responder::Improved1 => severity < baseline - ONE_GRADE,
+            Responder::Improved2 => severity < baseline - 1.0 - ONE_GRADE,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Responder::NoneOrMild => "none_or_mild",
+            Responder::Improved1 => "improved_1",
+            Responder::Improved2 => "improved_2",
+        }
+    }
+}
+
+/// Fixed-point scale of summed probabilities (adverse events): 1e-12 resolution.
+const PROBABILITY_SCALE: f64 = 1e12;
+/// Bins of the volume histograms: 0.00 to 1.20 by 0.01.
+pub const VOLUME_BINS: usize = 121;
+
+/// What is aggregated for one treated area of one arm.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AreaAggregate {
+    pub area: String,
+    /// Responders per day.
+    pub responders: Vec<u64>,
+    /// Duration of the first response (days), histogram over 0..=days.
+    pub durations: Vec<u64>,
+    /// First responding day, histogram over 0..days; the last bin counts never.
+    pub onsets: Vec<u64>,
+}
+
+/// Volume of one injected muscle-side at chosen days, as histograms.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AtrophyAggregate {
+    pub muscle: String,
+    pub side: String,
+    pub day: usize,
+    pub volume_histogram: Vec<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArmAggregate {
+    pub plan: String,
+    pub patients: u64,
+    pub areas: Vec<AreaAggregate>,
+    pub atrophy: Vec<AtrophyAggregate>,
+    /// Sum over patients of each risk's probability, fixed point (1e-12).
+    pub adverse_events: Vec<(String, u128)>,
+}
+
+/// The settings every shard of a trial must share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialSettings {
+    pub seed: u64,
+    pub patients: u64,
+    pub days: usize,
+    pub responder: Responder,
+    pub atrophy_days: Vec<usize>,
+}
+
+/// A (partial) trial: settings, the patient range covered, and per-arm aggregates.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrialAggregate {
+    pub settings: TrialSettings,
+    /// Patient index ranges `[start, end)` covered, sorted.
+    pub covered: Vec<(u64, u64)>,
+    pub arms: Vec<ArmAggregate>,
+}
+
+/// The empty aggregate of an arm: treated areas and injected muscle-sides of its plan.
+fn empty_arm(name: &str, plan: &Plan, settings: &TrialSettings) -> ArmAggregate {
+    let anatomy = crate::anatomy::Anatomy::get();
+    let areas = AREAS
+        .iter()
+        .filter(|area| {
+            plan.injections
+                .iter()
+                .any(|i| anatomy.muscle(i.muscle).wrinkle_area.as_deref() == Some(**area))
+        })
+        .map(|area| AreaAggregate {
+            area: area.to_string(),
+            responders: vec![0; settings.days],
+            durations: vec![0; settings.days + 1],
+            onsets: vec![0; settings.days + 1],
+        })
+        .collect();
+    let mut sides: Vec<(usize, Side)> = Vec::new();
+    for injection in &plan.injections {
+        for (side, _) in injection.site.shares() {
+            if !sides.contains(&(injection.muscle, *side)) {
+                sides.push((injection.muscle, *side));
+            }
+        }
+    }
+    sides.sort();
+    let atrophy = sides
+        .iter()
+        .flat_map(|&(muscle, side)| {
+            settings
+                .atrophy_days
+                .iter()
+                .filter(|&&day| day < settings.days)
+                .map(move |&day| AtrophyAggregate {
+                    muscle: anatomy.muscle(muscle).name.clone(),
+                    side: side.name().to_string(),
+                    day,
+                    volume_histogram: vec![0; VOLUME_BINS],
+                })
+        })
+        .collect();
+    ArmAggregate {
+        plan: name.to_string(),
+        patients: 0,
+        areas,
+        atrophy,
+        adverse_events: Vec::new(),
+    }
+}
+
+/// Simulate patients `range` of one arm and aggregate them.
+pub fn run_arm(
+    name: &str,
+    plan: &Plan,
+    settings: &TrialSettings,
+    variability: &Variability,
+    range: std::ops::Range<u64>,
+    mut progress: impl FnMut(),
+) -> ArmAggregate {
+    let anatomy = crate::anatomy::Anatomy::get();
+    let mut arm = empty_arm(name, plan, settings);
+    let options = SolverOptions::default();
+    for index in range {
+        let patient = virtual_patient(
+            plan,
+            &Parameters::TYPICAL,
+            variability,
+            settings.seed,
+            index,
+        );
+        let simulation = simulate(&patient.plan, &patient.parameters, settings.days, &options);
+        for area in &mut arm.areas {
+            let area_index = AREAS.iter().position(|a| *a == area.area).unwrap_or(0);
+            let baseline = patient.plan.patient.baseline_severity[area_index];
+            let strength = area_strength(&simulation, &area.area);
+            let mut onset = None;
+            let mut end = None;
+            for (day, s) in strength.iter().enumerate() {
+                let severity = baseline * s.max(0.0).powf(patient.parameters.severity_exponent);
+                let responds = settings.responder.responds(severity, baseline);
+                if responds {
+                    area.responders[day] += 1;
+                    onset.get_or_insert(day);
+                } else if onset.is_some() && end.is_none() {
+                    end = Some(day);
+                }
+            }
+            let duration = match (onset, end) {
+                (Some(start), Some(stop)) => stop - start,
+                (Some(start), None) => settings.days - start,
+                _ => 0,
+            };
+            area.durations[duration] += 1;
+            area.onsets[onset.unwrap_or(settings.days)] += 1;
+        }
+        for atrophy in &mut arm.atrophy {
+            let muscle = anatomy.index_of(&atrophy.muscle).unwrap_or(0);
+            let side = if atrophy.side == "left" {
+                Side::Left
+            } else {
+                Side::Right
+            };
+            let volume = simulation
+                .compartment(muscle, side)
+                .map(|c| model::volume(&c.states[atrophy.day]))
+                .unwrap_or(1.0);
+            let bin = ((volume * 100.0).round().max(0.0) as usize).min(VOLUME_BINS - 1);
+            atrophy.volume_histogram[bin] += 1;
+        }
+        let risks = metrics::risks(&patient.plan, &simulation, &patient.parameters);
+        if arm.adverse_events.is_empty() {
+            arm.adverse_events = risks.iter().map(|r| (r.risk.clone(), 0)).collect();
+        }
+        for (total, risk) in arm.adverse_events.iter_mut().zip(&risks) {
+            total.1 += (risk.probability * PROBABILITY_SCALE).round() as u128;
+        }
+        arm.patients += 1;
+        progress();
+    }
+    arm
+}
+
+fn add(into: &mut [u64], from: &[u64]) {
+    for (a, b) in into.iter_mut().zip(from) {
+        *a += b;
+    }
+}
+
+impl ArmAggregate {
+    /// Add another aggregate of the same arm (other patients).
+    pub fn merge(&mut self, other: &ArmAggregate) -> Result<(), String> {
+        if self.plan != other.plan
+            || self.areas.len() != other.areas.len()
+            || self.atrophy.len() != other.atrophy.len()
+        {
+            return Err(format!(
+                "arms differ: \"{}\" and \"{}\"",
+                self.plan, other.plan
+            ));
+        }
+        self.patients += other.patients;
+        for (a, b) in self.areas.iter_mut().zip(&other.areas) {
+            add(&mut a.responders, &b.responders);
+            add(&mut a.durations, &b.durations);
+            add(&mut a.onsets, &b.onsets);
+        }
+        for (a, b) in self.atrophy.iter_mut().zip(&other.atrophy) {
+            add(&mut a.volume_histogram, &b.volume_histogram);
+        }
+        if self.adverse_events.is_empty() {
+            self.adverse_events = other.adverse_events.clone();
+        } else {
+            for (a, b) in self.adverse_events.iter_mut().zip(&other.adverse_events) {
+                a.1 += b.1;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl TrialAggregate {
+    /// Merge partial trials. They must share settings and arms and cover disjoint ranges.
+    pub fn merge(parts: Vec<TrialAggregate>) -> Result<TrialAggregate, String> {
+        let mut parts = parts.into_iter();
+        let mut total = parts.next().ok_or("nothing to merge")?;
+        for part in parts {
+            if part.settings != total.settings {
+                return Err("the partial results come from different trials (seed, patients, days, responder or atrophy days differ)".into());
+            }
+            if part.arms.len() != total.arms.len() {
+                return Err("the partial results have different arms".into());
+            }
+            for (a, b) in total.arms.iter_mut().zip(&part.arms) {
+                a.merge(b)?;
+            }
+            total.covered.extend(part.covered);
+        }
+        total.covered.sort();
+        for pair in total.covered.windows(2) {
+            if pair[0].1 > pair[1].0 {
+                return Err(format!(
+                    "patients {}..{} are covered twice",
+                    pair[1].0,
+                    pair[0].1.min(pair[1].1)
+                ));
+            }
+        }
+        Ok(total)
+    }
+
+    /// Whether every patient of the trial is covered exactly once.
+    pub fn is_complete(&self) -> bool {
+        let mut next = 0;
+        for &(start, end) in &self.covered {
+            if start != next {
+                return false;
+            }
+            next = end;
+        }
+        next == self.settings.patients
+    }
+}
+
+/// The patient range of shard `i` of `n` (1-based) among `patients`.
+pub fn shard_range(patients: u64, i: u64, n: u64) -> std::ops::Range<u64> {
+    let start = (patients as u128 * (i - 1) as u128 / n as u128) as u64;
+    let end = (patients as u128 * i as u128 / n as u128) as u64;
+    start..end
+}
+
+// --- summary: the documented contract of DIR/summary.json ---
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrialSummary {
+    pub disclaimer: &'static str,
+    pub seed: u64,
+    pub patients: u64,
+    pub days: usize,
+    pub responder: &'static str,
+    pub arms: Vec<ArmSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ArmSummary {
+    pub plan: String,
+    pub patients: u64,
+    pub areas: Vec<AreaSummary>,
+    pub adverse_events: Vec<RateSummary>,
+    pub atrophy: Vec<AtrophySummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaSummary {
+    pub area: String,
+    pub responders: Vec<ResponderRate>,
+    pub duration_days: Quantiles,
+    pub onset_days: Quantiles,
+    /// Share of patients who never responded.
+    pub never_responded: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponderRate {
+    pub day: usize,
+    pub rate: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Quantiles {
+    pub median: Option<usize>,
+    pub p25: Option<usize>,
+    pub p75: Option<usize>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RateSummary {
+    pub risk: String,
+    pub rate: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AtrophySummary {
+    pub muscle: String,
+    pub side: String,
+    pub day: usize,
+    pub median_volume: f64,
+    pub p05_volume: f64,
+    pub p95_volume: f64,
+}
+
+/// Wilson score interval (95%) for `k` of `n`.
+pub fn wilson(k: u64, n: u64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let z = 1.959_963_984_540_054;
+    let n = n as f64;
+    let p = k as f64 / n;
+    let denominator = 1.0 + z * z / n;
+    let centre = (p + z * z / (2.0 * n)) / denominator;
+    let half = z * (p * (1.0 - p) / n + z * z / (4.0 * n * n)).sqrt() / denominator;
+    ((centre - half).max(0.0), (centre + half).min(1.0))
+}
+
+/// The smallest value whose cumulative count reaches `q` of the total.
+fn quantile(histogram: &[u64], q: f64) -> Option<usize> {
+    let total: u64 = histogram.iter().sum();
+    if total == 0 {
+        return None;
+    }
+    let target = (q * total as f64).ceil().max(1.0) as u64;
+    let mut cumulative = 0;
+    for (value, &count) in histogram.iter().enumerate() {
+        cumulative += count;
+        if cumulative >= target {
+            return Some(value);
+        }
+    }
+    None
+}
+
+impl TrialAggregate {
+    pub fn summary(&self) -> TrialSummary {
+        TrialSummary {
+            disclaimer: DISCLAIMER,
+            seed: self.settings.seed,
+            patients: self.settings.patients,
+            days: self.settings.days,
+            responder: self.settings.responder.name(),
+            arms: self
+                .arms
+                .iter()
+                .map(|arm| ArmSummary {
+                    plan: arm.plan.clone(),
+                    patients: arm.patients,
+                    areas: arm
+                        .areas
+                        .iter()
+                        .map(|area| {
+                            let never = *area.onsets.last().unwrap_or(&0);
+                            let onset_days = &area.onsets[..area.onsets.len().saturating_sub(1)];
+                            AreaSummary {
+                                area: area.area.clone(),
+                                responders: area
+                                    .responders
+                                    .iter()
+                                    .enumerate()
+                                    .map(|(day, &k)| {
+                                        let (low, high) = wilson(k, arm.patients);
+                                        ResponderRate {
+                                            day,
+                                            rate: round(k as f64 / arm.patients.max(1) as f64),
+                                            low: round(low),
+                                            high: round(high),
+                                        }
+                                    })
+                                    .collect(),
+                                duration_days: Quantiles {
+                                    median: quantile(&area.durations, 0.5),
+                                    p25: quantile(&area.durations, 0.25),
+                                    p75: quantile(&area.durations, 0.75),
+                                },
+                                onset_days: Quantiles {
+                                    median: quantile(onset_days, 0.5),
+                                    p25: quantile(onset_days, 0.25),
+                                    p75: quantile(onset_days, 0.75),
+                                },
+                                never_responded: round(never as f64 / arm.patients.max(1) as f64),
+                            }
+                        })
+                        .collect(),
+                    adverse_events: arm
+                        .adverse_events
+                        .iter()
+                        .map(|(risk, total)| RateSummary {
+                            risk: risk.clone(),
+                            rate: round(
+                                *total as f64 / PROBABILITY_SCALE / arm.patients.max(1) as f64,
+                            ),
+                        })
+                        .collect(),
+                    atrophy: arm
+                        .atrophy
+                        .iter()
+                        .map(|a| AtrophySummary {
+                            muscle: a.muscle.clone(),
+                            side: a.side.clone(),
+                            day: a.day,
+                            median_volume: quantile(&a.volume_histogram, 0.5).unwrap_or(100) as f64
+                                / 100.0,
+                            p05_volume: quantile(&a.volume_histogram, 0.05).unwrap_or(100) as f64
+                                / 100.0,
+                            p95_volume: quantile(&a.volume_histogram, 0.95).unwrap_or(100) as f64
+                                / 100.0,
+                        })
+                        .collect(),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wilson_interval_brackets_the_rate() {
+        let (low, high) = wilson(50, 100);
+        assert!((low - 0.4038).abs() < 1e-3 && (high - 0.5962).abs() < 1e-3);
+        assert_eq!(wilson(0, 10).0, 0.0);
+    }
+
+    #[test]
+    fn shards_partition_the_patients() {
+        let ranges: Vec<_> = (1..=3).map(|i| shard_range(10, i, 3)).collect();
+        assert_eq!(ranges, vec![0..3, 3..6, 6..10]);
+    }
+
+    #[test]
+    fn quantiles_of_a_histogram() {
+        assert_eq!(quantile(&[0, 2, 2, 0, 1], 0.5), Some(2));
+        assert_eq!(quantile(&[0, 0], 0.5), None);
+    }
+}
