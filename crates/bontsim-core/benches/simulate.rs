@@ -50,5 +50,30 @@ fn benches(c: &mut Criterion) {
     });
 }
 
-criterion_group!(simulation, benches);
+fn trial_bench(c: &mut Criterion) {
+    use bontsim_core::population::Variability;
+    use bontsim_core::trial::{run_arm, Responder, TrialSettings};
+    let plan = Plan::parse(
+        include_str!("../../../examples/glabella_light_10u.toml"),
+        Format::Toml,
+    )
+    .unwrap();
+    let settings = TrialSettings {
+        seed: 1,
+        patients: 1000,
+        days: 365,
+        responder: Responder::NoneOrMild,
+        atrophy_days: vec![90, 180],
+    };
+    let variability = Variability::default();
+    let mut group = c.benchmark_group("trial");
+    group.sample_size(10);
+    group.bench_function(
+        "1000 virtual patients, one glabella dose, 365 days, one thread",
+        |b| b.iter(|| run_arm("bench", &plan, &settings, &variability, 0..1000, || {})),
+    );
+    group.finish();
+}
+
+criterion_group!(simulation, benches, trial_bench);
 criterion_main!(simulation);
