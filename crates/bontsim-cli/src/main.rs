@@ -4,6 +4,7 @@
 
 mod csv_output;
 mod plot;
+mod sensitivity;
 mod trial;
 
 use bontsim_core::anatomy::Anatomy;
@@ -97,6 +98,23 @@ enum Command {
         /// Run only shard i of n (e.g. 2/8) and write a mergeable partial result.
         #[arg(long)]
         shard: Option<String>,
+    },
+    /// Sensitivity of a plan's outcomes (days of effect, nadir strength, mass at a day,
+    /// days improved) to the model parameters: tornado and Sobol indices.
+    Sensitivity {
+        plan: PathBuf,
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Base samples N of the Sobol design (N x (parameters + 2) model runs).
+        #[arg(long, default_value_t = 512)]
+        samples: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long)]
+        days: Option<usize>,
+        /// Day at which the mass outcome is read.
+        #[arg(long, default_value_t = 180)]
+        mass_day: usize,
     },
     /// Merge the partial results of `trial --shard` runs into the full trial's outputs.
     TrialMerge {
@@ -277,6 +295,26 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 output,
             })
             .map_err(Failure::input)
+        }
+        Command::Sensitivity {
+            plan,
+            output,
+            samples,
+            seed,
+            days,
+            mass_day,
+        } => {
+            if samples < 8 {
+                return Err(Failure::input("--samples: must be at least 8"));
+            }
+            let plan = load_plan(Some(&plan))?;
+            if plan.injections.is_empty() {
+                return Err(Failure::input(
+                    "the plan has no injection: nothing to analyse",
+                ));
+            }
+            let days = checked_days(days, &plan)?;
+            sensitivity::run(&plan, days, mass_day, samples, seed, &output).map_err(Failure::input)
         }
         Command::TrialMerge { partials, output } => {
             trial::merge(&partials, &output).map_err(Failure::input)

@@ -64,7 +64,7 @@ pub fn prepare_output(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("--output: {} is not writable: {e}", dir.display()))
 }
 
-fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
     let temporary = path.with_extension("partial-write");
     std::fs::write(&temporary, bytes)
         .and_then(|()| std::fs::rename(&temporary, path))

@@ -12,6 +12,7 @@ pub mod plan;
 pub mod population;
 pub mod product;
 pub mod report;
+pub mod sensitivity;
 pub mod simulation;
 pub mod solve;
 pub mod trial;
