@@ -4,12 +4,15 @@
 use crate::anatomy::{Anatomy, Side};
 use crate::model::{spread, CompartmentConstants, Parameters, State};
 use crate::plan::Plan;
-use crate::solve::{integrate, Dose, SolverOptions};
+use crate::solve::{integrate_lockstep, Dose, Lane, SolverOptions};
 use rayon::prelude::*;
 
 /// Deposits below this (U) are numerical dust from the exponential spread kernel: the
 /// compartment is not simulated or reported for them.
 pub const NEGLIGIBLE_UNITS: f64 = 1e-3;
+
+/// Compartments integrated together in one lock-step group.
+pub const LOCKSTEP_GROUP: usize = 10;
 
 /// One muscle on one side over the simulated days.
 #[derive(Debug, Clone)]
@@ -133,9 +136,23 @@ pub fn simulate(
             }
         })
         .collect();
-    let trajectories: Vec<Vec<State>> = unique
-        .par_iter()
-        .map(|&i| integrate(parameters, &items[i].1, &items[i].2, days, options).states)
+    // Distinct compartments are integrated in lock-step groups (shared step sizes and toxin
+    // exponentials). The grouping depends only on the number of compartments, never on the
+    // number of threads, so the output is the same whatever the thread count.
+    let lanes: Vec<Lane> = unique
+        .iter()
+        .map(|&i| Lane {
+            constants: items[i].1,
+            doses: items[i].2.clone(),
+        })
+        .collect();
+    let trajectories: Vec<Vec<State>> = lanes
+        .par_chunks(LOCKSTEP_GROUP)
+        .map(|group| integrate_lockstep(parameters, group, days, options))
+        .collect::<Vec<_>>()
+        .into_iter()
+        .flatten()
+        .map(|trajectory| trajectory.states)
         .collect();
     let compartments = items
         .iter()

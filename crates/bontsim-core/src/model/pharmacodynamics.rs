@@ -41,7 +41,11 @@ pub fn dose_coverage(parameters: &Parameters, constants: &CompartmentConstants, 
 fn hill_power(x: f64, h: f64) -> f64 {
     let twice = h * 2.0;
     if twice == twice.round() && (0.0..=16.0).contains(&twice) {
-        let whole = x.powi(h.floor() as i32);
+        // Repeated multiplication: `powi` compiles to a library call here.
+        let mut whole = 1.0;
+        for _ in 0..h.floor() as u32 {
+            whole *= x;
+        }
         if twice as i32 % 2 == 1 {
             whole * x.sqrt()
         } else {
@@ -129,6 +133,30 @@ impl Toxin {
         }
         let (_, l) = self.at(parameters, t);
         self.coverage * terminal_block(parameters, constants, l)
+    }
+
+    /// The same toxin expressed from reference time `t` (no dose): used to put all
+    /// compartments on one reference time so they can share the exponentials.
+    pub fn rereference(&mut self, parameters: &Parameters, t: f64) {
+        if *self == Toxin::NONE {
+            self.t_ref = t;
+            return;
+        }
+        let (d, l) = self.at(parameters, t);
+        let gain = parameters.k_in / (parameters.k_in - parameters.k_l);
+        *self = Toxin {
+            t_ref: t,
+            d,
+            a: l + d * gain,
+            c: -d * gain,
+            coverage: self.coverage,
+        };
+    }
+
+    /// `L` from the shared exponentials `slow = e^(-k_L tau)`, `fast = e^(-k_in tau)`.
+    #[inline]
+    pub fn load_from(&self, slow: f64, fast: f64) -> f64 {
+        self.a * slow + self.c * fast
     }
 
     /// Add a dose of `concentration` at time `t` (not before the last dose).
