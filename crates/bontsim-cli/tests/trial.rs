@@ -201,3 +201,21 @@ fn bad_trial_requests_fail_with_exit_code_2() {
     assert_eq!(not_writable.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&not_writable.stderr).contains("--output"));
 }
+
+#[test]
+fn simulate_output_does_not_depend_on_the_thread_count() {
+    let plan = example("forehead_and_crows_feet.toml");
+    let run = |threads: &str| {
+        let out = bin()
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["simulate", &plan, "--days", "400"])
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    assert!(
+        run("1") == run("2"),
+        "simulate output differs between 1 and 2 threads"
+    );
+}
