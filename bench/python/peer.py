@@ -1,0 +1,541 @@
+#!/usr/bin/env python3
+"""The bontsim compartment model in Python, integrated by SciPy and by JAX + diffrax.
+
+Side-by-side peer of bontsim (see bench/run_peers.sh). Reads the virtual patients that
+`cargo run --release -p bontsim-core --example export_population` exports (the left
+corrugator supercilii of each patient: individual parameters, compartment constants, the
+doses after spread and same-day merging, and bontsim's daily blockade, mass and strength),
+integrates the same compartment model with
+
+* scipy.integrate.odeint            (Fortran LSODA), rtol = atol = 1e-6
+* scipy.integrate.solve_ivp LSODA   (Python LSODA),  rtol = atol = 1e-6
+* diffrax Tsit5 or Dopri5, PIDController rtol = atol = 1e-6, float64, vmapped over patients
+
+and prints per-patient times and the largest absolute difference from bontsim's daily
+series, as JSON on stdout (and to --json-out).
+
+The model (docs/model.md, sec. 2.4-2.6) for one compartment:
+
+    D, L  closed form between doses:  D = d e^{-k_in tau},  L = a e^{-k_L tau} + c e^{-k_in tau}
+    at a dose of concentration c_dose (before it: P_b, D_b, L_b):
+        P = 1 - (1 - P_b E_h(L_b + D_b)) (1 - (1 - exp(-c_dose sens / c_cov)))
+        d = D_b + c_dose, a = L_b + d k_in/(k_in - k_L), c = -d k_in/(k_in - k_L)
+    E_h(L) = x^h / (1 + x^h),  x = L sens / EC50;   E = P E_h(L)
+    dB/dt = k_on (E - B)                   if E >= B
+            k_r0 / (1 + rho_R R) (E - B)   otherwise
+    dR/dt = k_Rin B (1 - R) - k_Rout R
+    dM/dt = k_gain (1 - b) (1 - f - M) / (1 + rho_F f) - k_loss b (M - (1 - s)),
+            b = clamp(B, 0, 1), f = max(F, 0)
+    dF/dt = k_F (1 - M) - k_Fd f
+    S = (1 - clamp(B, 0, 1)) M
+    start B = R = F = 0, M = 1 at day 0; output at integer days, the state just before a dose
+    on a dose day; the integration restarts at every dose (segment by segment).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import sys
+import time
+
+import numpy as np
+from scipy.integrate import odeint, solve_ivp
+
+RTOL = 1e-6
+ATOL = 1e-6
+BASELINE = (0.0, 0.0, 1.0, 0.0)  # B, R, M, F
+NO_TOXIN = (0.0, 0.0, 0.0, 0.0, 0.0)  # t_ref, d, a, c, P
+
+
+# --------------------------------------------------------------------------- model (scalar)
+
+
+def toxin_at(p, tox, t):
+    """(D, L) at time t for toxin coefficients tox = (t_ref, d, a, c, P)."""
+    t_ref, d, a, c, cov = tox
+    if d == 0.0 and a == 0.0 and c == 0.0 and cov == 0.0:
+        return 0.0, 0.0
+    tau = t - t_ref
+    fast_exponent = p["k_in"] * tau
+    fast = 0.0 if fast_exponent > 40.0 else math.exp(-fast_exponent)
+    slow = math.exp(-p["k_l"] * tau)
+    return d * fast, a * slow + c * fast
+
+
+def terminal_block(p, k, load):
+    if load <= 0.0:
+        return 0.0
+    x = (load * k["sensitivity"] / p["ec50"]) ** p["hill"]
+    return x / (1.0 + x)
+
+
+def apply_dose(p, k, tox, t, concentration):
+    d_before, l_before = toxin_at(p, tox, t)
+    still_blocked = tox[4] * terminal_block(p, k, l_before + d_before)
+    reached = 1.0 - math.exp(-concentration * k["sensitivity"] / p["coverage_concentration"])
+    d = d_before + concentration
+    gain = p["k_in"] / (p["k_in"] - p["k_l"])
+    return (t, d, l_before + d * gain, -d * gain, 1.0 - (1.0 - still_blocked) * (1.0 - reached))
+
+
+def make_rhs(p, k, tox):
+    """f(t, y) for [B, R, M, F] with the toxin of one segment; scalar math (the fastest
+    plain-Python form: numpy on 4-element arrays costs more than it saves)."""
+    k_in, k_l = p["k_in"], p["k_l"]
+    k_on, k_r0, rho_r = p["k_on"], p["k_r0"], p["rho_r"]
+    k_r_in, k_r_out = p["k_r_in"], p["k_r_out"]
+    k_gain, k_loss, rho_f, k_f, k_fd = p["k_gain"], p["k_loss"], p["rho_f"], p["k_f"], p["k_fd"]
+    floor = 1.0 - k["atrophy_susceptibility"]
+    x_scale = k["sensitivity"] / p["ec50"]
+    hill = p["hill"]
+    t_ref, _d, a, c, cov = tox
+    exp = math.exp
+
+    def rhs(t, y):
+        b_raw, r, m, f_raw = y[0], y[1], y[2], y[3]
+        if cov == 0.0:
+            e = 0.0
+        else:
+            tau = t - t_ref
+            fe = k_in * tau
+            load = a * exp(-k_l * tau) + (0.0 if fe > 40.0 else c * exp(-fe))
+            if load <= 0.0:
+                e = 0.0
+            else:
+                x = (load * x_scale) ** hill
+                e = cov * x / (1.0 + x)
+        rate = k_on if e >= b_raw else k_r0 / (1.0 + rho_r * r)
+        b = 0.0 if b_raw < 0.0 else (1.0 if b_raw > 1.0 else b_raw)
+        f = f_raw if f_raw > 0.0 else 0.0
+        return [
+            rate * (e - b_raw),
+            k_r_in * b_raw * (1.0 - r) - k_r_out * r,
+            k_gain * (1.0 - b) * (1.0 - f - m) / (1.0 + rho_f * f) - k_loss * b * (m - floor),
+            k_f * (1.0 - m) - k_fd * f,
+        ]
+
+    return rhs
+
+
+def make_rhs_numpy(p, k, tox):
+    """The same f(t, y) as a numpy user typically writes it (np.exp, np.where, np.clip,
+    an np.array result): identical numbers, several times slower per call than make_rhs."""
+    t_ref, _d, a, c, cov = tox
+    floor = 1.0 - k["atrophy_susceptibility"]
+    x_scale = k["sensitivity"] / p["ec50"]
+
+    def rhs(t, y):
+        b_raw, r, m, f_raw = y
+        tau = t - t_ref
+        load = a * np.exp(-p["k_l"] * tau) + c * np.exp(-p["k_in"] * tau)
+        x = np.power(np.maximum(load, 0.0) * x_scale, p["hill"])
+        e = cov * x / (1.0 + x)
+        rate = np.where(e >= b_raw, p["k_on"], p["k_r0"] / (1.0 + p["rho_r"] * r))
+        b = np.clip(b_raw, 0.0, 1.0)
+        f = np.maximum(f_raw, 0.0)
+        return np.array([
+            rate * (e - b_raw),
+            p["k_r_in"] * b_raw * (1.0 - r) - p["k_r_out"] * r,
+            p["k_gain"] * (1.0 - b) * (1.0 - f - m) / (1.0 + p["rho_f"] * f)
+            - p["k_loss"] * b * (m - floor),
+            p["k_f"] * (1.0 - m) - p["k_fd"] * f,
+        ])
+
+    return rhs
+
+
+def segments(patient, days):
+    """The integration plan shared by every integrator, as in bontsim's solve.rs: yields
+    ("output", day), ("dose", day, concentration) and ("integrate", t0, t1, output_days)."""
+    doses = sorted(((d["day"], d["concentration"]) for d in patient["doses"]), key=lambda x: x[0])
+    end = float(days - 1)
+    t = 0.0
+    next_output = 0
+    i = 0
+    while next_output < days:
+        while next_output < days and next_output <= t:
+            yield ("output", next_output)
+            next_output += 1
+        while i < len(doses) and doses[i][0] <= t:
+            yield ("dose", t, doses[i][1])
+            i += 1
+        if next_output >= days:
+            break
+        segment_end = min(doses[i][0], end) if i < len(doses) else end
+        outputs = list(range(next_output, int(math.floor(segment_end)) + 1))
+        yield ("integrate", t, segment_end, outputs)
+        next_output += len(outputs)
+        t = segment_end
+
+
+def simulate_scipy(patient, days, method):
+    """Daily [B, R, M, F] of one patient, segment by segment (restart at every dose)."""
+    p, k = patient["parameters"], patient["constants"]
+    out = np.empty((days, 4))
+    y = list(BASELINE)
+    tox = NO_TOXIN
+    for step in segments(patient, days):
+        kind = step[0]
+        if kind == "output":
+            out[step[1]] = y
+        elif kind == "dose":
+            tox = apply_dose(p, k, tox, step[1], step[2])
+        else:
+            _, t0, t1, outputs = step
+            if tox == NO_TOXIN and y == list(BASELINE):
+                out[outputs] = BASELINE  # untreated steady state: nothing to integrate
+                continue
+            rhs = (make_rhs_numpy if method == "odeint-numpy" else make_rhs)(p, k, tox)
+            times = [float(d) for d in outputs]
+            if not times or times[-1] != t1:
+                times.append(t1)
+            if method in ("odeint", "odeint-numpy"):
+                sol = odeint(rhs, y, [t0] + times, rtol=RTOL, atol=ATOL, tfirst=True)[1:]
+            elif method == "LSODA":
+                result = solve_ivp(
+                    rhs, (t0, t1), y, method="LSODA", t_eval=times, rtol=RTOL, atol=ATOL
+                )
+                if not result.success:
+                    raise RuntimeError(result.message)
+                sol = result.y.T
+            else:  # tight reference
+                result = solve_ivp(
+                    rhs, (t0, t1), y, method="DOP853", t_eval=times, rtol=1e-12, atol=1e-12
+                )
+                if not result.success:
+                    raise RuntimeError(result.message)
+                sol = result.y.T
+            out[outputs] = sol[: len(outputs)]
+            y = [float(v) for v in sol[-1]]
+    return out
+
+
+# --------------------------------------------------------------------------- diffrax
+
+
+def run_diffrax(patients, days, solver_name, repeats):
+    """All patients vmapped in one diffeqsolve per segment. Every virtual patient of a plan
+    has the same dose days (variability changes amounts, not days), so segments are shared."""
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import diffrax
+    import jax.numpy as jnp
+
+    n = len(patients)
+    plan = list(segments(patients[0], days))
+    dose_days = [[d["day"] for d in sorted(p["doses"], key=lambda d: d["day"])] for p in patients]
+    if any(dd != dose_days[0] for dd in dose_days):
+        raise SystemExit("diffrax peer: patients have different dose days")
+
+    def column(group, name):
+        return np.array([q[group][name] for q in patients], dtype=np.float64)
+
+    par = {
+        name: column("parameters", name)
+        for name in (
+            "k_in", "k_l", "ec50", "coverage_concentration", "hill", "k_on", "k_r0", "rho_r",
+            "k_r_in", "k_r_out", "k_loss", "k_gain", "k_f", "k_fd", "rho_f",
+        )
+    }
+    sens = column("constants", "sensitivity")
+    floor = 1.0 - column("constants", "atrophy_susceptibility")
+    doses_by_patient = [sorted(p["doses"], key=lambda d: d["day"]) for p in patients]
+
+    def vector_field(t, y, args):
+        (k_in, k_l, x_scale, hill, k_on, k_r0, rho_r, k_r_in, k_r_out, k_loss, k_gain, k_f,
+         k_fd, rho_f, floor_, t_ref, a, c, cov) = args
+        b_raw, r, m, f_raw = y[0], y[1], y[2], y[3]
+        tau = t - t_ref
+        load = a * jnp.exp(-k_l * tau) + c * jnp.exp(-k_in * tau)
+        x = (jnp.maximum(load, 0.0) * x_scale) ** hill
+        e = cov * x / (1.0 + x)
+        rate = jnp.where(e >= b_raw, k_on, k_r0 / (1.0 + rho_r * r))
+        b = jnp.clip(b_raw, 0.0, 1.0)
+        f = jnp.maximum(f_raw, 0.0)
+        return jnp.stack([
+            rate * (e - b_raw),
+            k_r_in * b_raw * (1.0 - r) - k_r_out * r,
+            k_gain * (1.0 - b) * (1.0 - f - m) / (1.0 + rho_f * f) - k_loss * b * (m - floor_),
+            k_f * (1.0 - m) - k_fd * f,
+        ])
+
+    solver = {"tsit5": diffrax.Tsit5(), "dopri5": diffrax.Dopri5()}[solver_name]
+    term = diffrax.ODETerm(vector_field)
+    controller = diffrax.PIDController(rtol=RTOL, atol=ATOL)
+
+    def make_batch(t0, t1, ts):
+        ts = jnp.asarray(ts, dtype=jnp.float64)
+
+        def one(y0, args):
+            sol = diffrax.diffeqsolve(
+                term, solver, t0=t0, t1=t1, dt0=0.02, y0=y0, args=args,
+                saveat=diffrax.SaveAt(ts=ts), stepsize_controller=controller,
+                max_steps=100_000,
+            )
+            return sol.ys, sol.stats["num_steps"]
+
+        return jax.jit(jax.vmap(one))
+
+    # Toxin coefficients per patient (closed form, numpy), updated at every dose.
+    tox = [NO_TOXIN] * n
+    compile_seconds = 0.0
+    # Build per-segment toxin states and compile once per segment (before timing).
+    segment_args = []
+    dose_counter = [0] * n
+    for step in plan:
+        if step[0] == "dose":
+            t = step[1]
+            for i in range(n):
+                dose = doses_by_patient[i][dose_counter[i]]
+                tox[i] = apply_dose(patients[i]["parameters"], patients[i]["constants"],
+                                    tox[i], t, dose["concentration"])
+                dose_counter[i] += 1
+        elif step[0] == "integrate":
+            _, t0, t1, outputs = step
+            times = [float(d) for d in outputs]
+            if not times or times[-1] != t1:
+                times.append(t1)
+            tox_array = np.array(tox, dtype=np.float64)
+            args = (
+                par["k_in"], par["k_l"], sens / par["ec50"], par["hill"], par["k_on"],
+                par["k_r0"], par["rho_r"], par["k_r_in"], par["k_r_out"], par["k_loss"],
+                par["k_gain"], par["k_f"], par["k_fd"], par["rho_f"], floor,
+                tox_array[:, 0], tox_array[:, 2], tox_array[:, 3], tox_array[:, 4],
+            )
+            args = tuple(jnp.asarray(v) for v in args)
+            y_shape = jnp.zeros((n, 4))
+            start = time.perf_counter()
+            fn = make_batch(t0, t1, times).lower(y_shape, args).compile()
+            compile_seconds += time.perf_counter() - start
+            segment_args.append((t0, t1, outputs, fn, args))
+
+    def run_all():
+        out = np.empty((n, days, 4))
+        y = np.tile(np.array(BASELINE), (n, 1))
+        steps = np.zeros(n, dtype=np.int64)
+        seg = iter(segment_args)
+        for step in plan:
+            if step[0] == "output":
+                out[:, step[1]] = y
+            elif step[0] == "integrate":
+                _, _, outputs, fn, args = next(seg)
+                ys, num_steps = fn(jnp.asarray(y), args)
+                ys = np.asarray(jax.block_until_ready(ys))
+                steps += np.asarray(num_steps)
+                out[:, outputs] = ys[:, : len(outputs)]
+                y = ys[:, -1]
+        return out, steps
+
+    run_all()  # warm-up (already compiled: first-run allocation only)
+    best = math.inf
+    result = None
+    for _ in range(repeats):
+        start = time.perf_counter()
+        result = run_all()
+        best = min(best, time.perf_counter() - start)
+    out, steps = result
+    return out, best, compile_seconds, steps, jax.__version__, diffrax.__version__
+
+
+# --------------------------------------------------------------------------- comparison
+
+
+def differences(states, patients):
+    """Largest |peer - bontsim| over patients and days, per series, and where."""
+    b = states[..., 0]
+    m = states[..., 2]
+    s = (1.0 - np.clip(b, 0.0, 1.0)) * m
+    ref = {
+        "blockade": np.array([p["blockade"] for p in patients]),
+        "mass": np.array([p["mass"] for p in patients]),
+        "strength": np.array([p["strength"] for p in patients]),
+    }
+    peer = {"blockade": b, "mass": m, "strength": s}
+    result = {}
+    for name in ("blockade", "mass", "strength"):
+        diff = np.abs(peer[name] - ref[name])
+        where = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        result[name] = {
+            "max_abs": float(diff.max()),
+            "patient": int(patients[where[0]]["index"]),
+            "day": int(where[1]),
+        }
+    result["largest"] = max(result[n]["max_abs"] for n in ("blockade", "mass", "strength"))
+    return result
+
+
+def timed_scipy(patients, days, method):
+    simulate_scipy(patients[0], days, method)  # warm-up (first-call imports and caches)
+    start = time.perf_counter()
+    states = np.stack([simulate_scipy(p, days, method) for p in patients])
+    return states, time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("export", help="JSON written by the export_population example")
+    parser.add_argument("--odeint-patients", type=int, default=1000)
+    parser.add_argument("--odeint-numpy-patients", type=int, default=1000,
+                        help="odeint with the right-hand side written with numpy arrays")
+    parser.add_argument("--lsoda-patients", type=int, default=1000)
+    parser.add_argument("--diffrax-patients", default="10000",
+                        help="comma-separated batch sizes, e.g. 1000,10000")
+    parser.add_argument("--diffrax-solver", choices=["tsit5", "dopri5"], action="append")
+    parser.add_argument("--diffrax-repeats", type=int, default=5)
+    parser.add_argument("--reference-patients", type=int, default=1000,
+                        help="patients also solved by DOP853 at rtol=atol=1e-12 (accuracy of "
+                             "every tool, bontsim included, against a tight reference)")
+    parser.add_argument("--json-out")
+    args = parser.parse_args()
+    solvers = args.diffrax_solver or ["tsit5"]
+
+    load_start = time.perf_counter()
+    with open(args.export) as handle:
+        export = json.load(handle)
+    load_seconds = time.perf_counter() - load_start
+    days = export["days"]
+    patients = export["patients"]
+    print(f"loaded {len(patients)} patients x {days} days from {args.export} "
+          f"in {load_seconds:.1f} s", file=sys.stderr)
+
+    import scipy
+
+    results = {
+        "export": args.export,
+        "days": days,
+        "muscle": f"{export['muscle']} ({export['side']})",
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "scipy": scipy.__version__,
+        "bontsim_integrate": export["bontsim_integrate"],
+        "bontsim_simulate": export.get("bontsim_simulate"),
+        "compartments_per_patient": export.get("compartments_per_patient"),
+        "integrations_per_patient": export.get("integrations_per_patient"),
+        "integrate_alone_vs_simulate": export.get("integrate_alone_vs_simulate"),
+        "solver": export["solver"],
+        "peers": [],
+    }
+
+    reference_cache = {}
+
+    def reference_of(position):
+        if position not in reference_cache:
+            reference_cache[position] = simulate_scipy(patients[position], days, "reference")
+        return reference_cache[position]
+
+    def series(states, name):
+        b = states[..., 0]
+        return {"blockade": b, "mass": states[..., 2],
+                "strength": (1.0 - np.clip(b, 0.0, 1.0)) * states[..., 2]}[name]
+
+    def record(tool, states, subset, seconds, extra=None):
+        count = len(subset)
+        diff = differences(states, subset)
+        # Who is off where the difference is largest: both against the tight reference.
+        name = max(("blockade", "mass", "strength"), key=lambda n: diff[n]["max_abs"])
+        position = next(i for i, p in enumerate(subset) if p["index"] == diff[name]["patient"])
+        day = diff[name]["day"]
+        reference = series(reference_of(position), name)[day]
+        diff["at_largest"] = {
+            "series": name,
+            "patient": diff[name]["patient"],
+            "day": day,
+            "reference": float(reference),
+            "peer_error": float(series(states[position], name)[day] - reference),
+            "bontsim_error": float(subset[position][name][day] - reference),
+        }
+        entry = {
+            "tool": tool,
+            "patients": count,
+            "seconds": seconds,
+            "microseconds_per_patient": seconds * 1e6 / count,
+            "difference": diff,
+        }
+        entry.update(extra or {})
+        results["peers"].append(entry)
+        at = diff["at_largest"]
+        print(f"{tool}: {count} patients in {seconds:.3f} s "
+              f"({entry['microseconds_per_patient']:.1f} us/patient), largest difference "
+              f"from bontsim {diff['largest']:.3e} ({at['series']}, patient {at['patient']}, "
+              f"day {at['day']}: peer {at['peer_error']:+.2e}, bontsim "
+              f"{at['bontsim_error']:+.2e} from the tight reference)", file=sys.stderr)
+
+    reference_states = {}
+    if args.odeint_patients > 0:
+        subset = patients[: args.odeint_patients]
+        states, seconds = timed_scipy(subset, days, "odeint")
+        record("scipy odeint (LSODA)", states, subset, seconds)
+        reference_states["scipy odeint (LSODA)"] = states
+    if args.odeint_numpy_patients > 0:
+        subset = patients[: args.odeint_numpy_patients]
+        states, seconds = timed_scipy(subset, days, "odeint-numpy")
+        record("scipy odeint (LSODA), numpy-array RHS", states, subset, seconds)
+        reference_states["scipy odeint (LSODA), numpy-array RHS"] = states
+    if args.lsoda_patients > 0:
+        subset = patients[: args.lsoda_patients]
+        states, seconds = timed_scipy(subset, days, "LSODA")
+        record("scipy solve_ivp LSODA", states, subset, seconds)
+        reference_states["scipy solve_ivp LSODA"] = states
+    sizes = [int(v) for v in str(args.diffrax_patients).split(",") if int(v) > 0]
+    for solver, size in [(solver, size) for solver in solvers for size in sizes]:
+        subset = patients[:size]
+        states, seconds, compile_seconds, steps, jax_version, diffrax_version = run_diffrax(
+            subset, days, solver, args.diffrax_repeats)
+        name = f"jax+diffrax {solver.capitalize()} vmapped"
+        record(name, states, subset, seconds, {
+            "compile_seconds": compile_seconds,
+            "repeats": args.diffrax_repeats,
+            "steps_mean": float(steps.mean()),
+            "steps_max": int(steps.max()),
+            "jax": jax_version,
+            "diffrax": diffrax_version,
+        })
+        if name not in reference_states or len(states) > len(reference_states[name]):
+            reference_states[name] = states
+
+    # Accuracy of every tool against a tight reference on the first patients.
+    k = args.reference_patients
+    if k > 0:
+        subset = patients[:k]
+        reference = np.stack([simulate_scipy(p, days, "reference") for p in subset])
+        ref_b = reference[..., 0]
+        ref_m = reference[..., 2]
+        ref_s = (1.0 - np.clip(ref_b, 0.0, 1.0)) * ref_m
+
+        def error(b, m, s):
+            return float(max(np.abs(b - ref_b).max(), np.abs(m - ref_m).max(),
+                             np.abs(s - ref_s).max()))
+
+        accuracy = {"patients": len(subset), "reference": "solve_ivp DOP853 rtol=atol=1e-12"}
+        accuracy["bontsim"] = error(
+            np.array([p["blockade"] for p in subset]),
+            np.array([p["mass"] for p in subset]),
+            np.array([p["strength"] for p in subset]),
+        )
+        for name, states in reference_states.items():
+            st = states[: len(subset)]
+            if len(st) < len(subset):
+                continue
+            b = st[..., 0]
+            accuracy[name] = error(b, st[..., 2], (1.0 - np.clip(b, 0.0, 1.0)) * st[..., 2])
+        results["accuracy_vs_tight_reference"] = accuracy
+        print("largest difference from a tight reference (first "
+              f"{len(subset)} patients): " + ", ".join(
+                  f"{n} {v:.2e}" for n, v in accuracy.items() if isinstance(v, float)),
+              file=sys.stderr)
+
+    text = json.dumps(results, indent=2)
+    print(text)
+    if args.json_out:
+        os.makedirs(os.path.dirname(os.path.abspath(args.json_out)), exist_ok=True)
+        with open(args.json_out, "w") as handle:
+            handle.write(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
