@@ -104,7 +104,13 @@ pub fn simulate(
                 concentration: units / constants.mass_g.powf(parameters.mass_exponent),
             })
             .collect();
-        list.sort_by(|a, b| a.day.total_cmp(&b.day));
+        // Sorted by day, then by size: left and right twins then sum their same-day deposits
+        // in the same order, so symmetric plans give bit-identical inputs (and one integration).
+        list.sort_by(|a, b| {
+            a.day
+                .total_cmp(&b.day)
+                .then(a.concentration.total_cmp(&b.concentration))
+        });
         // Deposits of one day (the injection and spread from its neighbours) are one dose.
         list.dedup_by(|later, first| {
             if later.day == first.day {
