@@ -266,7 +266,7 @@ fn main() {
                     result.total_units, total_units,
                     "patient {i}: recomputed deposits differ from simulate's"
                 );
-                result.states.clone()
+                result.states.to_vec()
             }
             // Below `NEGLIGIBLE_UNITS` the compartment is not simulated: untreated baseline.
             None => vec![model::BASELINE_STATE; arguments.days],

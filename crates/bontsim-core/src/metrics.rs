@@ -210,7 +210,7 @@ pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
             total_mass += mass;
             match simulation.compartment(muscle_index, side) {
                 Some(c) => {
-                    for (w, s) in weighted.iter_mut().zip(&c.states) {
+                    for (w, s) in weighted.iter_mut().zip(c.states.iter()) {
                         *w += mass * strength(s);
                     }
                 }

@@ -6,6 +6,7 @@ use crate::model::{spread, CompartmentConstants, Parameters, State};
 use crate::plan::Plan;
 use crate::solve::{integrate_lockstep, Dose, Lane, SolverOptions};
 use rayon::prelude::*;
+use std::sync::Arc;
 
 /// Deposits below this (U) are numerical dust from the exponential spread kernel: the
 /// compartment is not simulated or reported for them.
@@ -23,7 +24,8 @@ pub struct CompartmentResult {
     pub injections: Vec<(f64, f64)>,
     /// Total toxin reaching the compartment (U-eq), injected or spread.
     pub total_units: f64,
-    pub states: Vec<State>,
+    /// Daily states; shared (not copied) between left/right twins with identical inputs.
+    pub states: Arc<Vec<State>>,
     pub constants: CompartmentConstants,
 }
 
@@ -152,13 +154,13 @@ pub fn simulate(
             doses: items[i].2.clone(),
         })
         .collect();
-    let trajectories: Vec<Vec<State>> = lanes
+    let trajectories: Vec<Arc<Vec<State>>> = lanes
         .par_chunks(LOCKSTEP_GROUP)
         .map(|group| integrate_lockstep(parameters, group, days, options))
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()
-        .map(|trajectory| trajectory.states)
+        .map(|trajectory| Arc::new(trajectory.states))
         .collect();
     let compartments = items
         .iter()
@@ -169,7 +171,7 @@ pub fn simulate(
                 side: Side::BOTH[compartment % 2],
                 injections: merge_same_day(&direct[*compartment]),
                 total_units: *total_units,
-                states: trajectories[k].clone(),
+                states: Arc::clone(&trajectories[k]),
                 constants: *constants,
             },
         )
