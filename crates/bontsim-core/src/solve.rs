@@ -1,14 +1,16 @@
-//! Integration of one compartment through its dosing events.
+//! Integration of a plan's compartments through their dosing events.
 //!
 //! The toxin chain (`D`, `L`) is exact (closed form); the muscle states `B`, `R`, `M`, `F`
-//! are integrated by Dormand-Prince 5(4) with error control, restarted at every dose (`L`
+//! are integrated by Dormand-Prince 5(4) with error control, restarted at every dose day (`L`
 //! changes slope there, so no step may straddle a dose), with daily output from the method's
-//! own order-4 continuous extension over the accepted steps. Hand-written rather than a general ODE crate because the system is four
-//! states on the stack: no allocation per step keeps a whole face within a benchmark budget
-//! of microseconds (`docs/performance.md`). Accuracy is checked against an analytic solution
-//! and a tight-tolerance reference in the tests below.
+//! own order-4 continuous extension. Compartments are stepped in lock-step groups: one step
+//! size and one pair of toxin exponentials per stage for the group. Hand-written rather than
+//! a general ODE crate because each compartment is four states and the group shares its
+//! exponentials, which keeps a whole face within a benchmark budget of microseconds
+//! (`docs/performance.md`). Accuracy is checked against an analytic solution and a
+//! tight-tolerance reference in the tests below.
 
-use crate::model::pharmacodynamics::Toxin;
+use crate::model::pharmacodynamics::{exponentials, Toxin};
 use crate::model::{
     self, CompartmentConstants, Dynamic, Parameters, State, BASELINE_DYNAMIC, DYNAMIC_SIZE,
 };
@@ -170,128 +172,13 @@ pub fn integrate(
     days: usize,
     options: &SolverOptions,
 ) -> Trajectory {
-    let mut states = Vec::with_capacity(days);
-    if days == 0 {
-        return Trajectory { states };
-    }
-    let end = (days - 1) as f64;
-    let mut toxin = Toxin::NONE;
-    let f = |toxin: &Toxin, t: f64, y: &Dynamic| {
-        model::derivative(
-            parameters,
-            constants,
-            toxin.effect(parameters, constants, t),
-            y,
-        )
+    let lane = Lane {
+        constants: *constants,
+        doses: doses.to_vec(),
     };
-    // The last two stages share the time t + h: evaluate the toxin there once.
-    let f_at = |e: f64, y: &Dynamic| model::derivative(parameters, constants, e, y);
-    // Daily outputs are consecutive days: advance the toxin's exponentials by one day's
-    // factor instead of recomputing them (exact up to rounding; refreshed at every dose).
-    let day_factors = ((-parameters.k_in).exp(), (-parameters.k_l).exp());
-    let mut daily: Option<(f64, f64, f64, f64)> = None; // (day, t_ref, fast, slow)
-    let mut output = |toxin: &Toxin, day: f64, y: &Dynamic| {
-        let (fast, slow) = match daily {
-            Some((previous, t_ref, fast, slow))
-                if previous + 1.0 == day && t_ref == toxin.t_ref =>
-            {
-                (fast * day_factors.0, slow * day_factors.1)
-            }
-            _ => {
-                let tau = day - toxin.t_ref;
-                (
-                    (-parameters.k_in * tau).exp(),
-                    (-parameters.k_l * tau).exp(),
-                )
-            }
-        };
-        daily = Some((day, toxin.t_ref, fast, slow));
-        model::full_state(toxin.d * fast, toxin.a * slow + toxin.c * fast, y)
-    };
-    let mut t = 0.0;
-    let mut y = BASELINE_DYNAMIC;
-    let mut dose_index = 0;
-    let mut next_output = 0usize;
-
-    while next_output < days {
-        // Outputs at a dose day are the state just before the dose (left limit); blockade,
-        // strength and mass are continuous there, only the deposit jumps.
-        while next_output < days && next_output as f64 <= t {
-            states.push(output(&toxin, next_output as f64, &y));
-            next_output += 1;
-        }
-        while dose_index < doses.len() && doses[dose_index].day <= t {
-            toxin.dose(parameters, constants, t, doses[dose_index].concentration);
-            dose_index += 1;
-        }
-        if next_output >= days {
-            break;
-        }
-        if dose_index >= doses.len() && y == BASELINE_DYNAMIC && toxin == Toxin::NONE {
-            // Nothing will ever happen: the untreated steady state.
-            while next_output < days {
-                states.push(output(&toxin, next_output as f64, &y));
-                next_output += 1;
-            }
-            break;
-        }
-        let segment_end = if dose_index < doses.len() {
-            doses[dose_index].day.min(end)
-        } else {
-            end
-        };
-        let mut h = options.initial_step.min(segment_end - t);
-        let mut k: [Dynamic; 7] = [[0.0; DYNAMIC_SIZE]; 7];
-        k[0] = f(&toxin, t, &y);
-        while t < segment_end {
-            h = h.min(segment_end - t).min(options.max_step);
-            let last = t + h >= segment_end - 1e-12;
-            k[1] = f(&toxin, t + C[1] * h, &combine(&y, h, &A2, &k));
-            k[2] = f(&toxin, t + C[2] * h, &combine(&y, h, &A3, &k));
-            k[3] = f(&toxin, t + C[3] * h, &combine(&y, h, &A4, &k));
-            k[4] = f(&toxin, t + C[4] * h, &combine(&y, h, &A5, &k));
-            let effect_end = toxin.effect(parameters, constants, t + h);
-            k[5] = f_at(effect_end, &combine(&y, h, &A6, &k));
-            let y_new = combine(&y, h, &B5, &k);
-            k[6] = f_at(effect_end, &y_new);
-            let mut error = 0.0;
-            for i in 0..DYNAMIC_SIZE {
-                let mut e = 0.0;
-                for (j, ej) in E.iter().enumerate() {
-                    e += ej * k[j][i];
-                }
-                let scale = options.absolute_tolerance
-                    + options.relative_tolerance * y[i].abs().max(y_new[i].abs());
-                error += (h * e / scale).powi(2);
-            }
-            error = (error / DYNAMIC_SIZE as f64).sqrt();
-            if error <= 1.0 || h <= 1e-10 {
-                let t_new = if last { segment_end } else { t + h };
-                while next_output < days && (next_output as f64) <= t_new {
-                    let day = next_output as f64;
-                    let y_day = if day >= t_new {
-                        y_new
-                    } else {
-                        dense(t, &y, &k, t_new, day)
-                    };
-                    states.push(output(&toxin, day, &y_day));
-                    next_output += 1;
-                }
-                t = t_new;
-                y = y_new;
-                k[0] = k[6];
-                let factor = if error == 0.0 {
-                    5.0
-                } else {
-                    0.9 * error.powf(-0.2)
-                };
-                h *= factor.clamp(0.2, 5.0);
-            } else {
-                h *= (0.9 * error.powf(-0.2)).clamp(0.1, 0.9);
-            }
-        }
-    }
-    Trajectory { states }
+    integrate_lockstep(parameters, std::slice::from_ref(&lane), days, options)
+        .pop()
+        .unwrap_or_default()
 }
 
 /// One compartment of a lock-step integration: its constants and doses (sorted by day).
@@ -430,17 +317,7 @@ pub fn integrate_lockstep(
         } else {
             end
         };
-        let effects = |time: f64, toxins: &[Toxin]| {
-            let tau = time - t_ref;
-            let fast_exponent = parameters.k_in * tau;
-            let fast = if fast_exponent > 40.0 {
-                0.0
-            } else {
-                (-fast_exponent).exp()
-            };
-            let slow = (-parameters.k_l * tau).exp();
-            (slow, fast, toxins.len())
-        };
+        let effects = |time: f64| exponentials(parameters, time - t_ref);
         let lane_effect = |lane: usize, toxins: &[Toxin], slow: f64, fast: f64| {
             let toxin = &toxins[lane];
             if toxin.coverage == 0.0 {
@@ -456,7 +333,7 @@ pub fn integrate_lockstep(
         };
         let mut h = options.initial_step.min(segment_end - t);
         {
-            let (slow, fast, _) = effects(t, &toxins);
+            let (slow, fast) = effects(t);
             for lane in 0..n {
                 let e = lane_effect(lane, &toxins, slow, fast);
                 k[lane][0] = model::derivative(parameters, &lanes[lane].constants, e, &y[lane]);
@@ -466,15 +343,15 @@ pub fn integrate_lockstep(
             h = h.min(segment_end - t).min(options.max_step);
             let last = t + h >= segment_end - 1e-12;
             let tableau: [(&[f64], f64); 5] = [
-                (&A2, 0.2),
-                (&A3, 0.3),
-                (&A4, 0.8),
-                (&A5, 8.0 / 9.0),
-                (&A6, 1.0),
+                (&A2, C[1]),
+                (&A3, C[2]),
+                (&A4, C[3]),
+                (&A5, C[4]),
+                (&A6, C[5]),
             ];
             let mut end_exponentials = (0.0, 0.0);
             for (s_index, (coefficients, c)) in tableau.iter().enumerate() {
-                let (slow, fast, _) = effects(t + c * h, &toxins);
+                let (slow, fast) = effects(t + c * h);
                 if s_index == 4 {
                     end_exponentials = (slow, fast);
                 }

@@ -82,6 +82,20 @@ pub fn derivative(parameters: &Parameters, e: f64, y: &Dynamic, dy: &mut Dynamic
     dy[dynamic::R] = parameters.k_r_in * b * (1.0 - r) - parameters.k_r_out * r;
 }
 
+/// `(e^(-k_L tau), e^(-k_in tau))`, the two exponentials of the toxin chain `tau` days after
+/// its reference time. Past ~40 uptake time constants the deposit term is below 1e-17 of the
+/// dose: its exponential is skipped (most calls come long after a dose).
+#[inline]
+pub fn exponentials(parameters: &Parameters, tau: f64) -> (f64, f64) {
+    let fast_exponent = parameters.k_in * tau;
+    let fast = if fast_exponent > 40.0 {
+        0.0
+    } else {
+        (-fast_exponent).exp()
+    };
+    ((-parameters.k_l * tau).exp(), fast)
+}
+
 /// The toxin chain `dD/dt = -k_in D`, `dL/dt = k_in D - k_L L` in closed form since the
 /// last dose at `t_ref`:
 /// `D(t) = d e^(-k_in tau)`, `L(t) = a e^(-k_L tau) + c e^(-k_in tau)`, `tau = t - t_ref`.
@@ -112,16 +126,7 @@ impl Toxin {
         if self.d == 0.0 && self.a == 0.0 && self.c == 0.0 && self.coverage == 0.0 {
             return (0.0, 0.0);
         }
-        let tau = t - self.t_ref;
-        // Past ~40 uptake time constants the deposit term is below 1e-17 of the dose: skip
-        // its exponential (most calls come long after a dose).
-        let fast_exponent = parameters.k_in * tau;
-        let fast = if fast_exponent > 40.0 {
-            0.0
-        } else {
-            (-fast_exponent).exp()
-        };
-        let slow = (-parameters.k_l * tau).exp();
+        let (slow, fast) = exponentials(parameters, t - self.t_ref);
         (self.d * fast, self.a * slow + self.c * fast)
     }
 
