@@ -10,7 +10,7 @@
 //! (`docs/performance.md`). Accuracy is checked against an analytic solution and a
 //! tight-tolerance reference in the tests below.
 
-use crate::model::pharmacodynamics::{exponentials, Toxin};
+use crate::model::pharmacodynamics::{exponentials, HillCurve, Toxin};
 use crate::model::{
     self, CompartmentConstants, Dynamic, Parameters, State, BASELINE_DYNAMIC, DYNAMIC_SIZE,
 };
@@ -216,6 +216,10 @@ pub fn integrate_lockstep(
     events.sort_by(|a, b| a.total_cmp(b));
     events.dedup();
     let mut toxins = vec![Toxin::NONE; n];
+    let curves: Vec<HillCurve> = lanes
+        .iter()
+        .map(|lane| HillCurve::new(parameters, &lane.constants))
+        .collect();
     let mut next_dose = vec![0usize; n];
     let mut y = vec![BASELINE_DYNAMIC; n];
     let mut k: Vec<[Dynamic; 7]> = vec![[[0.0; DYNAMIC_SIZE]; 7]; n];
@@ -319,17 +323,7 @@ pub fn integrate_lockstep(
         };
         let effects = |time: f64| exponentials(parameters, time - t_ref);
         let lane_effect = |lane: usize, toxins: &[Toxin], slow: f64, fast: f64| {
-            let toxin = &toxins[lane];
-            if toxin.coverage == 0.0 {
-                0.0
-            } else {
-                toxin.coverage
-                    * crate::model::pharmacodynamics::terminal_block(
-                        parameters,
-                        &lanes[lane].constants,
-                        toxin.load_from(slow, fast),
-                    )
-            }
+            toxins[lane].effect_from(&curves[lane], slow, fast)
         };
         let mut h = options.initial_step.min(segment_end - t);
         {

@@ -23,11 +23,53 @@ use super::{dynamic, CompartmentConstants, Dynamic, Parameters};
 
 /// Fraction of a reached terminal's transmission blocked by load `L`: `E_h(L)`.
 pub fn terminal_block(parameters: &Parameters, constants: &CompartmentConstants, l: f64) -> f64 {
-    if l <= 0.0 {
-        return 0.0;
+    HillCurve::new(parameters, constants).block(l)
+}
+
+/// `E_h` for one compartment with its constants folded in once (it is evaluated at every
+/// stage of every step).
+#[derive(Debug, Clone, Copy)]
+pub struct HillCurve {
+    /// `sensitivity / EC50`.
+    scale: f64,
+    /// `floor(h)`, and whether `h` has a half (x^h = x^floor(h) sqrt(x)).
+    whole: u32,
+    half: bool,
+    /// `h` when it is neither an integer nor a half-integer.
+    general: Option<f64>,
+}
+
+impl HillCurve {
+    pub fn new(parameters: &Parameters, constants: &CompartmentConstants) -> HillCurve {
+        let h = parameters.hill;
+        let twice = h * 2.0;
+        let simple = twice == twice.round() && (0.0..=16.0).contains(&twice);
+        HillCurve {
+            scale: constants.sensitivity / parameters.ec50,
+            whole: h.floor() as u32,
+            half: simple && (twice as i32) % 2 == 1,
+            general: (!simple).then_some(h),
+        }
     }
-    let x = hill_power(l * constants.sensitivity / parameters.ec50, parameters.hill);
-    x / (1.0 + x)
+
+    #[inline]
+    pub fn block(&self, l: f64) -> f64 {
+        if l <= 0.0 {
+            return 0.0;
+        }
+        let x = l * self.scale;
+        let power = match self.general {
+            Some(h) => x.powf(h),
+            None => {
+                let mut power = if self.half { x.sqrt() } else { 1.0 };
+                for _ in 0..self.whole {
+                    power *= x;
+                }
+                power
+            }
+        };
+        power / (1.0 + power)
+    }
 }
 
 /// Coverage reached by a dose of concentration `c` alone: `1 - exp(-c sensitivity / c_cov)`.
@@ -35,35 +77,25 @@ pub fn dose_coverage(parameters: &Parameters, constants: &CompartmentConstants, 
     1.0 - (-c * constants.sensitivity / parameters.coverage_concentration).exp()
 }
 
-/// `x^h`, with integer and half-integer `h` done by multiplication (this sits in the
-/// innermost loop of every simulation: `powf` costs several times more).
-#[inline]
-fn hill_power(x: f64, h: f64) -> f64 {
-    let twice = h * 2.0;
-    if twice == twice.round() && (0.0..=16.0).contains(&twice) {
-        // Repeated multiplication: `powi` compiles to a library call here.
-        let mut whole = 1.0;
-        for _ in 0..h.floor() as u32 {
-            whole *= x;
-        }
-        if twice as i32 % 2 == 1 {
-            whole * x.sqrt()
-        } else {
-            whole
-        }
-    } else {
-        x.powf(h)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
-    fn hill_power_matches_powf() {
+    fn hill_curve_matches_the_formula() {
+        let constants = crate::model::CompartmentConstants {
+            mass_g: 1.0,
+            sensitivity: 1.3,
+            atrophy_susceptibility: 0.1,
+        };
         for h in [1.0, 1.5, 2.0, 3.5, 4.0, 2.7] {
-            for x in [0.0, 0.01, 0.5, 1.0, 3.0, 40.0] {
-                let exact: f64 = f64::powf(x, h);
-                assert!((super::hill_power(x, h) - exact).abs() <= 1e-12 * (1.0 + exact));
+            let parameters = crate::model::Parameters {
+                hill: h,
+                ..crate::model::Parameters::TYPICAL
+            };
+            let curve = super::HillCurve::new(&parameters, &constants);
+            for l in [0.0, 0.01, 0.5, 1.0, 3.0, 40.0] {
+                let x: f64 = (l * 1.3 / parameters.ec50).powf(h);
+                let exact = if l == 0.0 { 0.0 } else { x / (1.0 + x) };
+                assert!((curve.block(l) - exact).abs() <= 1e-12, "h {h}, l {l}");
             }
         }
     }
@@ -138,6 +170,16 @@ impl Toxin {
         }
         let (_, l) = self.at(parameters, t);
         self.coverage * terminal_block(parameters, constants, l)
+    }
+
+    /// `E = P E_h(L)` from the shared exponentials and the compartment's curve.
+    #[inline]
+    pub fn effect_from(&self, curve: &HillCurve, slow: f64, fast: f64) -> f64 {
+        if self.coverage == 0.0 {
+            0.0
+        } else {
+            self.coverage * curve.block(self.load_from(slow, fast))
+        }
     }
 
     /// The same toxin expressed from reference time `t` (no dose): used to put all
