@@ -124,7 +124,7 @@ fn simulate_rate(
         responder,
         atrophy_days: vec![],
     };
-    let arm = run_arm("fit", &plan, &settings, variability, 0..PATIENTS, || {});
+    let arm = run_arm("fit", &plan, &settings, variability, 0..PATIENTS);
     let aggregate = TrialAggregate {
         settings,
         covered: vec![(0, PATIENTS)],

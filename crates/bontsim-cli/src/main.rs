@@ -247,8 +247,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             atrophy_days,
             shard,
         } => {
-            if patients == 0 {
-                return Err(Failure::input("--patients: must be at least 1"));
+            if patients == 0 || patients > 1_000_000_000 {
+                return Err(Failure::input(
+                    "--patients: must be from 1 to 1000000000 (shard larger trials with --shard)",
+                ));
             }
             if threads == Some(0) {
                 return Err(Failure::input("--threads: must be at least 1"));
@@ -304,8 +306,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             days,
             mass_day,
         } => {
-            if samples < 8 {
-                return Err(Failure::input("--samples: must be at least 8"));
+            if !(8..=1_000_000).contains(&samples) {
+                return Err(Failure::input("--samples: must be from 8 to 1000000"));
             }
             let plan = load_plan(Some(&plan))?;
             if plan.injections.is_empty() {
@@ -314,6 +316,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 ));
             }
             let days = checked_days(days, &plan)?;
+            if mass_day >= days {
+                return Err(Failure::input(format!(
+                    "--mass-day: day {mass_day} is not within the {days} simulated days"
+                )));
+            }
             sensitivity::run(&plan, days, mass_day, samples, seed, &output).map_err(Failure::input)
         }
         Command::TrialMerge { partials, output } => {

@@ -97,15 +97,14 @@ pub fn run(request: TrialRequest) -> Result<(), String> {
             .plans
             .iter()
             .map(|(name, plan)| {
-                let chunks: Vec<std::ops::Range<u64>> = (range.start..range.end)
-                    .step_by(CHUNK as usize)
-                    .map(|start| start..(start + CHUNK).min(range.end))
-                    .collect();
-                let parts: Vec<ArmAggregate> = chunks
+                let chunk_count = (range.end - range.start).div_ceil(CHUNK);
+                let parts: Vec<ArmAggregate> = (0..chunk_count)
                     .into_par_iter()
-                    .map(|chunk| {
+                    .map(|c| {
+                        let start = range.start + c * CHUNK;
+                        let chunk = start..(start + CHUNK).min(range.end);
                         let count = chunk.end - chunk.start;
-                        let part = run_arm(name, plan, settings, &variability, chunk, || {});
+                        let part = run_arm(name, plan, settings, &variability, chunk);
                         progress.inc(count);
                         part
                     })
@@ -113,7 +112,7 @@ pub fn run(request: TrialRequest) -> Result<(), String> {
                 let mut parts = parts.into_iter();
                 let mut arm = parts
                     .next()
-                    .unwrap_or_else(|| run_arm(name, plan, settings, &variability, 0..0, || {}));
+                    .unwrap_or_else(|| run_arm(name, plan, settings, &variability, 0..0));
                 for part in parts {
                     arm.merge(&part).expect("chunks of one arm merge");
                 }
@@ -169,6 +168,15 @@ pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), String> {
     write_outputs(&aggregate, output)
 }
 
+/// A CSV field, quoted when it holds a comma, quote or line break (plan paths may).
+fn csv_field(text: &str) -> String {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text.to_string()
+    }
+}
+
 fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
     let summary = aggregate.summary();
     let mut json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
@@ -182,18 +190,19 @@ fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
     let mut atrophy = String::from("arm,muscle,side,day,median_volume,p05_volume,p95_volume\n");
     let show = |q: Option<usize>| q.map(|v| v.to_string()).unwrap_or_default();
     for arm in &summary.arms {
+        let plan = csv_field(&arm.plan);
         for area in &arm.areas {
             for r in &area.responders {
                 let _ = writeln!(
                     responders,
                     "{},{},{},{},{},{}",
-                    arm.plan, area.area, r.day, r.rate, r.low, r.high
+                    plan, area.area, r.day, r.rate, r.low, r.high
                 );
             }
             let _ = writeln!(
                 durations,
                 "{},{},{},{},{},{},{}",
-                arm.plan,
+                plan,
                 area.area,
                 show(area.duration_days.median),
                 show(area.duration_days.p25),
@@ -203,13 +212,13 @@ fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
             );
         }
         for a in &arm.adverse_events {
-            let _ = writeln!(adverse, "{},{},{}", arm.plan, a.risk, a.rate);
+            let _ = writeln!(adverse, "{},{},{}", plan, a.risk, a.rate);
         }
         for a in &arm.atrophy {
             let _ = writeln!(
                 atrophy,
                 "{},{},{},{},{},{},{}",
-                arm.plan, a.muscle, a.side, a.day, a.median_volume, a.p05_volume, a.p95_volume
+                plan, a.muscle, a.side, a.day, a.median_volume, a.p05_volume, a.p95_volume
             );
         }
     }

@@ -70,7 +70,7 @@ fn trial_bench(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function(
         "1000 virtual patients, one glabella dose, 365 days, one thread",
-        |b| b.iter(|| run_arm("bench", &plan, &settings, &variability, 0..1000, || {})),
+        |b| b.iter(|| run_arm("bench", &plan, &settings, &variability, 0..1000)),
     );
     group.finish();
 }

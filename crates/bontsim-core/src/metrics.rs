@@ -83,7 +83,10 @@ pub fn build_report(plan: &Plan, simulation: &Simulation, parameters: &Parameter
                         .get(k + 1)
                         .map(|next| (next.0.ceil() as usize).min(days))
                         .unwrap_or(days);
-                    let before = &series[start.min(days - 1)];
+                    // The last daily state at or before the injection (outputs on a dose day
+                    // are the state just before it).
+                    let before = &series[(day.floor() as usize).min(days - 1)];
+                    let span = &strengths[start.min(end)..end];
                     Cycle {
                         day,
                         units: round(units),
@@ -91,15 +94,9 @@ pub fn build_report(plan: &Plan, simulation: &Simulation, parameters: &Parameter
                         mass_before: round(before[index::M]),
                         volume_before: round(model::volume(before)),
                         nadir_strength: round(
-                            strengths[start..end.max(start + 1).min(days)]
-                                .iter()
-                                .copied()
-                                .fold(1.0, f64::min),
+                            span.iter().copied().fold(strength(before), f64::min),
                         ),
-                        days_of_effect: strengths[start..end]
-                            .iter()
-                            .filter(|&&s| s <= EFFECT_STRENGTH)
-                            .count(),
+                        days_of_effect: span.iter().filter(|&&s| s <= EFFECT_STRENGTH).count(),
                     }
                 })
                 .collect();
@@ -161,7 +158,7 @@ pub fn build_report(plan: &Plan, simulation: &Simulation, parameters: &Parameter
             .injections
             .iter()
             .map(|i| InjectionEcho {
-                day: i.day,
+                day: round(i.day),
                 date: plan
                     .start_date
                     .map(|s| format_iso_date(s + i.day.floor() as i64)),
@@ -173,9 +170,9 @@ pub fn build_report(plan: &Plan, simulation: &Simulation, parameters: &Parameter
                     Site::Midline => "midline",
                 }
                 .to_string(),
-                units: i.units,
+                units: round(i.units),
                 equivalent_units: round(i.equivalent_units),
-                volume_ml: i.volume_ml,
+                volume_ml: round(i.volume_ml),
             })
             .collect(),
         muscles,
@@ -221,22 +218,42 @@ pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
     weighted.iter().map(|w| w / total_mass).collect()
 }
 
-fn area_reports(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<AreaReport> {
+/// The wrinkle areas whose muscles the plan injects directly, in [`AREAS`] order.
+pub fn treated_areas(plan: &Plan) -> Vec<&'static str> {
     let anatomy = Anatomy::get();
     AREAS
         .iter()
-        .enumerate()
-        .filter(|(_, area)| {
+        .copied()
+        .filter(|area| {
             plan.injections
                 .iter()
-                .any(|i| anatomy.muscle(i.muscle).wrinkle_area.as_deref() == Some(**area))
+                .any(|i| anatomy.muscle(i.muscle).wrinkle_area.as_deref() == Some(*area))
         })
-        .map(|(area_index, area)| {
-            let baseline = plan.patient.baseline_severity[area_index];
-            let severity: Vec<f64> = area_strength(simulation, area)
-                .iter()
-                .map(|s| baseline * s.max(0.0).powf(parameters.severity_exponent))
-                .collect();
+        .collect()
+}
+
+/// The patient's baseline severity of `area` and its daily severity at maximal contraction:
+/// `baseline * S_area^gamma`.
+pub fn area_severity(
+    plan: &Plan,
+    simulation: &Simulation,
+    parameters: &Parameters,
+    area: &str,
+) -> (f64, Vec<f64>) {
+    let area_index = AREAS.iter().position(|a| *a == area).unwrap_or(0);
+    let baseline = plan.patient.baseline_severity[area_index];
+    let severity = area_strength(simulation, area)
+        .iter()
+        .map(|s| baseline * s.max(0.0).powf(parameters.severity_exponent))
+        .collect();
+    (baseline, severity)
+}
+
+fn area_reports(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<AreaReport> {
+    treated_areas(plan)
+        .into_iter()
+        .map(|area| {
+            let (baseline, severity) = area_severity(plan, simulation, parameters, area);
             let (peak_day, nadir_severity) = argmin(&severity);
             let count = |predicate: &dyn Fn(f64) -> bool| {
                 severity.iter().filter(|&&s| predicate(s)).count()

@@ -5,9 +5,9 @@
 //! not depend on the thread count.
 
 use crate::anatomy::{Anatomy, Side};
-use crate::metrics::{area_strength, ONE_GRADE};
+use crate::metrics::{area_severity, ONE_GRADE};
 use crate::model::{self, index, Parameters};
-use crate::plan::{Plan, AREAS};
+use crate::plan::Plan;
 use crate::simulation::simulate;
 use crate::solve::SolverOptions;
 use rand::SeedableRng;
@@ -101,13 +101,8 @@ pub fn outcomes(plan: &Plan, mass_day: usize) -> Outcomes {
     let first = plan.injections.first();
     let muscle = first.map(|i| i.muscle).unwrap_or(0);
     let side = first.map(|i| i.site.shares()[0].0).unwrap_or(Side::Left);
-    let area = AREAS
-        .iter()
-        .find(|area| {
-            plan.injections
-                .iter()
-                .any(|i| anatomy.muscle(i.muscle).wrinkle_area.as_deref() == Some(**area))
-        })
+    let area = crate::metrics::treated_areas(plan)
+        .first()
         .map(|a| a.to_string());
     let name = &anatomy.muscle(muscle).name;
     let mut names = vec![
@@ -163,11 +158,10 @@ pub fn evaluate(
             .unwrap_or(1.0),
     ];
     if let Some(area) = &outcomes.area {
-        let area_index = AREAS.iter().position(|a| a == area).unwrap_or(0);
-        let baseline = plan.patient.baseline_severity[area_index];
-        let improved = area_strength(&simulation, area)
+        let (baseline, severity) = area_severity(plan, &simulation, &parameters, area);
+        let improved = severity
             .iter()
-            .filter(|&&s| baseline * s < baseline - ONE_GRADE)
+            .filter(|&&s| s < baseline - ONE_GRADE)
             .count();
         values.push(improved as f64);
     }

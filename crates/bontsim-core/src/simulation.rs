@@ -60,7 +60,9 @@ pub fn compartment_constants(plan: &Plan, muscle: usize) -> CompartmentConstants
 /// The default horizon: a year past the last injection, at least two years.
 pub fn default_days(plan: &Plan) -> usize {
     let last = plan.injections.last().map(|i| i.day).unwrap_or(0.0);
-    ((last + 365.0).ceil() as usize).max(730)
+    ((last + 365.0).ceil() as usize)
+        .max(730)
+        .min(crate::plan::MAX_DAY as usize + 1)
 }
 
 pub fn simulate(

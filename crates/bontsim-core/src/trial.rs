@@ -4,9 +4,9 @@
 //! is the same in any order: any thread count and any sharding give identical results.
 
 use crate::anatomy::Side;
-use crate::metrics::{self, area_strength, NONE_OR_MILD_SEVERITY, ONE_GRADE};
+use crate::metrics::{self, area_severity, treated_areas, NONE_OR_MILD_SEVERITY, ONE_GRADE};
 use crate::model::{self, Parameters};
-use crate::plan::{Plan, AREAS};
+use crate::plan::Plan;
 use crate::population::{virtual_patient, Variability};
 use crate::report::{round, DISCLAIMER};
 use crate::simulation::simulate;
@@ -101,13 +101,8 @@ pub struct TrialAggregate {
 /// The empty aggregate of an arm: treated areas and injected muscle-sides of its plan.
 fn empty_arm(name: &str, plan: &Plan, settings: &TrialSettings) -> ArmAggregate {
     let anatomy = crate::anatomy::Anatomy::get();
-    let areas = AREAS
-        .iter()
-        .filter(|area| {
-            plan.injections
-                .iter()
-                .any(|i| anatomy.muscle(i.muscle).wrinkle_area.as_deref() == Some(**area))
-        })
+    let areas = treated_areas(plan)
+        .into_iter()
         .map(|area| AreaAggregate {
             area: area.to_string(),
             responders: vec![0; settings.days],
@@ -155,7 +150,6 @@ pub fn run_arm(
     settings: &TrialSettings,
     variability: &Variability,
     range: std::ops::Range<u64>,
-    mut progress: impl FnMut(),
 ) -> ArmAggregate {
     let anatomy = crate::anatomy::Anatomy::get();
     let mut arm = empty_arm(name, plan, settings);
@@ -170,13 +164,11 @@ pub fn run_arm(
         );
         let simulation = simulate(&patient.plan, &patient.parameters, settings.days, &options);
         for area in &mut arm.areas {
-            let area_index = AREAS.iter().position(|a| *a == area.area).unwrap_or(0);
-            let baseline = patient.plan.patient.baseline_severity[area_index];
-            let strength = area_strength(&simulation, &area.area);
+            let (baseline, severity) =
+                area_severity(&patient.plan, &simulation, &patient.parameters, &area.area);
             let mut onset = None;
             let mut end = None;
-            for (day, s) in strength.iter().enumerate() {
-                let severity = baseline * s.max(0.0).powf(patient.parameters.severity_exponent);
+            for (day, &severity) in severity.iter().enumerate() {
                 let responds = settings.responder.responds(severity, baseline);
                 if responds {
                     area.responders[day] += 1;
@@ -185,12 +177,13 @@ pub fn run_arm(
                     end = Some(day);
                 }
             }
-            let duration = match (onset, end) {
-                (Some(start), Some(stop)) => stop - start,
-                (Some(start), None) => settings.days - start,
-                _ => 0,
-            };
-            area.durations[duration] += 1;
+            // Durations are those of responders: a patient who never responds has none
+            // (counted in `never_responded` through the onset histogram).
+            match (onset, end) {
+                (Some(start), Some(stop)) => area.durations[stop - start] += 1,
+                (Some(start), None) => area.durations[settings.days - start] += 1,
+                _ => {}
+            }
             area.onsets[onset.unwrap_or(settings.days)] += 1;
         }
         for atrophy in &mut arm.atrophy {
@@ -215,7 +208,6 @@ pub fn run_arm(
             total.1 += (risk.probability * PROBABILITY_SCALE).round() as u128;
         }
         arm.patients += 1;
-        progress();
     }
     arm
 }

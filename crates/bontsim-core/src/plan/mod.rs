@@ -22,6 +22,9 @@ pub const AREAS: [&str; 3] = ["glabella", "forehead", "lateral_canthal"];
 /// enrolment level of most pivotal glabellar trials (moderate-to-severe at maximal frown).
 pub const DEFAULT_BASELINE_SEVERITY: f64 = 3.0;
 
+/// Latest day a plan may reach (100 years): keeps every horizon and output bounded.
+pub const MAX_DAY: f64 = 36_500.0;
+
 /// Largest number of injections a plan may expand to; protects against `times = 10^9`.
 pub const MAX_INJECTIONS: usize = 100_000;
 
@@ -177,9 +180,12 @@ impl Plan {
             Format::Toml => toml::from_str(text).map_err(|e| {
                 let line = e.span().map(|span| line_of_offset(text, span.start));
                 PlanErrors(vec![PlanError {
-                    field: line
-                        .map(|line| SourceLines::scan_toml(text).section_at(line))
-                        .unwrap_or_else(|| "plan".into()),
+                    field: match line {
+                        // A missing top-level table is the plan's fault, not a section's.
+                        Some(_) if e.message().contains("missing field `patient`") => "plan".into(),
+                        Some(line) => SourceLines::scan_toml(text).section_at(line),
+                        None => "plan".into(),
+                    },
                     line,
                     message: e.message().trim().to_string(),
                 }])
@@ -309,6 +315,10 @@ impl SourceLines {
                 if line.starts_with("[[") && section == "injection" {
                     lines.injections.push((line_number, BTreeMap::new()));
                 }
+                if let Some(sub) = section.strip_prefix("patient.") {
+                    // `[patient.muscles.masseter]`: its keys are found under their dotted path.
+                    lines.patient.entry(sub.to_string()).or_insert(line_number);
+                }
                 if section.starts_with("patient") && lines.patient_header.is_none() {
                     lines.patient_header = Some(line_number);
                 }
@@ -322,6 +332,11 @@ impl SourceLines {
                     }
                 } else if section == "patient" {
                     lines.patient.entry(key).or_insert(line_number);
+                } else if let Some(sub) = section.strip_prefix("patient.") {
+                    lines
+                        .patient
+                        .entry(format!("{sub}.{key}"))
+                        .or_insert(line_number);
                 }
             }
         }
@@ -351,8 +366,16 @@ impl SourceLines {
             .map(|(header, keys)| keys.get(key).copied().unwrap_or(*header))
     }
 
+    /// The line of a patient key path (`age`, `muscles.masseter.sensitivity`): the key
+    /// itself, else the nearest enclosing table or key that is known.
     fn patient(&self, key: &str) -> Option<usize> {
-        self.patient.get(key).copied()
+        let mut path = key;
+        loop {
+            if let Some(line) = self.patient.get(path) {
+                return Some(*line);
+            }
+            path = &path[..path.rfind('.')?];
+        }
     }
 }
 
@@ -382,7 +405,7 @@ impl Collector<'_> {
     fn patient(&mut self, key: &str, message: String) {
         self.errors.push(PlanError {
             field: format!("patient.{key}"),
-            line: self.lines.patient(key.split('.').next().unwrap_or(key)),
+            line: self.lines.patient(key),
             message,
         });
     }
@@ -448,12 +471,12 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
             ),
         ] {
             if let Some(given) = given {
-                if given.is_finite() && given > 0.0 && given <= 10.0 {
+                if given.is_finite() && (0.1..=10.0).contains(&given) {
                     *target = given;
                 } else {
                     errors.patient(
                         &format!("{field}.{key}"),
-                        format!("{given} must be a number above 0 and at most 10"),
+                        format!("{given} must be a number from 0.1 to 10 (a multiple of the typical patient)"),
                     );
                 }
             }
@@ -558,15 +581,26 @@ fn validate_injection(
             );
             0.0
         }
-        (Some(day), _, _) if day > 36_500.0 => {
+        (Some(day), _, _) if day > MAX_DAY => {
             errors.injection(
                 entry,
                 "day",
-                format!("{day} is more than 100 years after day 0"),
+                format!("{day} is more than 100 years ({MAX_DAY} days) after day 0"),
             );
             0.0
         }
         (Some(day), _, _) => day,
+        (None, Some(date), Some(start)) if (date - start) as f64 > MAX_DAY => {
+            errors.injection(
+                entry,
+                "date",
+                format!(
+                    "{} days after the plan's first date: more than 100 years ({MAX_DAY} days)",
+                    date - start
+                ),
+            );
+            0.0
+        }
         (None, Some(date), Some(start)) => (date - start) as f64,
         (None, None, _) if raw.date.is_none() => {
             errors.injection(
@@ -711,6 +745,17 @@ fn validate_injection(
             (0.0, 1)
         }
     };
+    let last_day = day + every_days * (times.max(1) - 1) as f64;
+    if errors.errors.len() == before && last_day > MAX_DAY {
+        errors.injection_at(
+            entry,
+            "times",
+            "every_days",
+            format!(
+                "the repeats run to day {last_day}, more than 100 years ({MAX_DAY} days) after day 0"
+            ),
+        );
+    }
     if errors.errors.len() > before {
         return None;
     }
@@ -817,6 +862,28 @@ times = 6
             (errors[0].field.as_str(), errors[0].line),
             ("patient.age", Some(2))
         );
+    }
+
+    #[test]
+    fn patient_subtable_errors_have_lines() {
+        let text =
+            "[patient]\nsex = \"female\"\nage = 40\n[patient.muscles.masseter]\nsensitivity = -1\n";
+        let errors = Plan::parse(text, Format::Toml).unwrap_err().0;
+        assert_eq!(errors[0].field, "patient.muscles.masseter.sensitivity");
+        assert_eq!(errors[0].line, Some(5));
+        let no_patient = GOOD.replace("[patient]\nsex = \"female\"\nage = 42\n", "");
+        let missing = Plan::parse(&no_patient, Format::Toml).unwrap_err().0;
+        assert_eq!(missing[0].field, "plan");
+    }
+
+    #[test]
+    fn repeats_and_dates_stay_within_a_hundred_years() {
+        let repeats = GOOD.replace("times = 6", "times = 400");
+        let errors = Plan::parse(&repeats, Format::Toml).unwrap_err().0;
+        assert_eq!(errors[0].field, "injection[1].times");
+        let dates = "[patient]\nsex = \"male\"\nage = 40\n[[injection]]\ndate = \"0001-01-01\"\nproduct = \"Botox\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = 20\n[[injection]]\ndate = \"9999-12-31\"\nproduct = \"Botox\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = 20\n";
+        let errors = Plan::parse(dates, Format::Toml).unwrap_err().0;
+        assert_eq!(errors[0].field, "injection[2].date");
     }
 
     #[test]
