@@ -476,7 +476,10 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
                 } else {
                     errors.patient(
                         &format!("{field}.{key}"),
-                        format!("{given} must be a number from 0.1 to 10 (a multiple of the typical patient)"),
+                        format!(
+                            "{} must be a number from 0.1 to 10 (a multiple of the typical patient)",
+                            show_number(given)
+                        ),
                     );
                 }
             }
@@ -551,6 +554,15 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
     };
     plan.warnings = crate::warnings::label_warnings(&plan);
     Ok(plan)
+}
+
+/// A number as a user would write it: plain, or in exponent form when very small or large.
+fn show_number(x: f64) -> String {
+    if x != 0.0 && x.is_finite() && !(1e-4..1e9).contains(&x.abs()) {
+        format!("{x:e}")
+    } else {
+        format!("{x}")
+    }
 }
 
 fn unknown_muscle_message(name: &str) -> String {
