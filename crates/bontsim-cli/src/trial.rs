@@ -187,6 +187,7 @@ fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
     let mut durations =
         String::from("arm,area,median_duration_days,p25,p75,median_onset_day,never_responded\n");
     let mut adverse = String::from("arm,risk,rate\n");
+    let mut distribution = String::from("arm,area,from_day,to_day,share\n");
     let mut atrophy = String::from("arm,muscle,side,day,median_volume,p05_volume,p95_volume\n");
     let show = |q: Option<usize>| q.map(|v| v.to_string()).unwrap_or_default();
     for arm in &summary.arms {
@@ -211,6 +212,15 @@ fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
                 area.never_responded
             );
         }
+        for area in &arm.areas {
+            for bin in &area.duration_distribution {
+                let _ = writeln!(
+                    distribution,
+                    "{},{},{},{},{}",
+                    plan, area.area, bin.from_day, bin.to_day, bin.share
+                );
+            }
+        }
         for a in &arm.adverse_events {
             let _ = writeln!(adverse, "{},{},{}", plan, a.risk, a.rate);
         }
@@ -225,9 +235,13 @@ fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
     write_atomic(&dir.join("responders.csv"), responders.as_bytes())?;
     write_atomic(&dir.join("durations.csv"), durations.as_bytes())?;
     write_atomic(&dir.join("adverse_events.csv"), adverse.as_bytes())?;
+    write_atomic(
+        &dir.join("duration_distribution.csv"),
+        distribution.as_bytes(),
+    )?;
     write_atomic(&dir.join("atrophy.csv"), atrophy.as_bytes())?;
     plot_responders(&summary, &dir.join("responders.svg"))?;
-    eprintln!("wrote summary.json, responders.csv, durations.csv, adverse_events.csv, atrophy.csv and responders.svg in {}", dir.display());
+    eprintln!("wrote summary.json, responders.csv, durations.csv, duration_distribution.csv, adverse_events.csv, atrophy.csv and responders.svg in {}", dir.display());
     Ok(())
 }
 

@@ -46,10 +46,11 @@ fn run_trial(extra: &[&str], output: &Path) {
     );
 }
 
-const OUTPUTS: [&str; 6] = [
+const OUTPUTS: [&str; 7] = [
     "summary.json",
     "responders.csv",
     "durations.csv",
+    "duration_distribution.csv",
     "adverse_events.csv",
     "atrophy.csv",
     "responders.svg",
@@ -147,6 +148,15 @@ fn summary_json_keeps_its_contract() {
         "day 30: {rate} [{low}, {high}]"
     );
     assert!(area["duration_days"]["median"].as_u64().unwrap() > 30);
+    // Every patient is either in a duration bin or never responded.
+    let shares: f64 = area["duration_distribution"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|bin| bin["share"].as_f64().unwrap())
+        .sum();
+    let never = area["never_responded"].as_f64().unwrap();
+    assert!((shares + never - 1.0).abs() < 1e-4, "{shares} + {never}");
     // The masseter arm reports atrophy at the chosen days and no wrinkle area.
     assert!(arms[1]["areas"].as_array().unwrap().is_empty());
     let atrophy = arms[1]["atrophy"].as_array().unwrap();

@@ -329,7 +329,21 @@ pub struct AreaSummary {
     pub onset_days: Quantiles,
     /// Share of patients who never responded.
     pub never_responded: f64,
+    /// Distribution of the responders' durations in two-week bins.
+    pub duration_distribution: Vec<DurationBin>,
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DurationBin {
+    /// Durations from `from_day` up to, not including, `to_day`.
+    pub from_day: usize,
+    pub to_day: usize,
+    /// Share of all patients of the arm.
+    pub share: f64,
+}
+
+/// Width of the duration bins (days).
+pub const DURATION_BIN_DAYS: usize = 14;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ResponderRate {
@@ -440,6 +454,19 @@ impl TrialAggregate {
                                     p75: quantile(onset_days, 0.75),
                                 },
                                 never_responded: round(never as f64 / arm.patients.max(1) as f64),
+                                duration_distribution: area
+                                    .durations
+                                    .chunks(DURATION_BIN_DAYS)
+                                    .enumerate()
+                                    .map(|(bin, counts)| DurationBin {
+                                        from_day: bin * DURATION_BIN_DAYS,
+                                        to_day: bin * DURATION_BIN_DAYS + counts.len(),
+                                        share: round(
+                                            counts.iter().sum::<u64>() as f64
+                                                / arm.patients.max(1) as f64,
+                                        ),
+                                    })
+                                    .collect(),
                             }
                         })
                         .collect(),
