@@ -46,7 +46,8 @@ fn run_trial(extra: &[&str], output: &Path) {
     );
 }
 
-const OUTPUTS: [&str; 7] = [
+const OUTPUTS: [&str; 8] = [
+    "responders.png",
     "summary.json",
     "responders.csv",
     "durations.csv",
