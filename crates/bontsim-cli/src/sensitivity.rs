@@ -40,101 +40,138 @@ pub fn run(
     draw(&report, &dir.join("tornado.svg"), true)?;
     draw(&report, &dir.join("sobol.svg"), false)?;
     eprintln!(
-        "wrote sensitivity.json, sensitivity.csv, tornado.svg and sobol.svg in {} ({} model runs)",
+        "wrote sensitivity.json, sensitivity.csv, tornado.svg/.png and sobol.svg/.png in {} ({} model runs)",
         dir.display(),
         report.model_runs
     );
     Ok(())
 }
 
+/// One figure as SVG (at `path`) and PNG (same name, .png): the same drawing on both.
 fn draw(report: &SensitivityReport, path: &Path, tornado: bool) -> Result<(), String> {
-    let temporary = path.with_extension("partial-write.svg");
+    let panels = report.outputs.len().max(1) as u32;
+    let size = (560 * panels, 480);
+    let svg = path.with_extension("partial-write.svg");
+    let png_path = path.with_extension("png");
+    let png = path.with_extension("partial-write.png");
+    draw_on(
+        &SVGBackend::new(&svg, size).into_drawing_area(),
+        report,
+        tornado,
+    )
+    .map_err(|e| format!("cannot draw {}: {e}", path.display()))?;
+    draw_on(
+        &BitMapBackend::new(&png, size).into_drawing_area(),
+        report,
+        tornado,
+    )
+    .map_err(|e| format!("cannot draw {}: {e}", png_path.display()))?;
+    std::fs::rename(&svg, path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::fs::rename(&png, &png_path)
+        .map_err(|e| format!("cannot write {}: {e}", png_path.display()))
+}
+
+fn draw_on<B: DrawingBackend>(
+    root: &DrawingArea<B, plotters::coord::Shift>,
+    report: &SensitivityReport,
+    tornado: bool,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    B::ErrorType: 'static,
+{
     let panels = report.outputs.len().max(1);
-    {
-        let root = SVGBackend::new(&temporary, (560 * panels as u32, 480)).into_drawing_area();
-        let result = (|| -> Result<(), Box<dyn std::error::Error>> {
-            root.fill(&WHITE)?;
-            let areas = root.split_evenly((1, panels));
-            for (area, output) in areas.iter().zip(&report.outputs) {
-                let names: Vec<String> = output.sobol.iter().map(|s| s.parameter.clone()).collect();
-                let rows = names.len() as i32;
-                if tornado {
-                    let (min, max) = output
-                        .tornado
-                        .iter()
-                        .fold((output.typical, output.typical), |(lo, hi), t| {
-                            (lo.min(t.low).min(t.high), hi.max(t.low).max(t.high))
-                        });
-                    let pad = ((max - min) * 0.1).max(1e-6);
-                    let mut chart = ChartBuilder::on(area)
-                        .caption(
-                            format!("{} (x/÷1.5 each)", output.output),
-                            ("sans-serif", 15),
-                        )
-                        .margin(8)
-                        .x_label_area_size(30)
-                        .y_label_area_size(150)
-                        .build_cartesian_2d((min - pad)..(max + pad), 0..rows)?;
-                    chart
-                        .configure_mesh()
-                        .y_labels(names.len())
-                        .y_label_formatter(&|y| names.get(*y as usize).cloned().unwrap_or_default())
-                        .draw()?;
-                    for (i, bar) in output.tornado.iter().enumerate() {
-                        let i = i as i32;
-                        chart.draw_series(std::iter::once(Rectangle::new(
-                            [
-                                (bar.low.min(output.typical), i),
-                                (bar.low.max(output.typical), i + 1),
-                            ],
-                            RGBColor(31, 119, 180).mix(0.7).filled(),
-                        )))?;
-                        chart.draw_series(std::iter::once(Rectangle::new(
-                            [
-                                (bar.high.min(output.typical), i),
-                                (bar.high.max(output.typical), i + 1),
-                            ],
-                            RGBColor(214, 39, 40).mix(0.7).filled(),
-                        )))?;
+    root.fill(&WHITE)?;
+    let areas = root.split_evenly((1, panels));
+    for (area, output) in areas.iter().zip(&report.outputs) {
+        let names: Vec<String> = output.sobol.iter().map(|s| s.parameter.clone()).collect();
+        let rows = names.len() as i32;
+        if tornado {
+            let (min, max) = output
+                .tornado
+                .iter()
+                .fold((output.typical, output.typical), |(lo, hi), t| {
+                    (lo.min(t.low).min(t.high), hi.max(t.low).max(t.high))
+                });
+            let pad = ((max - min) * 0.1).max(1e-6);
+            let mut chart = ChartBuilder::on(area)
+                .caption(
+                    format!("{} (x/÷1.5 each)", output.output),
+                    ("sans-serif", 15),
+                )
+                .margin(8)
+                .x_label_area_size(30)
+                .y_label_area_size(150)
+                .build_cartesian_2d((min - pad)..(max + pad), 0..rows * 2)?;
+            // Two axis units per parameter: its bar spans them, its label sits between.
+            chart
+                .configure_mesh()
+                .y_labels(names.len() * 2 + 1)
+                .y_label_formatter(&|y| {
+                    if y % 2 == 1 {
+                        names.get((*y / 2) as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
                     }
-                    chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(output.typical, 0), (output.typical, rows)],
-                        BLACK.stroke_width(1),
-                    )))?;
-                } else {
-                    let mut chart = ChartBuilder::on(area)
-                        .caption(
-                            format!("{}: Sobol (blue first, red total)", output.output),
-                            ("sans-serif", 15),
-                        )
-                        .margin(8)
-                        .x_label_area_size(30)
-                        .y_label_area_size(150)
-                        .build_cartesian_2d(0.0..1.05, 0..rows * 2)?;
-                    chart
-                        .configure_mesh()
-                        .y_labels(names.len())
-                        .y_label_formatter(&|y| {
-                            names.get((*y / 2) as usize).cloned().unwrap_or_default()
-                        })
-                        .draw()?;
-                    for (i, s) in output.sobol.iter().enumerate() {
-                        let i = i as i32 * 2;
-                        chart.draw_series(std::iter::once(Rectangle::new(
-                            [(0.0, i), (s.first_order.clamp(0.0, 1.0), i + 1)],
-                            RGBColor(31, 119, 180).filled(),
-                        )))?;
-                        chart.draw_series(std::iter::once(Rectangle::new(
-                            [(0.0, i + 1), (s.total_order.clamp(0.0, 1.0), i + 2)],
-                            RGBColor(214, 39, 40).filled(),
-                        )))?;
-                    }
-                }
+                })
+                .x_desc("blue: parameter / 1.5, red: parameter x 1.5; line: typical")
+                .draw()?;
+            for (i, bar) in output.tornado.iter().enumerate() {
+                let i = i as i32;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [
+                        (bar.low.min(output.typical), 2 * i),
+                        (bar.low.max(output.typical), 2 * i + 2),
+                    ],
+                    RGBColor(31, 119, 180).mix(0.7).filled(),
+                )))?;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [
+                        (bar.high.min(output.typical), 2 * i),
+                        (bar.high.max(output.typical), 2 * i + 2),
+                    ],
+                    RGBColor(214, 39, 40).mix(0.7).filled(),
+                )))?;
             }
-            root.present()?;
-            Ok(())
-        })();
-        result.map_err(|e| format!("cannot draw {}: {e}", path.display()))?;
+            chart.draw_series(std::iter::once(PathElement::new(
+                vec![(output.typical, 0), (output.typical, rows * 2)],
+                BLACK.stroke_width(1),
+            )))?;
+        } else {
+            let mut chart = ChartBuilder::on(area)
+                .caption(
+                    format!("{}: Sobol (blue first, red total)", output.output),
+                    ("sans-serif", 15),
+                )
+                .margin(8)
+                .x_label_area_size(30)
+                .y_label_area_size(150)
+                .build_cartesian_2d(0.0..1.05, 0..rows * 3)?;
+            // Three axis units per parameter: two bars and a gap, the label between the bars.
+            chart
+                .configure_mesh()
+                .y_labels(names.len() * 3 + 1)
+                .y_label_formatter(&|y| {
+                    if y % 3 == 1 {
+                        names.get((*y / 3) as usize).cloned().unwrap_or_default()
+                    } else {
+                        String::new()
+                    }
+                })
+                .x_desc("share of output variance")
+                .draw()?;
+            for (i, s) in output.sobol.iter().enumerate() {
+                let i = i as i32 * 3;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, i), (s.first_order.clamp(0.0, 1.0), i + 1)],
+                    RGBColor(31, 119, 180).filled(),
+                )))?;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, i + 1), (s.total_order.clamp(0.0, 1.0), i + 2)],
+                    RGBColor(214, 39, 40).filled(),
+                )))?;
+            }
+        }
     }
-    std::fs::rename(&temporary, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+    root.present()?;
+    Ok(())
 }
