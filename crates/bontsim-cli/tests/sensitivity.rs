@@ -40,6 +40,8 @@ fn sensitivity_writes_tornado_and_sobol_and_is_reproducible() {
         "sensitivity.csv",
         "tornado.svg",
         "sobol.svg",
+        "tornado.png",
+        "sobol.png",
     ] {
         let a = std::fs::read(first.join(file)).unwrap();
         assert_eq!(
