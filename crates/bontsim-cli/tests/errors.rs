@@ -299,3 +299,33 @@ fn plot_to_an_unsupported_extension_is_rejected() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn palsy_grade_outside_i_to_vi_is_located() {
+    plan_error(
+        "palsy_grade_7.toml",
+        &["house_brackmann = 7"],
+        "palsy.house_brackmann",
+        &["1 to 6"],
+    );
+}
+
+#[test]
+fn palsy_residual_function_outside_0_to_1_is_located() {
+    plan_error(
+        "palsy_branch_above_1.toml",
+        &["buccal = 1.4"],
+        "palsy.branches.buccal",
+        &["0 to 1"],
+    );
+}
+
+#[test]
+fn therapy_without_an_end_is_located() {
+    plan_error(
+        "therapy_without_end.toml",
+        &["[[therapy]]"],
+        "therapy[1].end_day",
+        &["end_day"],
+    );
+}

@@ -6,6 +6,7 @@
 //! never stop a simulation and never silently change the plan.
 
 pub mod date;
+pub mod palsy;
 pub mod schema;
 
 use crate::anatomy::{Anatomy, Side};
@@ -145,6 +146,9 @@ pub struct Plan {
     pub injections: Vec<Injection>,
     /// Day number (days since 1970-01-01) of day 0 when the plan used dates.
     pub start_date: Option<i64>,
+    /// Facial palsy profile and therapy sessions, validated (the face model is issue 4).
+    pub palsy: Option<palsy::Palsy>,
+    pub therapies: Vec<palsy::Therapy>,
     pub warnings: Vec<String>,
 }
 
@@ -228,6 +232,10 @@ struct SourceLines {
     patient: BTreeMap<String, usize>,
     /// Line of the `[patient]` header (TOML).
     patient_header: Option<usize>,
+    /// Other tables' keys by dotted path (`palsy.house_brackmann`, `palsy.branches.buccal`).
+    other: BTreeMap<String, usize>,
+    /// Per `[[therapy]]` entry: header line and key -> line.
+    therapies: Vec<(usize, BTreeMap<String, usize>)>,
 }
 
 impl SourceLines {
@@ -315,6 +323,10 @@ impl SourceLines {
                 if line.starts_with("[[") && section == "injection" {
                     lines.injections.push((line_number, BTreeMap::new()));
                 }
+                if line.starts_with("[[") && section == "therapy" {
+                    lines.therapies.push((line_number, BTreeMap::new()));
+                }
+                lines.other.entry(section.clone()).or_insert(line_number);
                 if let Some(sub) = section.strip_prefix("patient.") {
                     // `[patient.muscles.masseter]`: its keys are found under their dotted path.
                     lines.patient.entry(sub.to_string()).or_insert(line_number);
@@ -337,6 +349,15 @@ impl SourceLines {
                         .patient
                         .entry(format!("{sub}.{key}"))
                         .or_insert(line_number);
+                } else if section == "therapy" {
+                    if let Some((_, keys)) = lines.therapies.last_mut() {
+                        keys.entry(key).or_insert(line_number);
+                    }
+                } else {
+                    lines
+                        .other
+                        .entry(format!("{section}.{key}"))
+                        .or_insert(line_number);
                 }
             }
         }
@@ -357,6 +378,23 @@ impl SourceLines {
             (Some(entry), None) => format!("injection[{}]", entry + 1),
             (_, Some(_)) => "patient".into(),
             _ => "plan".into(),
+        }
+    }
+
+    /// The line of a `palsy...` or `therapy[k]...` field path, or of its nearest known parent.
+    fn line_of(&self, field: &str) -> Option<usize> {
+        if let Some(rest) = field.strip_prefix("therapy[") {
+            let (index, key) = rest.split_once("].")?;
+            let entry: usize = index.parse().ok()?;
+            let (header, keys) = self.therapies.get(entry.checked_sub(1)?)?;
+            return Some(keys.get(key).copied().unwrap_or(*header));
+        }
+        let mut path = field;
+        loop {
+            if let Some(line) = self.other.get(path) {
+                return Some(*line);
+            }
+            path = &path[..path.rfind('.')?];
         }
     }
 
@@ -541,6 +579,28 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
         return Err(PlanErrors(errors.errors));
     }
     injections.sort_by(|a, b| a.day.total_cmp(&b.day));
+    let mut problems = Vec::new();
+    let palsy = raw
+        .palsy
+        .as_ref()
+        .and_then(|p| palsy::validate_palsy(p, &mut problems));
+    let therapies: Vec<palsy::Therapy> = raw
+        .therapies
+        .iter()
+        .enumerate()
+        .filter_map(|(entry, t)| palsy::validate_therapy(entry, t, &mut problems))
+        .collect();
+    for problem in problems {
+        let line = lines.line_of(&problem.field);
+        errors.errors.push(PlanError {
+            field: problem.field,
+            line,
+            message: problem.message,
+        });
+    }
+    if !errors.errors.is_empty() {
+        return Err(PlanErrors(errors.errors));
+    }
     let mut plan = Plan {
         patient: Patient {
             sex,
@@ -550,9 +610,16 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
         },
         injections,
         start_date,
+        palsy,
+        therapies,
         warnings: Vec::new(),
     };
     plan.warnings = crate::warnings::label_warnings(&plan);
+    if plan.palsy.is_some() || !plan.therapies.is_empty() {
+        plan.warnings.push(
+            "the palsy profile and therapy sessions are validated but not yet simulated: the face model (issue 4) is not implemented, so outputs are those of a face without palsy".into(),
+        );
+    }
     Ok(plan)
 }
 
@@ -896,6 +963,77 @@ times = 6
         let dates = "[patient]\nsex = \"male\"\nage = 40\n[[injection]]\ndate = \"0001-01-01\"\nproduct = \"Botox\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = 20\n[[injection]]\ndate = \"9999-12-31\"\nproduct = \"Botox\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = 20\n";
         let errors = Plan::parse(dates, Format::Toml).unwrap_err().0;
         assert_eq!(errors[0].field, "injection[2].date");
+    }
+
+    const PALSY: &str = r#"
+[patient]
+sex = "female"
+age = 50
+
+[palsy]
+affected_side = "left"
+house_brackmann = 4
+onset_day = -400
+[palsy.branches]
+temporal = 0.2
+zygomatic = 0.4
+buccal = 0.4
+marginal_mandibular = 0.3
+cervical = 0.5
+[palsy.synkinesis]
+oral_ocular = 0.5
+ocular_oral = 0.3
+mentalis = 0.3
+platysma = 0.3
+
+[[therapy]]
+kind = "neuromuscular_retraining"
+start_day = 0
+end_day = 120
+sessions_per_week = 3
+"#;
+
+    #[test]
+    fn the_palsy_schema_of_issue_4_is_accepted() {
+        let plan = Plan::parse(PALSY, Format::Toml).unwrap();
+        let palsy = plan.palsy.as_ref().unwrap();
+        assert_eq!(palsy.house_brackmann, Some(4));
+        assert_eq!(palsy.branches, [0.2, 0.4, 0.4, 0.3, 0.5]);
+        assert_eq!(plan.therapies[0].end_day, 120.0);
+        assert!(plan
+            .warnings
+            .iter()
+            .any(|w| w.contains("not yet simulated")));
+    }
+
+    #[test]
+    fn bad_palsy_profiles_are_located() {
+        let cases = [
+            (
+                "house_brackmann = 4",
+                "house_brackmann = 7",
+                "palsy.house_brackmann",
+                8,
+            ),
+            ("buccal = 0.4", "buccal = 1.4", "palsy.branches.buccal", 13),
+            ("end_day = 120\n", "", "therapy[1].end_day", 22),
+            (
+                "oral_ocular = 0.5",
+                "oral_ocular = -0.5",
+                "palsy.synkinesis.oral_ocular",
+                17,
+            ),
+        ];
+        for (from, to, field, line) in cases {
+            let errors = Plan::parse(&PALSY.replace(from, to), Format::Toml)
+                .unwrap_err()
+                .0;
+            assert_eq!(
+                (errors[0].field.as_str(), errors[0].line),
+                (field, Some(line)),
+                "{to}"
+            );
+        }
     }
 
     #[test]

@@ -12,6 +12,11 @@ pub struct PlanFile {
     pub patient: PatientFile,
     #[serde(default, rename = "injection")]
     pub injections: Vec<InjectionFile>,
+    /// Facial palsy profile (issue 4 schema).
+    #[serde(default)]
+    pub palsy: Option<super::palsy::PalsyFile>,
+    #[serde(default, rename = "therapy")]
+    pub therapies: Vec<super::palsy::TherapyFile>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

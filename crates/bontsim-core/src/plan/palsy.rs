@@ -1,0 +1,251 @@
+//! Facial palsy in a plan: the affected side, residual function per facial-nerve branch (or a
+//! House-Brackmann grade as a preset), onset, synkinesis couplings, hypertonicity, and
+//! therapy sessions. This module parses and validates them (the schema of issue 4 is fixed
+//! here); the face model that uses them is issue 4's next step.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Facial-nerve branches, in the order of [`Palsy::branches`].
+pub const BRANCHES: [&str; 5] = [
+    "temporal",
+    "zygomatic",
+    "buccal",
+    "marginal_mandibular",
+    "cervical",
+];
+
+/// Synkinesis couplings, in the order of [`Palsy::synkinesis`].
+pub const COUPLINGS: [&str; 4] = ["oral_ocular", "ocular_oral", "mentalis", "platysma"];
+
+/// Therapy kinds.
+pub const THERAPY_KINDS: [&str; 2] = ["neuromuscular_retraining", "mirror_biofeedback"];
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PalsyFile {
+    pub affected_side: String,
+    pub house_brackmann: Option<i64>,
+    #[serde(default)]
+    pub onset_day: f64,
+    #[serde(default)]
+    pub branches: BTreeMap<String, f64>,
+    #[serde(default)]
+    pub synkinesis: BTreeMap<String, f64>,
+    /// Resting tone (tightness, spasm) per muscle, 0..1.
+    #[serde(default)]
+    pub hypertonicity: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TherapyFile {
+    pub kind: String,
+    pub start_day: f64,
+    pub end_day: Option<f64>,
+    pub sessions_per_week: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Palsy {
+    pub affected_side: crate::anatomy::Side,
+    pub house_brackmann: Option<u8>,
+    /// Days relative to day 0 (negative: before the plan starts).
+    pub onset_day: f64,
+    /// Residual function per branch, [`BRANCHES`] order, 0 (none) to 1 (normal).
+    pub branches: [f64; 5],
+    /// Coupling strengths, [`COUPLINGS`] order, 0..1.
+    pub synkinesis: [f64; 4],
+    /// Hypertonicity per muscle index, 0..1.
+    pub hypertonicity: Vec<(usize, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Therapy {
+    pub kind: String,
+    pub start_day: f64,
+    pub end_day: f64,
+    pub sessions_per_week: f64,
+}
+
+/// Residual function of every branch for a House-Brackmann grade (I normal .. VI total
+/// paralysis): the grade descriptions (House & Brackmann 1985: II slight, III obvious but
+/// not disfiguring, IV obvious disfiguring, V barely perceptible motion, VI none) read as
+/// residual motion [E].
+pub fn branches_for_grade(grade: u8) -> [f64; 5] {
+    let residual = match grade {
+        1 => 1.0,
+        2 => 0.8,
+        3 => 0.55,
+        4 => 0.35,
+        5 => 0.15,
+        _ => 0.0,
+    };
+    [residual; 5]
+}
+
+/// One problem: the field path relative to the plan, the key whose line locates it, why.
+pub struct Problem {
+    pub field: String,
+    pub message: String,
+}
+
+fn fraction(field: String, value: f64, problems: &mut Vec<Problem>) -> f64 {
+    if value.is_finite() && (0.0..=1.0).contains(&value) {
+        value
+    } else {
+        problems.push(Problem {
+            field,
+            message: format!("{value} is outside 0 to 1"),
+        });
+        0.0
+    }
+}
+
+pub fn validate_palsy(raw: &PalsyFile, problems: &mut Vec<Problem>) -> Option<Palsy> {
+    let before = problems.len();
+    let affected_side = match raw.affected_side.as_str() {
+        "left" => crate::anatomy::Side::Left,
+        "right" => crate::anatomy::Side::Right,
+        other => {
+            problems.push(Problem {
+                field: "palsy.affected_side".into(),
+                message: format!("\"{other}\" is not one of \"left\", \"right\""),
+            });
+            crate::anatomy::Side::Left
+        }
+    };
+    let house_brackmann = match raw.house_brackmann {
+        Some(grade) if (1..=6).contains(&grade) => Some(grade as u8),
+        Some(grade) => {
+            problems.push(Problem {
+                field: "palsy.house_brackmann".into(),
+                message: format!("{grade} is not a House-Brackmann grade (1 to 6, for I to VI)"),
+            });
+            None
+        }
+        None => None,
+    };
+    if raw.house_brackmann.is_none() && raw.branches.is_empty() {
+        problems.push(Problem {
+            field: "palsy".into(),
+            message: "give `house_brackmann` (1-6) or `[palsy.branches]` residual function".into(),
+        });
+    }
+    if !raw.onset_day.is_finite() || raw.onset_day.abs() > 36_500.0 {
+        problems.push(Problem {
+            field: "palsy.onset_day".into(),
+            message: format!("{} is not a day within 100 years of day 0", raw.onset_day),
+        });
+    }
+    let mut branches = branches_for_grade(house_brackmann.unwrap_or(1));
+    for (name, value) in &raw.branches {
+        let field = format!("palsy.branches.{name}");
+        match BRANCHES.iter().position(|b| b == name) {
+            Some(index) => branches[index] = fraction(field, *value, problems),
+            None => problems.push(Problem {
+                field,
+                message: format!("unknown branch; known branches: {}", BRANCHES.join(", ")),
+            }),
+        }
+    }
+    let mut synkinesis = [0.0; 4];
+    for (name, value) in &raw.synkinesis {
+        let field = format!("palsy.synkinesis.{name}");
+        match COUPLINGS.iter().position(|c| c == name) {
+            Some(index) => synkinesis[index] = fraction(field, *value, problems),
+            None => problems.push(Problem {
+                field,
+                message: format!(
+                    "unknown coupling; known couplings: {}",
+                    COUPLINGS.join(", ")
+                ),
+            }),
+        }
+    }
+    let anatomy = crate::anatomy::Anatomy::get();
+    let mut hypertonicity = Vec::new();
+    for (name, value) in &raw.hypertonicity {
+        let field = format!("palsy.hypertonicity.{name}");
+        match anatomy.index_of(name) {
+            Some(index) => hypertonicity.push((index, fraction(field, *value, problems))),
+            None => problems.push(Problem {
+                field,
+                message: format!("unknown muscle \"{name}\" (`bontsim muscles` lists them)"),
+            }),
+        }
+    }
+    (problems.len() == before).then_some(Palsy {
+        affected_side,
+        house_brackmann,
+        onset_day: raw.onset_day,
+        branches,
+        synkinesis,
+        hypertonicity,
+    })
+}
+
+pub fn validate_therapy(
+    entry: usize,
+    raw: &TherapyFile,
+    problems: &mut Vec<Problem>,
+) -> Option<Therapy> {
+    let before = problems.len();
+    let field = |key: &str| format!("therapy[{}].{key}", entry + 1);
+    if !THERAPY_KINDS.contains(&raw.kind.as_str()) {
+        problems.push(Problem {
+            field: field("kind"),
+            message: format!(
+                "\"{}\" is not a therapy kind; known kinds: {}",
+                raw.kind,
+                THERAPY_KINDS.join(", ")
+            ),
+        });
+    }
+    if !raw.start_day.is_finite() || raw.start_day.abs() > 36_500.0 {
+        problems.push(Problem {
+            field: field("start_day"),
+            message: format!("{} is not a day within 100 years of day 0", raw.start_day),
+        });
+    }
+    let end_day = match raw.end_day {
+        None => {
+            problems.push(Problem {
+                field: field("end_day"),
+                message:
+                    "missing: a therapy needs an `end_day` (open-ended therapy cannot be simulated)"
+                        .into(),
+            });
+            0.0
+        }
+        Some(end) if !end.is_finite() || end <= raw.start_day || end > 36_500.0 => {
+            problems.push(Problem {
+                field: field("end_day"),
+                message: format!(
+                    "{end} must come after start_day {} and within 100 years of day 0",
+                    raw.start_day
+                ),
+            });
+            0.0
+        }
+        Some(end) => end,
+    };
+    if !raw.sessions_per_week.is_finite()
+        || !(0.0..=21.0).contains(&raw.sessions_per_week)
+        || raw.sessions_per_week == 0.0
+    {
+        problems.push(Problem {
+            field: field("sessions_per_week"),
+            message: format!(
+                "{} is not a number of sessions per week above 0 and at most 21",
+                raw.sessions_per_week
+            ),
+        });
+    }
+    (problems.len() == before).then(|| Therapy {
+        kind: raw.kind.clone(),
+        start_day: raw.start_day,
+        end_day,
+        sessions_per_week: raw.sessions_per_week,
+    })
+}
