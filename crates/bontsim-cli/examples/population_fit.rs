@@ -210,6 +210,32 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     println!("\nRMS error: onabotulinumtoxinA points {:.1} points, abobotulinumtoxinA points {:.1} points ({} virtual patients per arm, seed {SEED}).", rms(&pairs, is_ona), rms(&pairs, |i| !is_ona(i)), PATIENTS);
 
+    // Other curves of the data file, held out (no parameter was set on them): onset, other
+    // products, other areas, each with its trial's responder definition.
+    println!("\nHeld-out curves:\n");
+    println!("| curve | plan | area | responder | day | literature % | model % | source |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for other in other_points() {
+        let rates = area_rates(
+            &variability,
+            &other.plan_text,
+            other.area,
+            other.responder,
+            other.day + 1,
+        );
+        println!(
+            "| {} | {} | {} | {} | {} | {:.1} | {:.1} | {} |",
+            other.curve,
+            other.plan,
+            other.area,
+            other.responder.name(),
+            other.day,
+            other.observed,
+            rates[other.day],
+            other.source
+        );
+    }
+
     // Figure: ONA >= 1-grade responder curves by dose with the literature points.
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/figures/validation_responders.svg");
@@ -279,4 +305,163 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     root.present()?;
     eprintln!("wrote {}", path.display());
     Ok(())
+}
+
+/// A held-out literature point on any area.
+struct OtherPoint {
+    curve: &'static str,
+    plan: String,
+    plan_text: String,
+    area: &'static str,
+    responder: Responder,
+    day: usize,
+    observed: f64,
+    source: &'static str,
+}
+
+fn injections(product: &str, sites: &[(&str, &str, f64, f64)]) -> String {
+    let mut text = String::from("[patient]\nsex = \"female\"\nage = 45\n");
+    for (muscle, side, units, volume) in sites {
+        text.push_str(&format!(
+            "[[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"{muscle}\"\nside = \"{side}\"\nunits = {units}\nvolume_ml = {volume}\n"
+        ));
+    }
+    text
+}
+
+fn glabella_text(product: &str, total: f64) -> String {
+    injections(
+        product,
+        &[
+            ("procerus", "midline", total / 5.0, 0.1),
+            ("corrugator_supercilii", "left", total * 2.0 / 5.0, 0.2),
+            ("corrugator_supercilii", "right", total * 2.0 / 5.0, 0.2),
+        ],
+    )
+}
+
+fn other_points() -> Vec<OtherPoint> {
+    use Responder::*;
+    let mut points = Vec::new();
+    // Beer 2011 (ONA 20 U): subject-reported onset by day 1-4 (model: share already >= 1
+    // grade better, nobody having relapsed yet).
+    for (day, observed) in [(1, 48.0), (2, 77.0), (3, 93.0), (4, 98.0)] {
+        points.push(OtherPoint {
+            curve: "ONA20_onset_subj",
+            plan: "ONA 20 U glabella".into(),
+            plan_text: glabella_text("onabotulinumtoxinA", 20.0),
+            area: "glabella",
+            responder: Improved1,
+            day,
+            observed,
+            source: "Beer 2011 [R]",
+        });
+    }
+    // SAKURA 1&2: DAXI 40 U median duration of none/mild 24.0 weeks -> 50% at day 168.
+    points.push(OtherPoint {
+        curve: "DAXI40_SAKURA",
+        plan: "DAXI 40 U glabella".into(),
+        plan_text: glabella_text("daxibotulinumtoxinA", 40.0),
+        area: "glabella",
+        responder: NoneOrMild,
+        day: 168,
+        observed: 50.0,
+        source: "SAKURA 1&2 [R]",
+    });
+    // PRABOT 20 U (EV-001): composite >= 2-point at day 30, 67.5%.
+    points.push(OtherPoint {
+        curve: "PRABOT20_EV001",
+        plan: "PRABOT 20 U glabella".into(),
+        plan_text: glabella_text("prabotulinumtoxinA", 20.0),
+        area: "glabella",
+        responder: Improved2,
+        day: 30,
+        observed: 67.5,
+        source: "Beer 2019 [R]",
+    });
+    // INCO high dose (KM estimates): not returned to baseline at days 170 and 250.
+    for (units, d170, d250) in [(20.0, 14.0, 0.0), (60.0, 81.0, 19.0), (100.0, 100.0, 55.0)] {
+        for (day, observed) in [(170, d170), (250, d250)] {
+            points.push(OtherPoint {
+                curve: "INCO_hd_ph4",
+                plan: format!("INCO {units} U glabella"),
+                plan_text: glabella_text("incobotulinumtoxinA", units),
+                area: "glabella",
+                responder: Improved1,
+                day,
+                observed,
+                source: "Toxins 2021 Table 2 (KM estimate) [R2]",
+            });
+        }
+    }
+    // Crow's feet ONA 24 U (12 U per side): investigator none/mild at day 30, 66.7%.
+    points.push(OtherPoint {
+        curve: "CFL24_ph3",
+        plan: "ONA 24 U crow's feet".into(),
+        plan_text: injections(
+            "onabotulinumtoxinA",
+            &[
+                ("orbicularis_oculi", "left", 12.0, 0.3),
+                ("orbicularis_oculi", "right", 12.0, 0.3),
+            ],
+        ),
+        area: "lateral_canthal",
+        responder: NoneOrMild,
+        day: 30,
+        observed: 66.7,
+        source: "ASAPS 2013 abstract [R]",
+    });
+    // Forehead ONA 20 U + glabella 20 U: composite >= 2-grade at day 30, 61% (study 1).
+    let mut forehead = injections(
+        "onabotulinumtoxinA",
+        &[
+            ("frontalis", "left", 10.0, 0.25),
+            ("frontalis", "right", 10.0, 0.25),
+        ],
+    );
+    forehead.push_str(
+        &glabella_text("onabotulinumtoxinA", 20.0)
+            .replace("[patient]\nsex = \"female\"\nage = 45\n", ""),
+    );
+    points.push(OtherPoint {
+        curve: "FHL40_S1",
+        plan: "ONA 20 U forehead + 20 U glabella".into(),
+        plan_text: forehead,
+        area: "forehead",
+        responder: Improved2,
+        day: 30,
+        observed: 61.0,
+        source: "Botox Cosmetic HCP site [R]",
+    });
+    points
+}
+
+fn area_rates(
+    variability: &Variability,
+    plan_text: &str,
+    area: &str,
+    responder: Responder,
+    days: usize,
+) -> Vec<f64> {
+    let plan = Plan::parse(plan_text, Format::Toml).expect("valid plan");
+    let settings = TrialSettings {
+        seed: SEED,
+        patients: PATIENTS,
+        days,
+        responder,
+        atrophy_days: vec![],
+    };
+    let arm = run_arm("fit", &plan, &settings, variability, 0..PATIENTS);
+    let aggregate = TrialAggregate {
+        settings,
+        covered: vec![(0, PATIENTS)],
+        arms: vec![arm],
+    };
+    let summary = aggregate.summary();
+    let found = summary.arms[0]
+        .areas
+        .iter()
+        .find(|a| a.area == area)
+        .expect("treated area");
+    found.responders.iter().map(|r| r.rate * 100.0).collect()
 }
