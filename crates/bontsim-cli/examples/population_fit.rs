@@ -13,18 +13,6 @@ use std::path::Path;
 const PATIENTS: u64 = 2000;
 const SEED: u64 = 2026;
 
-fn glabella(product: &str, total: f64) -> Plan {
-    let text = format!(
-        "[patient]\nsex = \"female\"\nage = 42\n\
-         [[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = {p}\n\
-         [[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"corrugator_supercilii\"\nside = \"left\"\nunits = {c}\nvolume_ml = 0.2\n\
-         [[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"corrugator_supercilii\"\nside = \"right\"\nunits = {c}\nvolume_ml = 0.2\n",
-        p = total / 5.0,
-        c = total * 2.0 / 5.0
-    );
-    Plan::parse(&text, Format::Toml).expect("valid plan")
-}
-
 /// One literature point: arm, responder definition, day, observed percent.
 struct Point {
     curve: &'static str,
@@ -116,25 +104,13 @@ fn simulate_rate(
     responder: Responder,
     days: usize,
 ) -> Vec<f64> {
-    let plan = glabella(product, units);
-    let settings = TrialSettings {
-        seed: SEED,
-        patients: PATIENTS,
-        days,
+    area_rates(
+        variability,
+        &glabella_text(product, units),
+        "glabella",
         responder,
-        atrophy_days: vec![],
-    };
-    let arm = run_arm("fit", &plan, &settings, variability, 0..PATIENTS);
-    let aggregate = TrialAggregate {
-        settings,
-        covered: vec![(0, PATIENTS)],
-        arms: vec![arm],
-    };
-    aggregate.summary().arms[0].areas[0]
-        .responders
-        .iter()
-        .map(|r| r.rate * 100.0)
-        .collect()
+        days,
+    )
 }
 
 fn evaluate(variability: &Variability) -> Vec<(f64, f64)> {

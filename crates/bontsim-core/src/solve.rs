@@ -404,23 +404,6 @@ pub fn integrate_lockstep(
                 h *= (0.9 * error.powf(-0.2)).clamp(0.1, 0.9);
             }
         }
-        if t >= end && event_index >= events.len() {
-            emit(
-                &mut states,
-                &mut next_output,
-                days,
-                t,
-                t,
-                t_ref,
-                parameters,
-                &toxins,
-                &y,
-                &y,
-                &k,
-                day_factors,
-            );
-            break;
-        }
     }
     states
         .into_iter()
