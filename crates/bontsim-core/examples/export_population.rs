@@ -21,7 +21,7 @@
 //! of the whole plan per patient (one thread) as `bontsim_simulate`.
 
 use bontsim_core::anatomy::{Anatomy, Side};
-use bontsim_core::model::{self, index, spread, CompartmentConstants, Parameters, State};
+use bontsim_core::model::{self, index, CompartmentConstants, Parameters, State};
 use bontsim_core::plan::{Format, Plan};
 use bontsim_core::population::{virtual_patient, Variability};
 use bontsim_core::simulation::{compartment_constants, simulate};
@@ -158,55 +158,15 @@ fn parse_arguments() -> Arguments {
     arguments
 }
 
-/// The doses reaching `compartment`, exactly as `simulation::simulate` builds them: every
-/// injection (each half of a midline one) spread by `model::spread::distribute`, units
-/// divided by `mass_g^mass_exponent`, sorted by day (stable) and same-day deposits summed in
-/// that order.
-fn compartment_doses(
-    plan: &Plan,
-    parameters: &Parameters,
-    compartment: usize,
-    constants: &CompartmentConstants,
-) -> (Vec<Dose>, f64) {
-    let mut received: Vec<(f64, f64)> = Vec::new();
-    let mut deposits = Vec::new();
-    for injection in &plan.injections {
-        for &(side, share) in injection.site.shares() {
-            let units = injection.equivalent_units * share;
-            deposits.clear();
-            spread::distribute(
-                parameters,
-                injection.muscle,
-                side,
-                units,
-                injection.volume_ml * share,
-                &mut deposits,
-            );
-            for deposit in &deposits {
-                if deposit.compartment == compartment {
-                    received.push((injection.day, deposit.units));
-                }
-            }
-        }
-    }
-    let total_units: f64 = received.iter().map(|d| d.1).sum();
-    let mut list: Vec<Dose> = received
-        .iter()
-        .map(|&(day, units)| Dose {
-            day,
-            concentration: units / constants.mass_g.powf(parameters.mass_exponent),
-        })
-        .collect();
-    list.sort_by(|a, b| a.day.total_cmp(&b.day));
-    list.dedup_by(|later, first| {
-        if later.day == first.day {
-            first.concentration += later.concentration;
-            true
-        } else {
-            false
-        }
-    });
-    (list, total_units)
+/// The doses reaching `compartment` and its total units, from the same function
+/// `simulation::simulate` uses (empty below `NEGLIGIBLE_UNITS`, where it is not simulated).
+fn compartment_doses(plan: &Plan, parameters: &Parameters, compartment: usize) -> (Vec<Dose>, f64) {
+    bontsim_core::simulation::compartment_doses(plan, parameters)
+        .0
+        .into_iter()
+        .find(|item| item.compartment == compartment)
+        .map(|item| (item.doses, item.total_units))
+        .unwrap_or_default()
 }
 
 fn main() {
@@ -247,7 +207,7 @@ fn main() {
             let c = Anatomy::compartment(result.muscle, result.side);
             let key = (
                 result.constants,
-                compartment_doses(&patient.plan, &parameters, c, &result.constants).0,
+                compartment_doses(&patient.plan, &parameters, c).0,
             );
             if !distinct.contains(&key) {
                 distinct.push(key);
@@ -256,8 +216,7 @@ fn main() {
         compartments_total += simulation.compartments.len();
         integrations_total += distinct.len();
         let constants = compartment_constants(&patient.plan, muscle);
-        let (doses, total_units) =
-            compartment_doses(&patient.plan, &parameters, compartment, &constants);
+        let (doses, total_units) = compartment_doses(&patient.plan, &parameters, compartment);
         let states: Vec<State> = match simulation.compartment(muscle, SIDE) {
             Some(result) => {
                 assert_eq!(result.constants, constants, "patient {i}: constants differ");

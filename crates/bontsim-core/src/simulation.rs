@@ -65,14 +65,26 @@ pub fn default_days(plan: &Plan) -> usize {
         .min(crate::plan::MAX_DAY as usize + 1)
 }
 
-pub fn simulate(
+/// The toxin reaching one compartment: its constants and doses, ready to integrate.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CompartmentDoses {
+    pub compartment: usize,
+    pub constants: CompartmentConstants,
+    /// Doses sorted by day, same-day deposits merged into one dose (U/g^a).
+    pub doses: Vec<Dose>,
+    /// Total units received (U-eq), injected or spread.
+    pub total_units: f64,
+}
+
+/// Every compartment that receives toxin (at least [`NEGLIGIBLE_UNITS`]), with its doses
+/// after spread, and the units injected directly into each compartment `(day, U-eq)`. This is
+/// the one place where injections become per-compartment doses.
+pub fn compartment_doses(
     plan: &Plan,
     parameters: &Parameters,
-    days: usize,
-    options: &SolverOptions,
-) -> Simulation {
+) -> (Vec<CompartmentDoses>, Vec<Vec<(f64, f64)>>) {
     let count = Anatomy::get().compartment_count();
-    let mut doses: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
+    let mut received: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
     let mut direct: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
     let mut deposits = Vec::new();
     for injection in &plan.injections {
@@ -89,19 +101,18 @@ pub fn simulate(
                 &mut deposits,
             );
             for deposit in &deposits {
-                doses[deposit.compartment].push((injection.day, deposit.units));
+                received[deposit.compartment].push((injection.day, deposit.units));
             }
         }
     }
-    // Work items: every compartment that receives toxin, with its constants and doses.
-    let mut items: Vec<(usize, CompartmentConstants, Vec<Dose>, f64)> = Vec::new();
-    for (compartment, compartment_doses) in doses.iter().enumerate() {
-        let total_units: f64 = compartment_doses.iter().map(|d| d.1).sum();
+    let mut items = Vec::new();
+    for (compartment, deposits) in received.iter().enumerate() {
+        let total_units: f64 = deposits.iter().map(|d| d.1).sum();
         if total_units < NEGLIGIBLE_UNITS {
             continue;
         }
         let constants = compartment_constants(plan, compartment / 2);
-        let mut list: Vec<Dose> = compartment_doses
+        let mut doses: Vec<Dose> = deposits
             .iter()
             .map(|&(day, units)| Dose {
                 day,
@@ -110,13 +121,13 @@ pub fn simulate(
             .collect();
         // Sorted by day, then by size: left and right twins then sum their same-day deposits
         // in the same order, so symmetric plans give bit-identical inputs (and one integration).
-        list.sort_by(|a, b| {
+        doses.sort_by(|a, b| {
             a.day
                 .total_cmp(&b.day)
                 .then(a.concentration.total_cmp(&b.concentration))
         });
         // Deposits of one day (the injection and spread from its neighbours) are one dose.
-        list.dedup_by(|later, first| {
+        doses.dedup_by(|later, first| {
             if later.day == first.day {
                 first.concentration += later.concentration;
                 true
@@ -124,8 +135,23 @@ pub fn simulate(
                 false
             }
         });
-        items.push((compartment, constants, list, total_units));
+        items.push(CompartmentDoses {
+            compartment,
+            constants,
+            doses,
+            total_units,
+        });
     }
+    (items, direct)
+}
+
+pub fn simulate(
+    plan: &Plan,
+    parameters: &Parameters,
+    days: usize,
+    options: &SolverOptions,
+) -> Simulation {
+    let (items, direct) = compartment_doses(plan, parameters);
     // Symmetric plans give left and right compartments identical inputs: integrate each
     // distinct input once (identical inputs give identical outputs), in parallel. Results
     // are placed by index, so they do not depend on the number of threads.
@@ -133,10 +159,11 @@ pub fn simulate(
     let twin_of: Vec<usize> = items
         .iter()
         .enumerate()
-        .map(|(i, (_, constants, list, _))| {
+        .map(|(i, item)| {
+            let (constants, list) = (&item.constants, &item.doses);
             match unique
                 .iter()
-                .position(|&u| items[u].1 == *constants && items[u].2 == *list)
+                .position(|&u| items[u].constants == *constants && items[u].doses == *list)
             {
                 Some(k) => k,
                 None => {
@@ -152,8 +179,8 @@ pub fn simulate(
     let lanes: Vec<Lane> = unique
         .iter()
         .map(|&i| Lane {
-            constants: items[i].1,
-            doses: items[i].2.clone(),
+            constants: items[i].constants,
+            doses: items[i].doses.clone(),
         })
         .collect();
     let trajectories: Vec<Arc<Vec<State>>> = lanes
@@ -167,16 +194,14 @@ pub fn simulate(
     let compartments = items
         .iter()
         .zip(&twin_of)
-        .map(
-            |((compartment, constants, _, total_units), &k)| CompartmentResult {
-                muscle: compartment / 2,
-                side: Side::BOTH[compartment % 2],
-                injections: merge_same_day(&direct[*compartment]),
-                total_units: *total_units,
-                states: Arc::clone(&trajectories[k]),
-                constants: *constants,
-            },
-        )
+        .map(|(item, &k)| CompartmentResult {
+            muscle: item.compartment / 2,
+            side: Side::BOTH[item.compartment % 2],
+            injections: merge_same_day(&direct[item.compartment]),
+            total_units: item.total_units,
+            states: Arc::clone(&trajectories[k]),
+            constants: item.constants,
+        })
         .collect();
     Simulation { days, compartments }
 }
