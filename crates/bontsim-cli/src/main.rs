@@ -3,6 +3,7 @@
 //! 1 an internal failure (a bug: please report it).
 
 mod csv_output;
+mod files;
 mod plot;
 mod sensitivity;
 mod trial;
@@ -418,13 +419,6 @@ fn write_output(path: Option<&Path>, text: &str) -> Result<(), Failure> {
                 ))),
             }
         }
-        Some(path) => {
-            // Write to a temporary file beside the target and rename, so an interrupted run
-            // never leaves a truncated report.
-            let temporary = path.with_extension("partial");
-            std::fs::write(&temporary, text)
-                .and_then(|()| std::fs::rename(&temporary, path))
-                .map_err(|e| Failure::input(format!("cannot write {}: {e}", path.display())))
-        }
+        Some(path) => files::write_atomic(path, text.as_bytes()).map_err(Failure::input),
     }
 }

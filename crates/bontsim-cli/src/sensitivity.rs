@@ -15,11 +15,11 @@ pub fn run(
     seed: u64,
     dir: &Path,
 ) -> Result<(), String> {
-    crate::trial::prepare_output(dir)?;
+    crate::files::prepare_output(dir)?;
     let report = analyse(plan, days, mass_day, samples, seed);
     let mut json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     json.push('\n');
-    crate::trial::write_atomic(&dir.join("sensitivity.json"), json.as_bytes())?;
+    crate::files::write_atomic(&dir.join("sensitivity.json"), json.as_bytes())?;
     let mut csv = String::from("output,parameter,first_order,total_order,low,high,typical\n");
     for output in &report.outputs {
         for (s, t) in output.sobol.iter().zip(&output.tornado) {
@@ -36,7 +36,7 @@ pub fn run(
             );
         }
     }
-    crate::trial::write_atomic(&dir.join("sensitivity.csv"), csv.as_bytes())?;
+    crate::files::write_atomic(&dir.join("sensitivity.csv"), csv.as_bytes())?;
     draw(&report, &dir.join("tornado.svg"), true)?;
     draw(&report, &dir.join("sobol.svg"), false)?;
     eprintln!(

@@ -2,6 +2,7 @@
 //! aggregation, written to a directory. Files appear only when complete (written under a
 //! temporary name and renamed), so an interrupted run leaves no partial output files.
 
+use crate::files::{prepare_output, write_atomic};
 use bontsim_core::plan::Plan;
 use bontsim_core::population::Variability;
 use bontsim_core::trial::{
@@ -52,23 +53,6 @@ pub fn parse_responder(text: &str) -> Result<Responder, String> {
             "--responder: \"{other}\" is not one of none_or_mild, improved_1, improved_2"
         )),
     }
-}
-
-/// Make the output directory and prove it writable before any work starts.
-pub fn prepare_output(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| format!("--output: cannot create {}: {e}", dir.display()))?;
-    let probe = dir.join(".bontsim-write-test");
-    std::fs::write(&probe, b"")
-        .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|e| format!("--output: {} is not writable: {e}", dir.display()))
-}
-
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let temporary = path.with_extension("partial-write");
-    std::fs::write(&temporary, bytes)
-        .and_then(|()| std::fs::rename(&temporary, path))
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
 pub fn run(request: TrialRequest) -> Result<(), String> {
