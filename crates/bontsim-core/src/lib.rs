@@ -6,6 +6,7 @@
 //! read files and print.
 
 pub mod anatomy;
+pub mod face;
 pub mod metrics;
 pub mod model;
 pub mod plan;

@@ -143,12 +143,20 @@ pub fn build_report(plan: &Plan, simulation: &Simulation, parameters: &Parameter
         })
         .collect();
 
+    let (face, face_warnings) = crate::face::report(
+        plan,
+        simulation,
+        &crate::face::course::CourseParameters::TYPICAL,
+        &crate::face::DEFAULT_AT_DAYS,
+    );
+    let mut warnings = plan.warnings.clone();
+    warnings.extend(face_warnings);
     Report {
         disclaimer: DISCLAIMER,
         bontsim_version: env!("CARGO_PKG_VERSION"),
         days,
         start_date: plan.start_date.map(format_iso_date),
-        warnings: plan.warnings.clone(),
+        warnings,
         thresholds: Thresholds {
             effect_strength: EFFECT_STRENGTH,
             none_or_mild_severity: NONE_OR_MILD_SEVERITY,
@@ -179,6 +187,7 @@ pub fn build_report(plan: &Plan, simulation: &Simulation, parameters: &Parameter
         areas: area_reports(plan, simulation, parameters),
         lower_face: lower_face_report(plan, simulation),
         risks: risks(plan, simulation, parameters),
+        face,
     }
 }
 

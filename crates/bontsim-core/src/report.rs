@@ -18,6 +18,8 @@ pub struct Report {
     pub areas: Vec<AreaReport>,
     pub lower_face: Option<LowerFaceReport>,
     pub risks: Vec<RiskReport>,
+    /// The graded face: daily Sunnybrook, eFACE, House-Brackmann, expressivity (issue 4).
+    pub face: crate::face::FaceReport,
 }
 
 #[derive(Debug, Clone, Serialize)]

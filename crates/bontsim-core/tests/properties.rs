@@ -80,11 +80,23 @@ proptest! {
         for risk in &report.risks {
             prop_assert!((0.0..=1.0).contains(&risk.probability), "{} = {}", risk.risk, risk.probability);
         }
+        for d in &report.face.daily {
+            prop_assert!((0.0..=100.0).contains(&d.sunnybrook) && (0.0..=100.0).contains(&d.eface_total));
+            prop_assert!((1..=6).contains(&d.house_brackmann));
+            prop_assert!((0.0..=1.0 + 1e-9).contains(&d.expressivity));
+        }
     }
 }
 
 fn unexpected_nulls(value: &serde_json::Value, key: &str) -> Vec<String> {
-    const OPTIONAL: [&str; 5] = ["onset_day", "start_date", "date", "lower_face", "line"];
+    const OPTIONAL: [&str; 6] = [
+        "onset_day",
+        "start_date",
+        "date",
+        "lower_face",
+        "line",
+        "affected_side",
+    ];
     match value {
         serde_json::Value::Null if !OPTIONAL.contains(&key) => vec![key.to_string()],
         serde_json::Value::Array(items) => items

@@ -146,7 +146,7 @@ pub struct Plan {
     pub injections: Vec<Injection>,
     /// Day number (days since 1970-01-01) of day 0 when the plan used dates.
     pub start_date: Option<i64>,
-    /// Facial palsy profile and therapy sessions, validated (the face model is issue 4).
+    /// Facial palsy profile and therapy sessions, validated (simulated by `crate::face`).
     pub palsy: Option<palsy::Palsy>,
     pub therapies: Vec<palsy::Therapy>,
     pub warnings: Vec<String>,
@@ -615,9 +615,9 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
         warnings: Vec::new(),
     };
     plan.warnings = crate::warnings::label_warnings(&plan);
-    if plan.palsy.is_some() || !plan.therapies.is_empty() {
+    if plan.palsy.is_none() && !plan.therapies.is_empty() {
         plan.warnings.push(
-            "the palsy profile and therapy sessions are validated but not yet simulated: the face model (issue 4) is not implemented, so outputs are those of a face without palsy".into(),
+            "therapy sessions without a [palsy] profile: training acts on a palsied side only, so they change nothing".into(),
         );
     }
     Ok(plan)
@@ -1000,10 +1000,7 @@ sessions_per_week = 3
         assert_eq!(palsy.house_brackmann, Some(4));
         assert_eq!(palsy.branches, [0.2, 0.4, 0.4, 0.3, 0.5]);
         assert_eq!(plan.therapies[0].end_day, 120.0);
-        assert!(plan
-            .warnings
-            .iter()
-            .any(|w| w.contains("not yet simulated")));
+        assert!(plan.warnings.is_empty(), "{:?}", plan.warnings);
     }
 
     #[test]

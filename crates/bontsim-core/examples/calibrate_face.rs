@@ -1,0 +1,158 @@
+//! Prints the palsy calibration targets beside the model for the face-course parameters given
+//! as `name=value` arguments (defaults: `CourseParameters::TYPICAL`). This is how the fitted
+//! values of docs/model.md ("Face") were chosen, and it prints the checks that were not fitted:
+//! `cargo run --release -p bontsim-core --example calibrate_face -- recovery_time_constant_days=90`.
+
+use bontsim_core::face::course::CourseParameters;
+use bontsim_core::face::{self, FaceReport};
+use bontsim_core::plan::{Format, Plan};
+use bontsim_core::{simulate, Parameters, SolverOptions};
+
+/// Acute palsy (onset day 0) or chronic synkinesis profile, with optional extra TOML.
+fn plan(palsy: &str, extra: &str) -> Plan {
+    let text = format!("[patient]\nsex = \"female\"\nage = 45\n\n{palsy}\n{extra}");
+    Plan::parse(&text, Format::Toml).expect("calibration plan is valid")
+}
+
+fn injections(side: &str, day: f64, doses: &[(&str, f64)]) -> String {
+    doses
+        .iter()
+        .map(|(muscle, units)| {
+            format!(
+                "[[injection]]\nday = {day}\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"{muscle}\"\nside = \"{side}\"\nunits = {units}\n"
+            )
+        })
+        .collect()
+}
+
+fn face(plan: &Plan, days: usize, parameters: &CourseParameters) -> FaceReport {
+    let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
+    face::report(plan, &simulation, parameters, &[]).0
+}
+
+fn first_day_at_most_grade(report: &FaceReport, grade: u8) -> Option<usize> {
+    report
+        .daily
+        .iter()
+        .find(|d| d.house_brackmann <= grade)
+        .map(|d| d.day)
+}
+
+/// Acute Bell's palsy, House-Brackmann IV at onset (day 0) [E: the Seoul cohort's onset
+/// grades were not read].
+pub const ACUTE: &str = "[palsy]\naffected_side = \"left\"\nhouse_brackmann = 4\nonset_day = 0\n";
+
+/// Healthy-side doses of acute palsy (Kim 2013: 2.5-3 U per site, mean 47.5 U) [R total;
+/// per-muscle split E].
+pub const ACUTE_HEALTHY_SIDE: [(&str, f64); 8] = [
+    ("frontalis", 10.0),
+    ("corrugator_supercilii", 5.0),
+    ("zygomaticus_major", 7.5),
+    ("zygomaticus_minor", 5.0),
+    ("risorius", 5.0),
+    ("depressor_anguli_oris", 5.0),
+    ("levator_labii_superioris", 5.0),
+    ("depressor_labii_inferioris", 5.0),
+];
+
+/// Chronic synkinesis after palsy, Sunnybrook about 66 (Pourmomeny RCT saline arm baseline
+/// 66.31 [R]) [E profile].
+pub const CHRONIC: &str = "[palsy]\naffected_side = \"left\"\nonset_day = -500\n[palsy.branches]\ntemporal = 0.65\nzygomatic = 0.65\nbuccal = 0.65\nmarginal_mandibular = 0.65\ncervical = 0.65\n[palsy.synkinesis]\noral_ocular = 0.5\nocular_oral = 0.3\nmentalis = 0.3\nplatysma = 0.3\n";
+
+pub const BIOFEEDBACK: &str =
+    "[[therapy]]\nkind = \"neuromuscular_retraining\"\nstart_day = 0\nend_day = 120\nsessions_per_week = 3\n";
+
+/// Affected-side synkinesis doses (Choi 2013: 1.5-2.5 U per site, mean 17.1 U) [R total;
+/// split E].
+pub const SYNKINESIS_DOSES: [(&str, f64); 4] = [
+    ("orbicularis_oculi", 7.5),
+    ("mentalis", 2.5),
+    ("platysma", 5.0),
+    ("depressor_anguli_oris", 2.5),
+];
+
+fn main() {
+    let mut parameters = CourseParameters::TYPICAL;
+    for argument in std::env::args().skip(1) {
+        let (name, value) = argument.split_once('=').expect("name=value");
+        let value: f64 = value.parse().expect("a number");
+        match name {
+            "recovery_fraction" => parameters.recovery_fraction = value,
+            "recovery_time_constant_days" => parameters.recovery_time_constant_days = value,
+            "training_rate" => parameters.training_rate = value,
+            "training_voluntary_gain" => parameters.training_voluntary_gain = value,
+            "training_synkinesis_gain" => parameters.training_synkinesis_gain = value,
+            other => panic!("unknown parameter {other}"),
+        }
+    }
+    println!("{parameters:?}\n");
+
+    let untreated = face(&plan(ACUTE, ""), 365, &parameters);
+    let treated = face(
+        &plan(ACUTE, &injections("right", 10.0, &ACUTE_HEALTHY_SIDE)),
+        365,
+        &parameters,
+    );
+    println!("Acute palsy, House-Brackmann IV at onset: days to grade II or better");
+    println!(
+        "  no toxin [fitted]: model {:?}, Eur Arch ORL 2025: 93.0 +- 62",
+        first_day_at_most_grade(&untreated, 2)
+    );
+    println!(
+        "  healthy side 47.5 U on day 10 [check]: model {:?}, Eur Arch ORL 2025: 68.7 +- 66.6",
+        first_day_at_most_grade(&treated, 2)
+    );
+
+    let days = 121;
+    let at = |report: &FaceReport, day: usize| report.daily[day].sunnybrook;
+    let chronic = face(&plan(CHRONIC, ""), days, &parameters);
+    let therapy = face(&plan(CHRONIC, BIOFEEDBACK), days, &parameters);
+    let both = face(
+        &plan(
+            CHRONIC,
+            &format!(
+                "{BIOFEEDBACK}\n{}",
+                injections("left", 0.0, &SYNKINESIS_DOSES)
+            ),
+        ),
+        days,
+        &parameters,
+    );
+    let toxin = face(
+        &plan(CHRONIC, &injections("left", 0.0, &SYNKINESIS_DOSES)),
+        days,
+        &parameters,
+    );
+    println!("\nChronic synkinesis, Sunnybrook composite day 0 -> day 120");
+    println!(
+        "  untreated: {:.1} -> {:.1}",
+        at(&chronic, 0),
+        at(&chronic, 120)
+    );
+    println!(
+        "  biofeedback 3x/week for 4 months [fitted]: {:.1} -> {:.1} ({:+.1}); Pourmomeny saline + biofeedback 66.31 -> 81.37 (+15.1)",
+        at(&therapy, 0),
+        at(&therapy, 120),
+        at(&therapy, 120) - at(&therapy, 0)
+    );
+    println!(
+        "  toxin + biofeedback [check]: {:.1} -> {:.1} ({:+.1}); Pourmomeny BTX + biofeedback 55.17 -> 74.17 (+19.0)",
+        at(&both, 0),
+        at(&both, 120),
+        at(&both, 120) - at(&both, 0)
+    );
+    println!(
+        "  toxin alone [check]: {:+.1}% vs retraining alone {:+.1}%; Pourmomeny (17932): +3% vs +24%",
+        100.0 * (at(&toxin, 120) / at(&toxin, 0) - 1.0),
+        100.0 * (at(&therapy, 120) / at(&therapy, 0) - 1.0)
+    );
+    println!(
+        "  toxin alone at day 30 [check]: {:.1} -> {:.1}, synkinesis {:.1} -> {:.1}, voluntary {:.1} -> {:.1}; OPRS 2014: composite 57.6 -> 45.2 at 1 month",
+        at(&toxin, 0),
+        at(&toxin, 30),
+        toxin.daily[0].sunnybrook_synkinesis,
+        toxin.daily[30].sunnybrook_synkinesis,
+        toxin.daily[0].sunnybrook_voluntary,
+        toxin.daily[30].sunnybrook_voluntary
+    );
+}

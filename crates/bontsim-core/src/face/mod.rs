@@ -1,0 +1,364 @@
+//! The moving, graded face (issue 4): a palsy profile and the simulated muscle strengths
+//! become landmark positions per side and expression, then clinical scores per day.
+//!
+//! Data flows on from the toxin model without feeding back into it: strengths `S` come from
+//! [`crate::simulation`]; the palsy's nerve drive and therapy's training come from
+//! [`course`]; [`kinematics`] moves the landmarks; [`scores`] grades them.
+
+pub mod course;
+pub mod data;
+pub mod kinematics;
+pub mod scores;
+
+use crate::anatomy::{Anatomy, Side};
+use crate::model;
+use crate::plan::Plan;
+use crate::report::round;
+use crate::simulation::Simulation;
+use course::{branch_of, trained_coupling, trained_drive, CourseParameters};
+use kinematics::SideInputs;
+use scores::{Assessment, Deviation, Eface, Sunnybrook};
+use serde::Serialize;
+
+/// Expressivity below which a treated face counts as flattened (over-treated) [E: half the
+/// movement of a healthy face over the standard expressions; the "paralysed look" of an
+/// over-injected healthy side, de Sanctis Pecora 2021 [R]].
+pub const EXPRESSIVITY_FLOOR: f64 = 0.5;
+
+/// Days reported in `face.at` when none are asked for.
+pub const DEFAULT_AT_DAYS: [usize; 6] = [0, 14, 30, 90, 180, 365];
+
+/// The palsy course over the simulated days, and where each compartment's series is.
+pub struct FaceCourse {
+    pub affected: Option<Side>,
+    /// Residual function per branch, per day.
+    branches: Vec<[f64; 5]>,
+    /// Training state per day.
+    pub training: Vec<f64>,
+    /// Branch index per muscle (None: not the facial nerve).
+    muscle_branch: Vec<Option<usize>>,
+    synkinesis: [f64; 4],
+    hypertonicity: Vec<f64>,
+    parameters: CourseParameters,
+}
+
+impl FaceCourse {
+    pub fn new(plan: &Plan, days: usize, parameters: &CourseParameters) -> FaceCourse {
+        let anatomy = Anatomy::get();
+        let muscle_branch = anatomy
+            .muscles
+            .iter()
+            .map(|m| branch_of(&m.nerve_branch))
+            .collect();
+        let mut hypertonicity = vec![0.0; anatomy.len()];
+        let (affected, branches, synkinesis) = match &plan.palsy {
+            Some(palsy) => {
+                for &(muscle, value) in &palsy.hypertonicity {
+                    hypertonicity[muscle] = value;
+                }
+                (
+                    Some(palsy.affected_side),
+                    (0..days)
+                        .map(|d| course::branch_function(palsy, parameters, d as f64))
+                        .collect(),
+                    palsy.synkinesis,
+                )
+            }
+            None => (None, vec![[1.0; 5]; days], [0.0; 4]),
+        };
+        FaceCourse {
+            affected,
+            branches,
+            training: course::training(&plan.therapies, parameters, days),
+            muscle_branch,
+            synkinesis,
+            hypertonicity,
+            parameters: *parameters,
+        }
+    }
+
+    pub fn days(&self) -> usize {
+        self.branches.len()
+    }
+
+    /// Residual function per branch on a day.
+    pub fn branch_function(&self, day: usize) -> [f64; 5] {
+        self.branches[day]
+    }
+
+    /// Both sides' inputs on `day` with the strengths of `strength(muscle, side)`.
+    pub fn inputs(&self, day: usize, strength: impl Fn(usize, Side) -> f64) -> [SideInputs; 2] {
+        let count = self.muscle_branch.len();
+        let training = self.training[day];
+        Side::BOTH.map(|side| {
+            let mut inputs = SideInputs::healthy(count);
+            for muscle in 0..count {
+                inputs.strength[muscle] = strength(muscle, side);
+            }
+            if self.affected == Some(side) {
+                let branches = self.branches[day];
+                for (muscle, branch) in self.muscle_branch.iter().enumerate() {
+                    if let Some(branch) = branch {
+                        inputs.drive[muscle] =
+                            trained_drive(branches[*branch], training, &self.parameters);
+                    }
+                }
+                inputs.synkinesis = self
+                    .synkinesis
+                    .map(|sigma| trained_coupling(sigma, training, &self.parameters));
+                inputs.hypertonicity.clone_from(&self.hypertonicity);
+            }
+            inputs
+        })
+    }
+}
+
+/// Daily strength of every compartment of a simulation (1 where no toxin arrived).
+pub struct Strengths<'a> {
+    series: Vec<Option<&'a [model::State]>>,
+}
+
+impl<'a> Strengths<'a> {
+    pub fn new(simulation: &'a Simulation) -> Strengths<'a> {
+        let mut series = vec![None; Anatomy::get().compartment_count()];
+        for c in &simulation.compartments {
+            series[Anatomy::compartment(c.muscle, c.side)] = Some(c.states.as_slice());
+        }
+        Strengths { series }
+    }
+
+    /// No toxin anywhere: every strength 1.
+    pub fn untreated() -> Strengths<'static> {
+        Strengths {
+            series: vec![None; Anatomy::get().compartment_count()],
+        }
+    }
+
+    pub fn get(&self, muscle: usize, side: Side, day: usize) -> f64 {
+        match self.series[Anatomy::compartment(muscle, side)] {
+            Some(states) => model::strength(&states[day.min(states.len() - 1)]),
+            None => 1.0,
+        }
+    }
+}
+
+/// Grade the face on one day.
+pub fn assess_day(course: &FaceCourse, strengths: &Strengths, day: usize) -> Assessment {
+    let inputs = course.inputs(day, |muscle, side| strengths.get(muscle, side, day));
+    scores::assess(&inputs, course.affected)
+}
+
+/// `face` of the simulate JSON: daily scores and full grading at chosen days.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaceReport {
+    /// `null` without a palsy profile (the face is then graded left against right).
+    pub affected_side: Option<&'static str>,
+    pub expressions: Vec<String>,
+    pub expressivity_floor: f64,
+    pub oral_competence_floor: f64,
+    pub daily: Vec<FaceDaily>,
+    pub at: Vec<FaceAt>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FaceDaily {
+    pub day: usize,
+    pub sunnybrook: f64,
+    pub sunnybrook_resting: f64,
+    pub sunnybrook_voluntary: f64,
+    pub sunnybrook_synkinesis: f64,
+    pub eface_total: f64,
+    pub eface_static: f64,
+    pub eface_dynamic: f64,
+    pub eface_synkinesis: f64,
+    pub house_brackmann: u8,
+    pub expressivity: f64,
+    /// Full eye closure complete on both sides.
+    pub eye_closure_complete: bool,
+    /// Orbicularis oris capacity of the weaker side (oral competence from 0.5).
+    pub lip_seal: f64,
+    /// Mean tonic activation of the affected side's hypertonic muscles.
+    pub hypertonic_tone: f64,
+    /// Therapy's training state, 0..1.
+    pub training: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Movement {
+    pub expression: String,
+    /// Excursion (mm) by the expression's measure.
+    pub left: f64,
+    pub right: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FaceAt {
+    pub day: usize,
+    pub house_brackmann: u8,
+    pub expressivity: f64,
+    pub sunnybrook: Sunnybrook,
+    pub eface: Eface,
+    pub emotrics: Vec<Deviation>,
+    pub movements: Vec<Movement>,
+    /// Residual function per branch on the affected side (1 everywhere without a palsy).
+    pub nerve_function: std::collections::BTreeMap<&'static str, f64>,
+}
+
+fn rounded<const N: usize>(items: [f64; N]) -> [f64; N] {
+    items.map(round)
+}
+
+fn daily(day: usize, a: &Assessment, training: f64) -> FaceDaily {
+    FaceDaily {
+        day,
+        sunnybrook: round(a.sunnybrook.composite),
+        sunnybrook_resting: round(a.sunnybrook.resting),
+        sunnybrook_voluntary: round(a.sunnybrook.voluntary),
+        sunnybrook_synkinesis: round(a.sunnybrook.synkinesis),
+        eface_total: round(a.eface.total),
+        eface_static: round(a.eface.static_score),
+        eface_dynamic: round(a.eface.dynamic),
+        eface_synkinesis: round(a.eface.synkinesis),
+        house_brackmann: a.house_brackmann,
+        expressivity: round(a.expressivity),
+        eye_closure_complete: a.eye_closure_complete.iter().all(|&c| c),
+        lip_seal: round(a.lip_seal),
+        hypertonic_tone: round(a.hypertonic_tone),
+        training: round(training),
+    }
+}
+
+fn at(day: usize, a: &Assessment, course: &FaceCourse) -> FaceAt {
+    let data = data::FaceData::get();
+    let branches = course.branch_function(day);
+    FaceAt {
+        day,
+        house_brackmann: a.house_brackmann,
+        expressivity: round(a.expressivity),
+        sunnybrook: Sunnybrook {
+            composite: round(a.sunnybrook.composite),
+            resting: round(a.sunnybrook.resting),
+            voluntary: round(a.sunnybrook.voluntary),
+            synkinesis: round(a.sunnybrook.synkinesis),
+            resting_items: rounded(a.sunnybrook.resting_items),
+            voluntary_items: rounded(a.sunnybrook.voluntary_items),
+            synkinesis_items: rounded(a.sunnybrook.synkinesis_items),
+        },
+        eface: Eface {
+            total: round(a.eface.total),
+            static_score: round(a.eface.static_score),
+            dynamic: round(a.eface.dynamic),
+            synkinesis: round(a.eface.synkinesis),
+            static_items: rounded(a.eface.static_items),
+            dynamic_items: rounded(a.eface.dynamic_items),
+            synkinesis_items: rounded(a.eface.synkinesis_items),
+        },
+        emotrics: scores::emotrics(a)
+            .into_iter()
+            .map(|d| Deviation {
+                left: round(d.left),
+                right: round(d.right),
+                absolute_deviation: round(d.absolute_deviation),
+                percent_deviation: round(d.percent_deviation),
+                ..d
+            })
+            .collect(),
+        movements: data
+            .expressions
+            .iter()
+            .zip(&a.excursions)
+            .map(|(e, pair)| Movement {
+                expression: e.name.clone(),
+                left: round(pair[0]),
+                right: round(pair[1]),
+            })
+            .collect(),
+        nerve_function: crate::plan::palsy::BRANCHES
+            .iter()
+            .zip(branches)
+            .map(|(name, value)| (*name, round(value)))
+            .collect(),
+    }
+}
+
+/// The face of a simulated plan: daily scores, grading at `at_days` (those inside the
+/// horizon), and warnings when the treatment flattens the face, opens the eye or breaks the
+/// lip seal compared with the same patient untreated.
+pub fn report(
+    plan: &Plan,
+    simulation: &Simulation,
+    parameters: &CourseParameters,
+    at_days: &[usize],
+) -> (FaceReport, Vec<String>) {
+    let days = simulation.days;
+    let course = FaceCourse::new(plan, days, parameters);
+    let strengths = Strengths::new(simulation);
+    let untreated = Strengths::untreated();
+    let treated = !plan.injections.is_empty();
+    let mut daily_scores = Vec::with_capacity(days);
+    let mut at_scores = Vec::new();
+    let mut flattened: Option<(usize, f64)> = None;
+    let mut eye_opened: Option<(usize, Side)> = None;
+    let mut seal_broken: Option<(usize, f64)> = None;
+    for day in 0..days {
+        let a = assess_day(&course, &strengths, day);
+        if treated {
+            let before = assess_day(&course, &untreated, day);
+            if a.expressivity < EXPRESSIVITY_FLOOR
+                && before.expressivity >= EXPRESSIVITY_FLOOR
+                && flattened.is_none_or(|(_, e)| a.expressivity < e)
+            {
+                flattened = Some((day, a.expressivity));
+            }
+            for side in Side::BOTH {
+                if eye_opened.is_none()
+                    && before.eye_closure_complete[side.index()]
+                    && !a.eye_closure_complete[side.index()]
+                {
+                    eye_opened = Some((day, side));
+                }
+            }
+            if a.lip_seal < scores::ORAL_COMPETENCE
+                && before.lip_seal >= scores::ORAL_COMPETENCE
+                && seal_broken.is_none_or(|(_, s)| a.lip_seal < s)
+            {
+                seal_broken = Some((day, a.lip_seal));
+            }
+        }
+        daily_scores.push(daily(day, &a, course.training[day]));
+        if at_days.contains(&day) {
+            at_scores.push(at(day, &a, &course));
+        }
+    }
+    let mut warnings = Vec::new();
+    if let Some((day, value)) = flattened {
+        warnings.push(format!(
+            "over-treatment: the face is flattened (expressivity {value:.2} on day {day}, below the floor {EXPRESSIVITY_FLOOR}; untreated it stays above): lower the healthy-side doses"
+        ));
+    }
+    if let Some((day, side)) = eye_opened {
+        warnings.push(format!(
+            "eye closure lost: the {} eye no longer closes fully from day {day} (orbicularis oculi too weak after treatment)",
+            side.name()
+        ));
+    }
+    if let Some((day, value)) = seal_broken {
+        warnings.push(format!(
+            "oral competence lost: lip seal {value:.2} on day {day}, below {} (orbicularis oris weakened; drooling risk)",
+            scores::ORAL_COMPETENCE
+        ));
+    }
+    let report = FaceReport {
+        affected_side: course.affected.map(Side::name),
+        expressions: data::FaceData::get()
+            .expression_names()
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        expressivity_floor: EXPRESSIVITY_FLOOR,
+        oral_competence_floor: scores::ORAL_COMPETENCE,
+        daily: daily_scores,
+        at: at_scores,
+    };
+    (report, warnings)
+}
