@@ -4,7 +4,7 @@
 use crate::anatomy::{Anatomy, Side};
 use crate::model::{spread, CompartmentConstants, Parameters, State};
 use crate::plan::Plan;
-use crate::solve::{integrate_lockstep, Dose, Lane, SolverOptions};
+use crate::solve::{integrate_many, Dose, Problem, SolverOptions};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -12,8 +12,9 @@ use std::sync::Arc;
 /// compartment is not simulated or reported for them.
 pub const NEGLIGIBLE_UNITS: f64 = 1e-3;
 
-/// Compartments integrated together in one lock-step group.
-pub const LOCKSTEP_GROUP: usize = 10;
+/// Compartments integrated together on one thread (interleaved, `solve::integrate_many`).
+/// Results do not depend on it: each compartment keeps its own step sizes.
+pub const INTEGRATION_GROUP: usize = crate::solve::WIDTH;
 
 /// One muscle on one side over the simulated days.
 #[derive(Debug, Clone)]
@@ -173,19 +174,19 @@ pub fn simulate(
             }
         })
         .collect();
-    // Distinct compartments are integrated in lock-step groups (shared step sizes and toxin
-    // exponentials). The grouping depends only on the number of compartments, never on the
-    // number of threads, so the output is the same whatever the thread count.
-    let lanes: Vec<Lane> = unique
+    // Distinct compartments are integrated in groups, in parallel; each compartment's result
+    // is the same whatever group or thread integrates it.
+    let problems: Vec<Problem> = unique
         .iter()
-        .map(|&i| Lane {
-            constants: items[i].constants,
-            doses: items[i].doses.clone(),
+        .map(|&i| Problem {
+            parameters,
+            constants: &items[i].constants,
+            doses: &items[i].doses,
         })
         .collect();
-    let trajectories: Vec<Arc<Vec<State>>> = lanes
-        .par_chunks(LOCKSTEP_GROUP)
-        .map(|group| integrate_lockstep(parameters, group, days, options))
+    let trajectories: Vec<Arc<Vec<State>>> = problems
+        .par_chunks(INTEGRATION_GROUP)
+        .map(|group| integrate_many(group, days, options))
         .collect::<Vec<_>>()
         .into_iter()
         .flatten()

@@ -3,12 +3,15 @@
 //! The toxin chain (`D`, `L`) is exact (closed form); the muscle states `B`, `R`, `M`, `F`
 //! are integrated by Dormand-Prince 5(4) with error control, restarted at every dose day (`L`
 //! changes slope there, so no step may straddle a dose), with daily output from the method's
-//! own order-4 continuous extension. Compartments are stepped in lock-step groups: one step
-//! size and one pair of toxin exponentials per stage for the group. Hand-written rather than
-//! a general ODE crate because each compartment is four states and the group shares its
-//! exponentials, which keeps a whole face within a benchmark budget of microseconds
-//! (`docs/performance.md`). Accuracy is checked against an analytic solution and a
-//! tight-tolerance reference in the tests below.
+//! own order-4 continuous extension. Each compartment keeps its own step sizes; several
+//! compartments (of one plan, or of many patients) are interleaved stage by stage
+//! ([`integrate_many`]) so that the processor works on one while another waits for a result,
+//! and a compartment's output is bit-identical whether it is integrated alone or with others.
+//! The toxin exponentials at a step's six stages are powers of one `exp` per rate, and daily
+//! toxin levels advance by a one-day factor. Hand-written rather than a general ODE crate
+//! because each compartment is four states and its forcing is closed form, which keeps a
+//! whole face within a benchmark budget of microseconds (`docs/performance.md`). Accuracy is
+//! checked against an analytic solution and a tight-tolerance reference in the tests below.
 
 use crate::model::pharmacodynamics::{exponentials, HillCurve, Toxin};
 use crate::model::{
@@ -50,7 +53,6 @@ pub struct Trajectory {
 }
 
 // Dormand-Prince 5(4) tableau.
-const C: [f64; 7] = [0.0, 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0, 1.0, 1.0];
 const A2: [f64; 1] = [1.0 / 5.0];
 const A3: [f64; 2] = [3.0 / 40.0, 9.0 / 40.0];
 const A4: [f64; 3] = [44.0 / 45.0, -56.0 / 15.0, 32.0 / 9.0];
@@ -84,23 +86,9 @@ const E: [f64; 7] = [
     22.0 / 525.0,
     -1.0 / 40.0,
 ];
-
-#[inline]
-fn combine(y: &Dynamic, h: f64, coefficients: &[f64], k: &[Dynamic; 7]) -> Dynamic {
-    let mut out = *y;
-    for (j, &a) in coefficients.iter().enumerate() {
-        if a != 0.0 {
-            for i in 0..DYNAMIC_SIZE {
-                out[i] += h * a * k[j][i];
-            }
-        }
-    }
-    out
-}
-
 /// Dormand-Prince's continuous extension of order 4 (Hairer, Norsett & Wanner; the
-/// coefficients of SciPy's RK45): the state at `t0 + theta h` from the step's stages,
-/// more accurate than cubic Hermite interpolation between the step's ends at no extra cost.
+/// coefficients of SciPy's RK45): the state at `t0 + theta h` from the step's stages, as
+/// `y0 + h sum_s (sum_j DENSE[s][j] theta^(j+1)) k_s`.
 const DENSE: [[f64; 4]; 7] = [
     [
         1.0,
@@ -141,27 +129,33 @@ const DENSE: [[f64; 4]; 7] = [
     ],
 ];
 
-fn dense(t0: f64, y0: &Dynamic, k: &[Dynamic; 7], t1: f64, t: f64) -> Dynamic {
-    let h = t1 - t0;
-    let theta = (t - t0) / h;
-    let powers = [
-        theta,
-        theta * theta,
-        theta * theta * theta,
-        theta * theta * theta * theta,
-    ];
-    let mut out = *y0;
-    for (stage, row) in k.iter().zip(DENSE.iter()) {
-        let weight =
-            h * (row[0] * powers[0] + row[1] * powers[1] + row[2] * powers[2] + row[3] * powers[3]);
-        if weight != 0.0 {
-            for i in 0..DYNAMIC_SIZE {
-                out[i] += weight * stage[i];
-            }
+/// `y + h sum_j a_j k_j` (the stage coefficients are constants: unrolled).
+#[inline(always)]
+fn combine<const S: usize>(y: &Dynamic, h: f64, a: &[f64; S], k: &[Dynamic; 7]) -> Dynamic {
+    let mut out = *y;
+    for i in 0..DYNAMIC_SIZE {
+        let mut sum = 0.0;
+        for j in 0..S {
+            sum += a[j] * k[j][i];
         }
+        out[i] += h * sum;
     }
     out
 }
+
+/// One compartment to integrate: its patient's parameters, its constants and its doses
+/// (sorted by day; doses after the horizon are ignored).
+#[derive(Debug, Clone, Copy)]
+pub struct Problem<'a> {
+    pub parameters: &'a Parameters,
+    pub constants: &'a CompartmentConstants,
+    pub doses: &'a [Dose],
+}
+
+/// Compartments [`integrate_many`] interleaves at a time. More hides more latency between
+/// dependent operations but spreads the working set; 8 was fastest on the benchmark machine.
+/// It has no effect on results.
+pub const WIDTH: usize = 8;
 
 /// Integrate one compartment from the untreated state over `days` days (outputs at
 /// integer days 0..days-1). Doses must be sorted by day; doses after the horizon are ignored.
@@ -172,245 +166,377 @@ pub fn integrate(
     days: usize,
     options: &SolverOptions,
 ) -> Trajectory {
-    let lane = Lane {
-        constants: *constants,
-        doses: doses.to_vec(),
+    let problem = Problem {
+        parameters,
+        constants,
+        doses,
     };
-    integrate_lockstep(parameters, std::slice::from_ref(&lane), days, options)
-        .pop()
-        .unwrap_or_default()
+    let mut work = [Work::new(&problem, days)];
+    run(&mut work, days, options);
+    let [work] = work;
+    Trajectory {
+        states: work.states,
+    }
 }
 
-/// One compartment of a lock-step integration: its constants and doses (sorted by day).
-#[derive(Debug, Clone)]
-pub struct Lane {
-    pub constants: CompartmentConstants,
-    pub doses: Vec<Dose>,
-}
-
-/// Integrate several compartments of one plan together: one step size for all (the
-/// smallest any of them needs) and one pair of toxin exponentials per stage for all, since
-/// every compartment's toxin is referred to the last dose day of the plan. Same method,
-/// tolerances and outputs as [`integrate`]; faster when compartments share dose days, as
-/// the compartments of one plan do. Lanes with no dose are returned untreated.
-pub fn integrate_lockstep(
-    parameters: &Parameters,
-    lanes: &[Lane],
+/// Integrate independent compartments (of one plan, or of many patients), [`WIDTH`] at a
+/// time, interleaved stage by stage. Each keeps its own step sizes, so each result is
+/// bit-identical to [`integrate`] of that compartment alone, whatever the others are.
+pub fn integrate_many(
+    problems: &[Problem],
     days: usize,
     options: &SolverOptions,
 ) -> Vec<Trajectory> {
-    let n = lanes.len();
-    let mut states: Vec<Vec<State>> = (0..n).map(|_| Vec::with_capacity(days)).collect();
-    if days == 0 || n == 0 {
-        return states
-            .into_iter()
-            .map(|states| Trajectory { states })
-            .collect();
+    let mut out = Vec::with_capacity(problems.len());
+    for chunk in problems.chunks(WIDTH) {
+        let mut work: Vec<Work> = chunk.iter().map(|p| Work::new(p, days)).collect();
+        run(&mut work, days, options);
+        out.extend(work.into_iter().map(|w| Trajectory { states: w.states }));
     }
-    let end = (days - 1) as f64;
-    let mut events: Vec<f64> = lanes
-        .iter()
-        .flat_map(|lane| lane.doses.iter().map(|d| d.day))
-        .filter(|&day| day <= end)
-        .collect();
-    events.sort_by(|a, b| a.total_cmp(b));
-    events.dedup();
-    let mut toxins = vec![Toxin::NONE; n];
-    let curves: Vec<HillCurve> = lanes
-        .iter()
-        .map(|lane| HillCurve::new(parameters, &lane.constants))
-        .collect();
-    let mut next_dose = vec![0usize; n];
-    let mut y = vec![BASELINE_DYNAMIC; n];
-    let mut k: Vec<[Dynamic; 7]> = vec![[[0.0; DYNAMIC_SIZE]; 7]; n];
-    let mut stage = vec![[0.0; DYNAMIC_SIZE]; n];
-    let mut y_new = vec![[0.0; DYNAMIC_SIZE]; n];
-    let day_factors = ((-parameters.k_in).exp(), (-parameters.k_l).exp());
-    let mut t = 0.0;
-    let mut t_ref = 0.0;
-    let mut next_output = 0usize;
-    let mut event_index = 0;
-
-    // Outputs of all lanes at integer days in (t0, t1], from the step's dense output.
-    #[allow(clippy::too_many_arguments)]
-    fn emit(
-        states: &mut [Vec<State>],
-        next_output: &mut usize,
-        days: usize,
-        t0: f64,
-        t1: f64,
-        t_ref: f64,
-        parameters: &Parameters,
-        toxins: &[Toxin],
-        y0: &[Dynamic],
-        y1: &[Dynamic],
-        k: &[[Dynamic; 7]],
-        day_factors: (f64, f64),
-    ) {
-        let mut factors: Option<(f64, f64)> = None;
-        while *next_output < days && (*next_output as f64) <= t1 {
-            let day = *next_output as f64;
-            let (fast, slow) = match factors {
-                Some((fast, slow)) => (fast * day_factors.0, slow * day_factors.1),
-                None => {
-                    let tau = day - t_ref;
-                    (
-                        (-parameters.k_in * tau).exp(),
-                        (-parameters.k_l * tau).exp(),
-                    )
-                }
-            };
-            factors = Some((fast, slow));
-            for (lane, out) in states.iter_mut().enumerate() {
-                let y_day = if day >= t1 || t1 <= t0 {
-                    y1[lane]
-                } else {
-                    dense(t0, &y0[lane], &k[lane], t1, day)
-                };
-                let toxin = &toxins[lane];
-                out.push(model::full_state(
-                    toxin.d * fast,
-                    toxin.load_from(slow, fast),
-                    &y_day,
-                ));
-            }
-            *next_output += 1;
-        }
-    }
-
-    loop {
-        // Outputs at the current time (left limit at a dose day), then the doses due now.
-        emit(
-            &mut states,
-            &mut next_output,
-            days,
-            t,
-            t,
-            t_ref,
-            parameters,
-            &toxins,
-            &y,
-            &y,
-            &k,
-            day_factors,
-        );
-        if next_output >= days {
-            break;
-        }
-        if event_index < events.len() && events[event_index] <= t {
-            for (lane, toxin) in toxins.iter_mut().enumerate() {
-                toxin.rereference(parameters, t);
-                while next_dose[lane] < lanes[lane].doses.len()
-                    && lanes[lane].doses[next_dose[lane]].day <= t
-                {
-                    toxin.dose(
-                        parameters,
-                        &lanes[lane].constants,
-                        t,
-                        lanes[lane].doses[next_dose[lane]].concentration,
-                    );
-                    next_dose[lane] += 1;
-                }
-            }
-            t_ref = t;
-            event_index += 1;
-            continue;
-        }
-        let segment_end = if event_index < events.len() {
-            events[event_index].min(end)
-        } else {
-            end
-        };
-        let effects = |time: f64| exponentials(parameters, time - t_ref);
-        let lane_effect = |lane: usize, toxins: &[Toxin], slow: f64, fast: f64| {
-            toxins[lane].effect_from(&curves[lane], slow, fast)
-        };
-        let mut h = options.initial_step.min(segment_end - t);
-        {
-            let (slow, fast) = effects(t);
-            for lane in 0..n {
-                let e = lane_effect(lane, &toxins, slow, fast);
-                k[lane][0] = model::derivative(parameters, &lanes[lane].constants, e, &y[lane]);
-            }
-        }
-        while t < segment_end {
-            h = h.min(segment_end - t).min(options.max_step);
-            let last = t + h >= segment_end - 1e-12;
-            let tableau: [(&[f64], f64); 5] = [
-                (&A2, C[1]),
-                (&A3, C[2]),
-                (&A4, C[3]),
-                (&A5, C[4]),
-                (&A6, C[5]),
-            ];
-            let mut end_exponentials = (0.0, 0.0);
-            for (s_index, (coefficients, c)) in tableau.iter().enumerate() {
-                let (slow, fast) = effects(t + c * h);
-                if s_index == 4 {
-                    end_exponentials = (slow, fast);
-                }
-                for lane in 0..n {
-                    stage[lane] = combine(&y[lane], h, coefficients, &k[lane]);
-                    let e = lane_effect(lane, &toxins, slow, fast);
-                    k[lane][s_index + 1] =
-                        model::derivative(parameters, &lanes[lane].constants, e, &stage[lane]);
-                }
-            }
-            let mut error: f64 = 0.0;
-            for lane in 0..n {
-                y_new[lane] = combine(&y[lane], h, &B5, &k[lane]);
-                let e = lane_effect(lane, &toxins, end_exponentials.0, end_exponentials.1);
-                k[lane][6] = model::derivative(parameters, &lanes[lane].constants, e, &y_new[lane]);
-                let mut lane_error = 0.0;
-                for i in 0..DYNAMIC_SIZE {
-                    let mut estimate = 0.0;
-                    for (j, ej) in E.iter().enumerate() {
-                        estimate += ej * k[lane][j][i];
-                    }
-                    let scale = options.absolute_tolerance
-                        + options.relative_tolerance * y[lane][i].abs().max(y_new[lane][i].abs());
-                    lane_error += (h * estimate / scale).powi(2);
-                }
-                error = error.max((lane_error / DYNAMIC_SIZE as f64).sqrt());
-            }
-            if error <= 1.0 || h <= 1e-10 {
-                let t_new = if last { segment_end } else { t + h };
-                emit(
-                    &mut states,
-                    &mut next_output,
-                    days,
-                    t,
-                    t_new,
-                    t_ref,
-                    parameters,
-                    &toxins,
-                    &y,
-                    &y_new,
-                    &k,
-                    day_factors,
-                );
-                t = t_new;
-                std::mem::swap(&mut y, &mut y_new);
-                for lane in k.iter_mut() {
-                    lane[0] = lane[6];
-                }
-                let factor = if error == 0.0 {
-                    5.0
-                } else {
-                    0.9 * error.powf(-0.2)
-                };
-                h *= factor.clamp(0.2, 5.0);
-            } else {
-                h *= (0.9 * error.powf(-0.2)).clamp(0.1, 0.9);
-            }
-        }
-    }
-    states
-        .into_iter()
-        .map(|states| Trajectory { states })
-        .collect()
+    out
 }
 
+/// The working state of one compartment.
+struct Work<'a> {
+    parameters: &'a Parameters,
+    constants: CompartmentConstants,
+    doses: &'a [Dose],
+    curve: HillCurve,
+    toxin: Toxin,
+    next_dose: usize,
+    /// Time, reference time of the toxin (last dose), end of the current segment.
+    t: f64,
+    t_ref: f64,
+    segment_end: f64,
+    /// Step size to try next; whether the last attempt was rejected.
+    h: f64,
+    rejected: bool,
+    /// Toxin exponentials at `t`, and at the stages of the current step.
+    base: (f64, f64),
+    powers: StagePowers,
+    clock: DayClock,
+    next_output: usize,
+    done: bool,
+    y: Dynamic,
+    y_new: Dynamic,
+    k: [Dynamic; 7],
+    states: Vec<State>,
+}
+
+impl<'a> Work<'a> {
+    fn new(problem: &Problem<'a>, days: usize) -> Self {
+        Work {
+            parameters: problem.parameters,
+            constants: *problem.constants,
+            doses: problem.doses,
+            curve: HillCurve::new(problem.parameters, problem.constants),
+            toxin: Toxin::NONE,
+            next_dose: 0,
+            t: 0.0,
+            t_ref: 0.0,
+            segment_end: 0.0,
+            h: 0.0,
+            rejected: false,
+            base: (1.0, 1.0),
+            powers: StagePowers {
+                slow: [0.0; 7],
+                fast: [0.0; 7],
+            },
+            clock: DayClock {
+                day_slow: (-problem.parameters.k_l).exp(),
+                day_fast: (-problem.parameters.k_in).exp(),
+                day: 0,
+                slow: 1.0,
+                fast: 1.0,
+                valid: false,
+            },
+            next_output: 0,
+            done: days == 0,
+            y: BASELINE_DYNAMIC,
+            y_new: BASELINE_DYNAMIC,
+            k: [[0.0; DYNAMIC_SIZE]; 7],
+            states: Vec::with_capacity(days),
+        }
+    }
+
+    #[inline(always)]
+    fn f(&self, (slow, fast): (f64, f64), y: &Dynamic) -> Dynamic {
+        let e = self.toxin.effect_from(&self.curve, slow, fast);
+        model::derivative(self.parameters, &self.constants, e, y)
+    }
+
+    /// Record day `day` with dynamic state `y`.
+    #[inline]
+    fn push(&mut self, day: usize, y: &Dynamic) {
+        let (slow, fast) = self.clock.at(self.parameters, day, self.t_ref);
+        let toxin = &self.toxin;
+        self.states.push(model::full_state(
+            toxin.d * fast,
+            toxin.load_from(slow, fast),
+            y,
+        ));
+    }
+
+    /// Bookkeeping up to the next step attempt: outputs at `t`, doses due at `t`, the start
+    /// of the next segment. False when the horizon is reached.
+    fn prepare(&mut self, days: usize, options: &SolverOptions) -> bool {
+        if self.t < self.segment_end {
+            return true;
+        }
+        loop {
+            // Outputs at the current time (left limit at a dose day), then the doses due now.
+            while self.next_output < days && self.next_output as f64 <= self.t {
+                let y = self.y;
+                self.push(self.next_output, &y);
+                self.next_output += 1;
+            }
+            if self.next_output >= days {
+                self.done = true;
+                return false;
+            }
+            let next_dose = self
+                .doses
+                .get(self.next_dose)
+                .map_or(f64::INFINITY, |d| d.day);
+            if next_dose <= self.t {
+                let parameters = self.parameters;
+                while let Some(dose) = self.doses.get(self.next_dose).filter(|d| d.day <= self.t) {
+                    self.toxin
+                        .dose(parameters, &self.constants, self.t, dose.concentration);
+                    self.next_dose += 1;
+                }
+                self.t_ref = self.t;
+                self.clock.valid = false;
+                continue;
+            }
+            self.segment_end = next_dose.min((days - 1) as f64);
+            if self.toxin == Toxin::NONE && self.y == BASELINE_DYNAMIC {
+                // Untreated so far: the state stays at baseline (its derivative is zero).
+                self.t = self.segment_end;
+                continue;
+            }
+            self.h = options.initial_step.min(self.segment_end - self.t);
+            self.rejected = false;
+            self.base = exponentials(self.parameters, self.t - self.t_ref);
+            self.k[0] = self.f(self.base, &self.y);
+            return true;
+        }
+    }
+
+    /// Step size and stage exponentials of the next attempt.
+    #[inline]
+    fn begin_step(&mut self, options: &SolverOptions) {
+        self.h = self.h.min(self.segment_end - self.t).min(options.max_step);
+        self.powers = StagePowers::new(self.parameters, self.h, self.base);
+    }
+
+    #[inline(always)]
+    fn stage<const S: usize>(&mut self, a: &[f64; S]) {
+        let point = combine(&self.y, self.h, a, &self.k);
+        self.k[S] = self.f(self.powers.at(S), &point);
+    }
+
+    /// Solution, error estimate, acceptance and the next step size.
+    fn finish_step(&mut self, days: usize, options: &SolverOptions) {
+        let h = self.h;
+        self.y_new = combine(&self.y, h, &B5, &self.k);
+        self.k[6] = self.f(self.powers.at(6), &self.y_new);
+        let mut sum = 0.0;
+        for i in 0..DYNAMIC_SIZE {
+            let mut estimate = 0.0;
+            for (j, ej) in E.iter().enumerate() {
+                estimate += ej * self.k[j][i];
+            }
+            let scale = options.absolute_tolerance
+                + options.relative_tolerance * self.y[i].abs().max(self.y_new[i].abs());
+            let ratio = h * estimate / scale;
+            sum += ratio * ratio;
+        }
+        let error = (sum / DYNAMIC_SIZE as f64).sqrt();
+        if error <= 1.0 || h <= 1e-10 {
+            let last = self.t + h >= self.segment_end - 1e-12;
+            let t_new = if last { self.segment_end } else { self.t + h };
+            if self.next_output < days && self.next_output as f64 <= t_new {
+                self.emit_step(days, t_new);
+            }
+            self.t = t_new;
+            self.y = self.y_new;
+            self.k[0] = self.k[6];
+            let (slow, fast) = self.powers.at(6);
+            let fast_done = self.parameters.k_in * (self.t - self.t_ref) > 40.0;
+            self.base = (slow, if fast_done { 0.0 } else { fast });
+            let mut factor = if error == 0.0 {
+                5.0
+            } else {
+                0.9 * inverse_fifth_root(error)
+            };
+            if self.rejected {
+                factor = factor.min(1.0);
+            }
+            self.h = h * factor.clamp(0.2, 5.0);
+            self.rejected = false;
+        } else {
+            self.h = h * (0.9 * inverse_fifth_root(error)).clamp(0.1, 0.9);
+            self.rejected = true;
+        }
+    }
+
+    /// Outputs at integer days in (t, t1], from the step's dense output (the state at the
+    /// step's end for a day at t1).
+    fn emit_step(&mut self, days: usize, t1: f64) {
+        let t0 = self.t;
+        let h = t1 - t0;
+        // q_j = h sum_s DENSE[s][j] k_s: y(t0 + theta h) = y0 + theta (q0 + theta (q1 + ...)).
+        let mut q = [[0.0; DYNAMIC_SIZE]; 4];
+        for (j, qj) in q.iter_mut().enumerate() {
+            for (i, value) in qj.iter_mut().enumerate() {
+                let sum: f64 = DENSE
+                    .iter()
+                    .zip(&self.k)
+                    .map(|(row, stage)| row[j] * stage[i])
+                    .sum();
+                *value = h * sum;
+            }
+        }
+        while self.next_output < days && self.next_output as f64 <= t1 {
+            let day = self.next_output;
+            let y = if day as f64 >= t1 {
+                self.y_new
+            } else {
+                let theta = (day as f64 - t0) / h;
+                let mut y = self.y;
+                for i in 0..DYNAMIC_SIZE {
+                    y[i] +=
+                        theta * (q[0][i] + theta * (q[1][i] + theta * (q[2][i] + theta * q[3][i])));
+                }
+                y
+            };
+            self.push(day, &y);
+            self.next_output += 1;
+        }
+    }
+}
+
+/// The toxin exponentials at consecutive output days: two `exp` at the first day after a
+/// dose, then one multiplication per day.
+#[derive(Debug, Clone, Copy)]
+struct DayClock {
+    /// `e^(-k_L)` and `e^(-k_in)`: the factors of one day.
+    day_slow: f64,
+    day_fast: f64,
+    day: usize,
+    slow: f64,
+    fast: f64,
+    valid: bool,
+}
+
+impl DayClock {
+    #[inline]
+    fn at(&mut self, parameters: &Parameters, day: usize, t_ref: f64) -> (f64, f64) {
+        if self.valid && day == self.day + 1 {
+            self.slow *= self.day_slow;
+            self.fast *= self.day_fast;
+        } else if !(self.valid && day == self.day) {
+            (self.slow, self.fast) = exponentials(parameters, day as f64 - t_ref);
+        }
+        self.day = day;
+        self.valid = true;
+        (self.slow, self.fast)
+    }
+}
+
+/// Integrate `lanes` to their horizons, interleaved stage by stage: every problem keeps its
+/// own step sizes, so its result does not depend on the others.
+fn run(lanes: &mut [Work], days: usize, options: &SolverOptions) {
+    loop {
+        let mut active = 0;
+        for lane in lanes.iter_mut() {
+            if !lane.done && lane.prepare(days, options) {
+                lane.begin_step(options);
+                active += 1;
+            }
+        }
+        if active == 0 {
+            return;
+        }
+        macro_rules! each {
+            ($body:expr) => {
+                for lane in lanes.iter_mut().filter(|lane| !lane.done) {
+                    $body(lane);
+                }
+            };
+        }
+        each!(|lane: &mut Work| lane.stage(&A2));
+        each!(|lane: &mut Work| lane.stage(&A3));
+        each!(|lane: &mut Work| lane.stage(&A4));
+        each!(|lane: &mut Work| lane.stage(&A5));
+        each!(|lane: &mut Work| lane.stage(&A6));
+        each!(|lane: &mut Work| lane.finish_step(days, options));
+    }
+}
+
+/// `x^(-1/5)` to about 1e-7 relative (for the step-size controller): a bit-level first guess
+/// and Newton steps, instead of a general `powf`.
+#[inline]
+fn inverse_fifth_root(x: f64) -> f64 {
+    // x = 2^e m: guess 2^(-e/5) from the exponent bits, then y <- y (6 - x y^5) / 5.
+    let bits = x.to_bits() as i64;
+    let exponent_bits = bits - 0x3FF0_0000_0000_0000;
+    let mut y = f64::from_bits((0x3FF0_0000_0000_0000 - exponent_bits / 5) as u64);
+    for _ in 0..3 {
+        let y2 = y * y;
+        y *= (6.0 - x * y2 * y2 * y) * 0.2;
+    }
+    y
+}
+
+/// The toxin exponentials at the stage times `t + c_s h` of one step from those at `t`:
+/// `e^(-k c_s h)` are powers of `u = e^(-k h / 90)` (90 c_s = 18, 27, 72, 80, 90), so a step
+/// costs one `exp` per rate instead of one per stage.
+struct StagePowers {
+    slow: [f64; 7],
+    fast: [f64; 7],
+}
+
+impl StagePowers {
+    #[inline]
+    fn new(parameters: &Parameters, h: f64, base: (f64, f64)) -> StagePowers {
+        #[inline(always)]
+        fn powers(u: f64, base: f64) -> [f64; 7] {
+            let u2 = u * u;
+            let u4 = u2 * u2;
+            let u8 = u4 * u4;
+            let u9 = u8 * u;
+            let u18 = u9 * u9;
+            let u27 = u18 * u9;
+            let u36 = u18 * u18;
+            let u72 = u36 * u36;
+            let u80 = u72 * u8;
+            let u90 = u72 * u18;
+            [
+                base,
+                base * u18,
+                base * u27,
+                base * u72,
+                base * u80,
+                base * u90,
+                base * u90,
+            ]
+        }
+        let slow = powers((-parameters.k_l * h / 90.0).exp(), base.0);
+        let fast = if base.1 == 0.0 {
+            [0.0; 7]
+        } else {
+            powers((-parameters.k_in * h / 90.0).exp(), base.1)
+        };
+        StagePowers { slow, fast }
+    }
+
+    #[inline(always)]
+    fn at(&self, stage: usize) -> (f64, f64) {
+        (self.slow[stage], self.fast[stage])
+    }
+}
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,66 +631,93 @@ mod tests {
     }
 
     #[test]
-    fn lockstep_agrees_with_one_compartment_at_a_time() {
-        let parameters = Parameters::TYPICAL;
-        let lanes = vec![
-            Lane {
-                constants: constants(),
-                doses: (0..6)
-                    .map(|k| Dose {
-                        day: 120.0 * k as f64,
-                        concentration: 9.0,
-                    })
-                    .collect(),
+    fn many_at_once_is_bit_identical_to_one_at_a_time() {
+        let typical = Parameters::TYPICAL;
+        let slow_recovery = Parameters {
+            k_r0: 0.06,
+            k_l: 0.018,
+            ..Parameters::TYPICAL
+        };
+        let every_120_days: Vec<Dose> = (0..6)
+            .map(|k| Dose {
+                day: 120.0 * k as f64,
+                concentration: 9.0,
+            })
+            .collect();
+        let two_doses = [
+            Dose {
+                day: 0.0,
+                concentration: 3.0,
             },
-            Lane {
-                constants: CompartmentConstants {
-                    mass_g: 24.0,
-                    sensitivity: 1.3,
-                    atrophy_susceptibility: 0.75,
-                },
-                doses: vec![
-                    Dose {
-                        day: 0.0,
-                        concentration: 3.0,
-                    },
-                    Dose {
-                        day: 200.5,
-                        concentration: 4.0,
-                    },
-                ],
-            },
-            Lane {
-                constants: constants(),
-                doses: vec![],
+            Dose {
+                day: 200.5,
+                concentration: 4.0,
             },
         ];
-        let together = integrate_lockstep(&parameters, &lanes, 730, &SolverOptions::default());
-        let mut worst = 0.0f64;
-        for (lane, trajectory) in lanes.iter().zip(&together) {
+        let masseter = CompartmentConstants {
+            mass_g: 24.0,
+            sensitivity: 1.3,
+            atrophy_susceptibility: 0.75,
+        };
+        let small = constants();
+        let mut problems = Vec::new();
+        // More than WIDTH problems, so that they span several interleaved groups.
+        for k in 0..(WIDTH + 3) {
+            let (parameters, constants, doses): (&Parameters, &CompartmentConstants, &[Dose]) =
+                match k % 4 {
+                    0 => (&typical, &small, &every_120_days),
+                    1 => (&slow_recovery, &masseter, &two_doses),
+                    2 => (&typical, &small, &[]),
+                    _ => (&slow_recovery, &small, &two_doses[1..]),
+                };
+            problems.push(Problem {
+                parameters,
+                constants,
+                doses,
+            });
+        }
+        let together = integrate_many(&problems, 730, &SolverOptions::default());
+        assert_eq!(together.len(), problems.len());
+        for (problem, trajectory) in problems.iter().zip(&together) {
             let alone = integrate(
-                &parameters,
-                &lane.constants,
-                &lane.doses,
+                problem.parameters,
+                problem.constants,
+                problem.doses,
                 730,
                 &SolverOptions::default(),
             );
-            assert_eq!(alone.states.len(), trajectory.states.len());
-            for (a, b) in alone.states.iter().zip(&trajectory.states) {
-                for i in 0..STATE_SIZE {
-                    worst = worst.max((a[i] - b[i]).abs() / (1.0 + a[i].abs()));
-                }
+            assert_eq!(alone, *trajectory);
+        }
+        for state in &together[2].states {
+            assert_eq!(*state, BASELINE_STATE, "untreated compartment moved");
+        }
+    }
+
+    #[test]
+    fn stage_exponentials_match_direct_evaluation() {
+        let parameters = Parameters::TYPICAL;
+        let c = [0.0, 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0, 1.0, 1.0];
+        for (t, h) in [(0.0, 0.02), (3.0, 1.7), (150.0, 20.0)] {
+            let base = exponentials(&parameters, t);
+            let powers = StagePowers::new(&parameters, h, base);
+            for (stage, c) in c.iter().enumerate() {
+                let (slow, fast) = exponentials(&parameters, t + c * h);
+                let (s, f) = powers.at(stage);
+                assert!((s - slow).abs() <= 1e-13 * slow, "slow, stage {stage}");
+                assert!((f - fast).abs() <= 1e-13 * fast, "fast, stage {stage}");
             }
         }
-        eprintln!("largest relative difference lockstep vs alone: {worst:e}");
-        assert!(worst < 1e-4, "{worst}");
-        for state in &together[2].states {
-            for i in 0..STATE_SIZE {
-                assert!(
-                    (state[i] - BASELINE_STATE[i]).abs() < 1e-12,
-                    "untreated lane moved: {state:?}"
-                );
-            }
+    }
+
+    #[test]
+    fn inverse_fifth_root_is_close() {
+        for x in [1e-12, 1e-3, 0.05, 0.9, 1.0, 1.2, 31.0, 1e4, 1e9] {
+            let exact = f64::powf(x, -0.2);
+            assert!(
+                (inverse_fifth_root(x) - exact).abs() <= 1e-3 * exact,
+                "{x}: {} vs {exact}",
+                inverse_fifth_root(x)
+            );
         }
     }
 

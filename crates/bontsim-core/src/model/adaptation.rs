@@ -16,6 +16,7 @@
 
 use super::{dynamic, CompartmentConstants, Dynamic, Parameters};
 
+#[inline]
 pub fn derivative(
     parameters: &Parameters,
     constants: &CompartmentConstants,

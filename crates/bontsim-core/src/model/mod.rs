@@ -63,6 +63,7 @@ pub const BASELINE_DYNAMIC: Dynamic = [0.0, 0.0, 1.0, 0.0];
 
 /// Right-hand side of the compartment ODE for `[B, R, M, F]` given the blockade level `E`
 /// that the toxin sets at that time ([`pharmacodynamics::Toxin::effect`]).
+#[inline]
 pub fn derivative(
     parameters: &Parameters,
     constants: &CompartmentConstants,

@@ -102,6 +102,7 @@ mod tests {
 }
 
 /// `dB/dt` and `dR/dt` given the blockade level `E` set by the toxin.
+#[inline]
 pub fn derivative(parameters: &Parameters, e: f64, y: &Dynamic, dy: &mut Dynamic) {
     let b = y[dynamic::B];
     let r = y[dynamic::R];
