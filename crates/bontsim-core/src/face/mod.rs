@@ -8,6 +8,7 @@
 pub mod course;
 pub mod data;
 pub mod kinematics;
+pub mod planner;
 pub mod scores;
 
 use crate::anatomy::{Anatomy, Side};
@@ -361,4 +362,14 @@ pub fn report(
         at: at_scores,
     };
     (report, warnings)
+}
+
+/// The closest expression name (or "rest") to a mistyped one, for "did you mean" hints.
+pub fn suggest_expression(name: &str) -> Option<&'static str> {
+    std::iter::once("rest")
+        .chain(data::FaceData::get().expression_names())
+        .map(|e| (crate::anatomy::edit_distance(e, name), e))
+        .min_by_key(|(distance, _)| *distance)
+        .filter(|(distance, _)| *distance <= 1 + name.chars().count() / 4)
+        .map(|(_, e)| e)
 }

@@ -1,0 +1,204 @@
+//! `bontsim plan-symmetry`: runs the core's symmetry planner and prints the patient's plan
+//! with the proposed injections added (TOML: the original text, then commented
+//! `[[injection]]` tables; JSON: the same document with the injections appended, the
+//! commentary on standard error).
+
+use bontsim_core::anatomy::Anatomy;
+use bontsim_core::face::planner::{plan_symmetry, Outcome, PlannerOptions, Proposal};
+use bontsim_core::plan::{Format, Plan};
+use bontsim_core::report::DISCLAIMER;
+
+fn roman(grade: u8) -> &'static str {
+    ["I", "II", "III", "IV", "V", "VI"][(grade.clamp(1, 6) - 1) as usize]
+}
+
+fn grades(outcome: &Outcome) -> String {
+    let (worst, best) = outcome.house_brackmann_range;
+    if worst == best {
+        roman(worst).to_string()
+    } else {
+        format!("{} to {}", roman(best), roman(worst))
+    }
+}
+
+/// Units as a plan would write them (no float noise).
+fn units(value: f64) -> String {
+    let rounded = (value * 1000.0).round() / 1000.0;
+    if rounded.fract() == 0.0 {
+        format!("{rounded:.0}")
+    } else {
+        format!("{rounded}")
+    }
+}
+
+/// The commentary: objective, limits, scores before and after, the naive comparison.
+fn summary(proposal: &Proposal, options: &PlannerOptions) -> Vec<String> {
+    let first = options.day.max(0.0).ceil() as usize;
+    let last = first + options.horizon_days - 1;
+    let total: f64 = proposal.doses.iter().map(|d| d.units).sum();
+    let cap = match options.max_units_per_muscle {
+        Some(cap) => format!("{} U per muscle", units(cap)),
+        None => "per muscle twice its usual upper dose".into(),
+    };
+    let mut lines = vec![
+        format!("Proposed by `bontsim plan-symmetry` (bontsim {}).", env!("CARGO_PKG_VERSION")),
+        DISCLAIMER.to_string(),
+        "Predictions of the typical-patient model (docs/model.md); check every dose clinically.".into(),
+        format!(
+            "Objective: mean Sunnybrook composite over days {first}-{last}; injections on day {}, {}.",
+            options.day, options.product.name
+        ),
+        format!(
+            "Limits: {} U in total, {cap}, steps of {} U; expressivity at least {:.2}; eye closure and lip seal kept; no new label warning.",
+            units(options.max_units),
+            units(options.step_units),
+            options.min_expressivity
+        ),
+        String::new(),
+        format!(
+            "{:<28} {:>12} {:>12} {:>22}",
+            "",
+            "untreated",
+            "proposed",
+            format!("equal split ({} U)", units(total))
+        ),
+    ];
+    let naive = proposal.naive.as_ref();
+    let row = |name: &str, f: &dyn Fn(&Outcome) -> String| {
+        format!(
+            "{name:<28} {:>12} {:>12} {:>22}",
+            f(&proposal.before),
+            f(&proposal.after),
+            naive.map(f).unwrap_or_else(|| "-".into())
+        )
+    };
+    lines.push(row("Sunnybrook composite, mean", &|o| {
+        format!("{:.1}", o.mean_sunnybrook)
+    }));
+    lines.push(row("Sunnybrook, best day", &|o| {
+        format!("{:.1} (d{})", o.best.sunnybrook.composite, o.best_day)
+    }));
+    lines.push(row("Sunnybrook synkinesis, mean", &|o| {
+        format!("{:.1}", o.mean_synkinesis)
+    }));
+    lines.push(row("eFACE total, mean", &|o| {
+        format!("{:.1}", o.mean_eface)
+    }));
+    lines.push(row("House-Brackmann", &grades));
+    lines.push(row("expressivity, minimum", &|o| {
+        format!("{:.2}", o.min_expressivity)
+    }));
+    lines.push(row("lip seal, minimum", &|o| {
+        format!("{:.2}", o.min_lip_seal)
+    }));
+    lines.push(row("full eye closure kept", &|o| {
+        match o.eye_closure_kept {
+            [true, true] => "both eyes",
+            [true, false] => "left only",
+            [false, true] => "right only",
+            [false, false] => "neither",
+        }
+        .to_string()
+    }));
+    lines.push(String::new());
+    lines.push(format!(
+        "Search stopped: {} ({} simulations).",
+        proposal.stopped, proposal.evaluations
+    ));
+    if proposal.doses.is_empty() {
+        lines.push(
+            "No dose proposed: no step of toxin improves this face within the limits.".into(),
+        );
+    }
+    lines
+}
+
+fn comment(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|l| {
+            if l.is_empty() {
+                "#\n".to_string()
+            } else {
+                format!("# {l}\n")
+            }
+        })
+        .collect()
+}
+
+/// Plan the doses and render the output text.
+pub fn run(
+    text: &str,
+    format: Format,
+    plan: &Plan,
+    options: &PlannerOptions,
+) -> Result<String, String> {
+    let proposal = plan_symmetry(plan, options).map_err(|e| e.0)?;
+    let anatomy = Anatomy::get();
+    let summary = summary(&proposal, options);
+    match format {
+        Format::Toml => {
+            let mut out = text.trim_end().to_string();
+            out.push_str("\n\n");
+            out.push_str("# ");
+            out.push_str(&"-".repeat(88));
+            out.push('\n');
+            out.push_str(&comment(&summary));
+            out.push_str("# ");
+            out.push_str(&"-".repeat(88));
+            out.push('\n');
+            for dose in &proposal.doses {
+                out.push_str(&format!(
+                    "\n[[injection]]\n# {} ({}): {}\nday = {}\nproduct = \"{}\"\nmuscle = \"{}\"\nside = \"{}\"\nunits = {}\n",
+                    anatomy.muscle(dose.muscle).name,
+                    dose.side.name(),
+                    dose.reason,
+                    options.day,
+                    options.product.name,
+                    anatomy.muscle(dose.muscle).name,
+                    dose.side.name(),
+                    units(dose.units)
+                ));
+            }
+            Ok(out)
+        }
+        Format::Json => {
+            let mut value: serde_json::Value = serde_json::from_str(text)
+                .map_err(|e| format!("cannot re-read the JSON plan: {e}"))?;
+            let object = value
+                .as_object_mut()
+                .ok_or("the JSON plan is not an object")?;
+            let list = object
+                .entry("injection")
+                .or_insert_with(|| serde_json::Value::Array(Vec::new()));
+            let list = list
+                .as_array_mut()
+                .ok_or("`injection` in the JSON plan is not an array")?;
+            for dose in &proposal.doses {
+                list.push(serde_json::json!({
+                    "day": options.day,
+                    "product": options.product.name,
+                    "muscle": anatomy.muscle(dose.muscle).name,
+                    "side": dose.side.name(),
+                    "units": (dose.units * 1000.0).round() / 1000.0,
+                }));
+            }
+            for line in &summary {
+                eprintln!("{line}");
+            }
+            for dose in &proposal.doses {
+                eprintln!(
+                    "{} ({}) {} U: {}",
+                    anatomy.muscle(dose.muscle).name,
+                    dose.side.name(),
+                    units(dose.units),
+                    dose.reason
+                );
+            }
+            let mut out = serde_json::to_string_pretty(&value)
+                .map_err(|e| format!("cannot write the JSON plan: {e}"))?;
+            out.push('\n');
+            Ok(out)
+        }
+    }
+}

@@ -1,0 +1,514 @@
+//! The symmetry planner: healthy-side doses (and affected-side doses for synkinesis when
+//! asked) that maximise the mean Sunnybrook composite over a horizon, without flattening the
+//! face, opening the eye, breaking the lip seal or passing unit and label limits.
+//!
+//! Greedy marginal allocation: from the patient's own plan, add one step of units at a time
+//! to the muscle that raises the objective most while every constraint holds; stop when no
+//! step helps. Each candidate step is a full simulation and grading of the horizon, so the
+//! proposal is what the model predicts, not a rule of thumb (docs/model.md, "Symmetry
+//! planner"). Candidates are evaluated in parallel; ties go to the earlier candidate, so the
+//! proposal does not depend on the number of threads.
+
+use super::course::CourseParameters;
+use super::scores::{Assessment, ORAL_COMPETENCE, SUNNYBROOK_EXPRESSIONS};
+use super::{assess_day, FaceCourse, Strengths, EXPRESSIVITY_FLOOR};
+use crate::anatomy::{Anatomy, Side};
+use crate::plan::{Injection, Plan, Site, DEFAULT_VOLUME_ML};
+use crate::product::Product;
+use crate::{simulate, Parameters, SolverOptions};
+use rayon::prelude::*;
+
+/// Healthy-side muscles the planner may relax: the ones treated in the palsy series
+/// (frontalis, corrugator; zygomaticus major and minor, levator labii superioris, risorius,
+/// DAO, DLI, platysma: Dalla Toffola 2010, Hong 2007, Choi 2013, Sadiq 2012 [R]).
+pub const HEALTHY_SIDE_MUSCLES: [&str; 10] = [
+    "frontalis",
+    "corrugator_supercilii",
+    "zygomaticus_major",
+    "zygomaticus_minor",
+    "levator_labii_superioris",
+    "risorius",
+    "depressor_anguli_oris",
+    "depressor_labii_inferioris",
+    "platysma",
+    "orbicularis_oculi",
+];
+
+/// Affected-side muscles for synkinesis (OOc, mentalis, platysma, DAO, buccinator,
+/// corrugator: muscle-and-palsy 4.4, Choi 2013, Patel 2018 [R]).
+pub const SYNKINESIS_MUSCLES: [&str; 6] = [
+    "orbicularis_oculi",
+    "mentalis",
+    "platysma",
+    "depressor_anguli_oris",
+    "buccinator",
+    "corrugator_supercilii",
+];
+
+/// A step must buy at least this many mean Sunnybrook points per unit [E: 0.1 point per
+/// 2.5 U site; below that the toxin adds risk and cost for a change no rater would see].
+pub const MINIMUM_GAIN_PER_UNIT: f64 = 0.04;
+
+#[derive(Debug, Clone)]
+pub struct PlannerOptions {
+    /// Day of the proposed injections.
+    pub day: f64,
+    /// Days graded from `day` on.
+    pub horizon_days: usize,
+    /// Total units the proposal may add (product units).
+    pub max_units: f64,
+    /// Per-muscle cap (product units); `None`: twice the muscle's usual upper dose, the
+    /// point where bontsim's high-dose warning starts.
+    pub max_units_per_muscle: Option<f64>,
+    pub step_units: f64,
+    /// Also treat the affected side's synkinesis.
+    pub treat_synkinesis: bool,
+    pub min_expressivity: f64,
+    pub product: &'static Product,
+}
+
+impl PlannerOptions {
+    pub fn new(product: &'static Product) -> PlannerOptions {
+        PlannerOptions {
+            day: 0.0,
+            horizon_days: 180,
+            max_units: 50.0,
+            max_units_per_muscle: None,
+            step_units: 2.5,
+            treat_synkinesis: false,
+            min_expressivity: EXPRESSIVITY_FLOOR,
+            product,
+        }
+    }
+}
+
+/// Predicted outcome of a plan over the horizon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub mean_sunnybrook: f64,
+    pub mean_eface: f64,
+    pub mean_synkinesis: f64,
+    pub min_expressivity: f64,
+    /// Eye closure complete on every day, by side index.
+    pub eye_closure_kept: [bool; 2],
+    pub min_lip_seal: f64,
+    /// Worst and best House-Brackmann grades over the horizon.
+    pub house_brackmann_range: (u8, u8),
+    /// Best Sunnybrook day and its grading.
+    pub best_day: usize,
+    pub best: Assessment,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProposedDose {
+    pub muscle: usize,
+    pub side: Side,
+    pub units: f64,
+    /// Mean Sunnybrook points lost if this dose were left out.
+    pub contribution: f64,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    pub doses: Vec<ProposedDose>,
+    pub before: Outcome,
+    pub after: Outcome,
+    /// The same total units split equally over the healthy-side candidates.
+    pub naive: Option<Outcome>,
+    /// Why the search stopped.
+    pub stopped: String,
+    pub evaluations: usize,
+}
+
+/// Why a palsy plan cannot be planned for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannerError(pub String);
+
+/// Grade a plan over `[day, day + horizon)`.
+pub fn outcome(plan: &Plan, day: f64, horizon_days: usize) -> Outcome {
+    let first = day.max(0.0).ceil() as usize;
+    let days = first + horizon_days;
+    let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
+    let course = FaceCourse::new(plan, days, &CourseParameters::TYPICAL);
+    let strengths = Strengths::new(&simulation);
+    let mut sums = [0.0; 3];
+    let mut min_expressivity = f64::INFINITY;
+    let mut eye_closure_kept = [true, true];
+    let mut min_lip_seal = f64::INFINITY;
+    let mut grades = (1u8, 6u8);
+    let mut best: Option<(usize, Assessment)> = None;
+    for d in first..days {
+        let a = assess_day(&course, &strengths, d);
+        sums[0] += a.sunnybrook.composite;
+        sums[1] += a.eface.total;
+        sums[2] += a.sunnybrook.synkinesis;
+        min_expressivity = min_expressivity.min(a.expressivity);
+        for (kept, complete) in eye_closure_kept.iter_mut().zip(a.eye_closure_complete) {
+            *kept &= complete;
+        }
+        min_lip_seal = min_lip_seal.min(a.lip_seal);
+        grades = (
+            grades.0.max(a.house_brackmann),
+            grades.1.min(a.house_brackmann),
+        );
+        if best
+            .as_ref()
+            .is_none_or(|(_, b)| a.sunnybrook.composite > b.sunnybrook.composite)
+        {
+            best = Some((d, a));
+        }
+    }
+    let n = horizon_days.max(1) as f64;
+    let (best_day, best) = best.expect("the horizon has at least one day");
+    Outcome {
+        mean_sunnybrook: sums[0] / n,
+        mean_eface: sums[1] / n,
+        mean_synkinesis: sums[2] / n,
+        min_expressivity,
+        eye_closure_kept,
+        min_lip_seal,
+        house_brackmann_range: grades,
+        best_day,
+        best,
+    }
+}
+
+/// The patient's plan with `doses` (muscle, side, product units) added on `day`.
+pub fn with_doses(
+    plan: &Plan,
+    doses: &[(usize, Side, f64)],
+    day: f64,
+    product: &'static Product,
+) -> Plan {
+    let mut plan = plan.clone();
+    let entry = plan.injections.iter().map(|i| i.entry).max().unwrap_or(0);
+    for (k, &(muscle, side, units)) in doses.iter().enumerate() {
+        if units <= 0.0 {
+            continue;
+        }
+        plan.injections.push(Injection {
+            day,
+            product: &product.name,
+            muscle,
+            site: match side {
+                Side::Left => Site::Left,
+                Side::Right => Site::Right,
+            },
+            units,
+            equivalent_units: product.equivalent_units(units),
+            // What the printed plan means without `volume_ml`: the default volume.
+            volume_ml: DEFAULT_VOLUME_ML,
+            entry: entry + k + 1,
+        });
+    }
+    plan.injections.sort_by(|a, b| a.day.total_cmp(&b.day));
+    plan.warnings = crate::warnings::label_warnings(&plan);
+    plan
+}
+
+/// Whether `after` keeps what the untreated face had: expressivity above the floor (or not
+/// lower than untreated when already below), eye closure on each side that closed, and the
+/// lip seal.
+fn feasible(after: &Outcome, before: &Outcome, min_expressivity: f64) -> Result<(), String> {
+    let floor = min_expressivity.min(before.min_expressivity);
+    if after.min_expressivity < floor {
+        return Err(format!(
+            "expressivity would fall to {:.2}, below the floor {floor:.2} (a flattened face)",
+            after.min_expressivity
+        ));
+    }
+    for side in Side::BOTH {
+        if before.eye_closure_kept[side.index()] && !after.eye_closure_kept[side.index()] {
+            return Err(format!(
+                "the {} eye would no longer close fully",
+                side.name()
+            ));
+        }
+    }
+    let seal = ORAL_COMPETENCE.min(before.min_lip_seal);
+    if after.min_lip_seal < seal - 1e-9 {
+        return Err(format!(
+            "the lip seal would fall to {:.2}, below {seal:.2} (oral incompetence)",
+            after.min_lip_seal
+        ));
+    }
+    Ok(())
+}
+
+/// A candidate step: which candidate, the units after it, the predicted outcome, and whether
+/// it keeps every constraint.
+type Step = (usize, Vec<f64>, Outcome, Result<(), String>);
+
+struct Candidate {
+    muscle: usize,
+    side: Side,
+    cap: f64,
+}
+
+/// Propose doses for a palsy plan.
+pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, PlannerError> {
+    let palsy = plan.palsy.as_ref().ok_or_else(|| {
+        PlannerError("the plan has no [palsy] profile: there is no affected side to balance".into())
+    })?;
+    if !(options.step_units > 0.0 && options.step_units.is_finite()) {
+        return Err(PlannerError("step units must be above 0".into()));
+    }
+    let anatomy = Anatomy::get();
+    let healthy = palsy.affected_side.opposite();
+    let cap = |muscle: usize| {
+        options
+            .max_units_per_muscle
+            .unwrap_or(2.0 * anatomy.muscle(muscle).typical_dose_units[1])
+    };
+    let mut candidates: Vec<Candidate> = HEALTHY_SIDE_MUSCLES
+        .iter()
+        .map(|name| {
+            anatomy
+                .index_of(name)
+                .expect("planner muscles are in the anatomy")
+        })
+        .map(|muscle| Candidate {
+            muscle,
+            side: healthy,
+            cap: cap(muscle),
+        })
+        .collect();
+    let healthy_count = candidates.len();
+    if options.treat_synkinesis {
+        candidates.extend(SYNKINESIS_MUSCLES.iter().map(|name| {
+            let muscle = anatomy
+                .index_of(name)
+                .expect("planner muscles are in the anatomy");
+            Candidate {
+                muscle,
+                side: palsy.affected_side,
+                cap: cap(muscle),
+            }
+        }));
+    }
+
+    let evaluate = |units: &[f64]| -> Outcome {
+        let doses: Vec<(usize, Side, f64)> = candidates
+            .iter()
+            .zip(units)
+            .map(|(c, &u)| (c.muscle, c.side, u))
+            .collect();
+        outcome(
+            &with_doses(plan, &doses, options.day, options.product),
+            options.day,
+            options.horizon_days,
+        )
+    };
+    let label_warnings = plan.warnings.len();
+    let new_label_warning = |units: &[f64]| {
+        let doses: Vec<(usize, Side, f64)> = candidates
+            .iter()
+            .zip(units)
+            .map(|(c, &u)| (c.muscle, c.side, u))
+            .collect();
+        with_doses(plan, &doses, options.day, options.product)
+            .warnings
+            .len()
+            > label_warnings
+    };
+
+    let before = outcome(plan, options.day, options.horizon_days);
+    let mut units = vec![0.0; candidates.len()];
+    let mut current = before.clone();
+    let mut evaluations = 1;
+    let mut stopped = String::from("no further step raises the mean Sunnybrook composite");
+    loop {
+        let total: f64 = units.iter().sum();
+        if total + options.step_units > options.max_units + 1e-9 {
+            stopped = format!("the total limit of {} U is reached", options.max_units);
+            break;
+        }
+        let trials: Vec<(usize, Vec<f64>)> = (0..candidates.len())
+            .filter(|&k| units[k] + options.step_units <= candidates[k].cap + 1e-9)
+            .map(|k| {
+                let mut trial = units.clone();
+                trial[k] += options.step_units;
+                (k, trial)
+            })
+            .filter(|(_, trial)| !new_label_warning(trial))
+            .collect();
+        if trials.is_empty() {
+            stopped = "every candidate muscle is at its per-muscle limit".into();
+            break;
+        }
+        let results: Vec<Step> = trials
+            .into_par_iter()
+            .map(|(k, trial)| {
+                let result = evaluate(&trial);
+                let ok = feasible(&result, &before, options.min_expressivity);
+                (k, trial, result, ok)
+            })
+            .collect();
+        evaluations += results.len();
+        let best = results.iter().filter(|r| r.3.is_ok()).fold(
+            None::<&(usize, Vec<f64>, Outcome, Result<(), String>)>,
+            |best, r| match best {
+                Some(b) if b.2.mean_sunnybrook >= r.2.mean_sunnybrook => Some(b),
+                _ => Some(r),
+            },
+        );
+        match best {
+            Some(b) if b.2.mean_sunnybrook > current.mean_sunnybrook + 1e-9 => {
+                units = b.1.clone();
+                current = b.2.clone();
+            }
+            Some(_) => break,
+            None => {
+                let reasons: Vec<&str> = results
+                    .iter()
+                    .filter_map(|r| r.3.as_ref().err().map(String::as_str))
+                    .collect();
+                stopped = format!(
+                    "every further step breaks a constraint ({})",
+                    reasons.first().copied().unwrap_or("none")
+                );
+                break;
+            }
+        }
+    }
+
+    let mut taken_back = 0;
+    // Greedy steps look one step ahead, so a muscle that pays only after several steps is
+    // still reached; then steps that buy too little are taken back, least valuable first.
+    loop {
+        let removals: Vec<(usize, Vec<f64>)> = (0..candidates.len())
+            .filter(|&k| units[k] > 0.0)
+            .map(|k| {
+                let mut trial = units.clone();
+                trial[k] = (trial[k] - options.step_units).max(0.0);
+                (k, trial)
+            })
+            .collect();
+        let results: Vec<(Vec<f64>, Outcome)> = removals
+            .into_par_iter()
+            .map(|(_, trial)| {
+                let result = evaluate(&trial);
+                (trial, result)
+            })
+            .collect();
+        evaluations += results.len();
+        let weakest = results
+            .iter()
+            .fold(None::<&(Vec<f64>, Outcome)>, |worst, r| match worst {
+                Some(w) if w.1.mean_sunnybrook >= r.1.mean_sunnybrook => Some(w),
+                _ => Some(r),
+            });
+        match weakest {
+            Some((trial, result))
+                if current.mean_sunnybrook - result.mean_sunnybrook
+                    < MINIMUM_GAIN_PER_UNIT * options.step_units =>
+            {
+                units = trial.clone();
+                current = result.clone();
+                taken_back += 1;
+            }
+            _ => break,
+        }
+    }
+
+    if taken_back > 0 {
+        stopped = format!(
+            "{stopped}; then {taken_back} step(s) buying less than {MINIMUM_GAIN_PER_UNIT} mean Sunnybrook points per unit were taken back"
+        );
+    }
+    if options.treat_synkinesis && units[healthy_count..].iter().all(|&u| u == 0.0) {
+        stopped = format!(
+            "{stopped}; affected-side doses for synkinesis were tried but none paid: they weaken voluntary movement about as much as they calm synkinesis (as OPRS 2014 saw at 1 month)"
+        );
+    }
+    let total: f64 = units.iter().sum();
+    let naive = (total > 0.0).then(|| {
+        let mut split = vec![0.0; candidates.len()];
+        for share in split.iter_mut().take(healthy_count) {
+            *share = total / healthy_count as f64;
+        }
+        evaluations += 1;
+        evaluate(&split)
+    });
+
+    let mut doses = Vec::new();
+    for (k, candidate) in candidates.iter().enumerate() {
+        if units[k] <= 0.0 {
+            continue;
+        }
+        let mut without = units.clone();
+        without[k] = 0.0;
+        let rest = evaluate(&without);
+        evaluations += 1;
+        doses.push(ProposedDose {
+            muscle: candidate.muscle,
+            side: candidate.side,
+            units: units[k],
+            contribution: current.mean_sunnybrook - rest.mean_sunnybrook,
+            reason: reason(candidate.side == healthy, &current, &rest),
+        });
+    }
+    Ok(Proposal {
+        doses,
+        before,
+        after: current,
+        naive,
+        stopped,
+        evaluations,
+    })
+}
+
+/// Which Sunnybrook item the dose improves most (at the best day), in words.
+fn reason(healthy_side: bool, with: &Outcome, without: &Outcome) -> String {
+    let (a, b) = (&with.best.sunnybrook, &without.best.sunnybrook);
+    let mut changes: Vec<(f64, String)> = Vec::new();
+    for (i, name) in SUNNYBROOK_EXPRESSIONS.iter().enumerate() {
+        changes.push((
+            4.0 * (a.voluntary_items[i] - b.voluntary_items[i]),
+            format!(
+                "{} symmetry {:.1} -> {:.1} of 5",
+                name.replace('_', " "),
+                b.voluntary_items[i],
+                a.voluntary_items[i]
+            ),
+        ));
+        changes.push((
+            b.synkinesis_items[i] - a.synkinesis_items[i],
+            format!(
+                "synkinesis in {} {:.1} -> {:.1} of 3",
+                name.replace('_', " "),
+                b.synkinesis_items[i],
+                a.synkinesis_items[i]
+            ),
+        ));
+    }
+    for (i, name) in ["eye", "cheek (nasolabial fold)", "mouth"]
+        .iter()
+        .enumerate()
+    {
+        changes.push((
+            5.0 * (b.resting_items[i] - a.resting_items[i]),
+            format!(
+                "resting {name} asymmetry {:.1} -> {:.1}",
+                b.resting_items[i], a.resting_items[i]
+            ),
+        ));
+    }
+    changes.sort_by(|x, y| y.0.total_cmp(&x.0));
+    let main = changes
+        .first()
+        .filter(|c| c.0 > 0.01)
+        .map(|c| c.1.clone())
+        .unwrap_or_else(|| "keeps the balance of the other doses".into());
+    let role = if healthy_side {
+        "relaxes the healthy side"
+    } else {
+        "calms synkinesis on the affected side"
+    };
+    format!(
+        "{role}: +{:.1} mean Sunnybrook points over the horizon; {main} at day {}",
+        with.mean_sunnybrook - without.mean_sunnybrook,
+        with.best_day
+    )
+}
