@@ -44,7 +44,7 @@ fi
 log "building bontsim (release) and the export example"
 cargo build --release -p bontsim-cli
 cargo build --release -p bontsim-core --example export_population
-BONTSIM="target/release/bontsim"
+BONTSIM="${CARGO_TARGET_DIR:-target}/release/bontsim"   # where cargo just built it
 
 # --- 3. the virtual patients, exported once for every peer -------------------------------------
 max_patients="$SCIPY_PATIENTS"

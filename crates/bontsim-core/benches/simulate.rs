@@ -1,5 +1,6 @@
 //! Benchmarks of the typical-patient simulation: a full face (every injectable muscle of both
-//! sides treated every 4 months for two years) and an untreated face, 730 days each.
+//! sides treated every 4 months for two years) and an untreated face, 730 days each; a
+//! 1,000-patient trial arm; one compartment of 1,000 virtual patients (the Python peers' work).
 //! `cargo bench -p bontsim-core --bench simulate`; figures in docs/performance.md.
 
 use bontsim_core::anatomy::Anatomy;
@@ -75,5 +76,59 @@ fn trial_bench(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(simulation, benches, trial_bench);
+/// The Python peers' work (`bench/run_peers.sh`): the left corrugator of 1,000 virtual patients
+/// of `bench/plans/glabella_20u_single.toml` (seed 1, 365 days), one at a time and interleaved
+/// eight at a time (`solve::integrate_many`; same results bit for bit). Per patient: divide by
+/// 1,000.
+fn compartment_bench(c: &mut Criterion) {
+    use bontsim_core::anatomy::Side;
+    use bontsim_core::population::{virtual_patient, Variability};
+    use bontsim_core::simulation::compartment_doses;
+    use bontsim_core::solve::{integrate, integrate_many, Problem};
+    let plan = Plan::parse(
+        include_str!("../../../bench/plans/glabella_20u_single.toml"),
+        Format::Toml,
+    )
+    .unwrap();
+    let compartment = Anatomy::compartment(
+        Anatomy::get().index_of("corrugator_supercilii").unwrap(),
+        Side::Left,
+    );
+    let inputs: Vec<_> = (0..1000)
+        .map(|i| {
+            let patient =
+                virtual_patient(&plan, &Parameters::TYPICAL, &Variability::default(), 1, i);
+            let item = compartment_doses(&patient.plan, &patient.parameters)
+                .0
+                .into_iter()
+                .find(|item| item.compartment == compartment)
+                .expect("the corrugator is injected");
+            (patient.parameters, item.constants, item.doses)
+        })
+        .collect();
+    let options = SolverOptions::default();
+    let mut group = c.benchmark_group("left corrugator, 1000 virtual patients, 365 days");
+    group.sample_size(20);
+    group.bench_function("one at a time (solve::integrate)", |b| {
+        b.iter(|| {
+            for (parameters, constants, doses) in &inputs {
+                black_box(integrate(parameters, constants, doses, 365, &options));
+            }
+        })
+    });
+    let problems: Vec<Problem> = inputs
+        .iter()
+        .map(|(parameters, constants, doses)| Problem {
+            parameters,
+            constants,
+            doses,
+        })
+        .collect();
+    group.bench_function("interleaved (solve::integrate_many)", |b| {
+        b.iter(|| black_box(integrate_many(&problems, 365, &options)))
+    });
+    group.finish();
+}
+
+criterion_group!(simulation, benches, trial_bench, compartment_bench);
 criterion_main!(simulation);
