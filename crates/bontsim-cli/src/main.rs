@@ -3,6 +3,7 @@
 //! 1 an internal failure (a bug: please report it).
 
 mod csv_output;
+mod face_picture;
 mod files;
 mod plot;
 mod sensitivity;
@@ -65,6 +66,31 @@ enum Command {
         muscle: Vec<String>,
         #[arg(long)]
         days: Option<usize>,
+    },
+    /// Draw the face (front view) on chosen days: muscle regions shaded by capacity,
+    /// landmarks for an expression, scores in the title (SVG or PNG by the extension).
+    Face {
+        /// Plan file (.toml or .json).
+        plan: PathBuf,
+        /// Days to draw (comma-separated or repeated; default 0).
+        #[arg(long, value_delimiter = ',')]
+        day: Vec<usize>,
+        /// Also draw days 0, N, 2N, ... up to --until.
+        #[arg(long)]
+        every: Option<usize>,
+        /// Last day of --every (default: the last simulated day).
+        #[arg(long)]
+        until: Option<usize>,
+        /// rest, or an expression: brow_lift, gentle_eye_closure, full_eye_closure, smile,
+        /// snarl, lip_pucker, lower_lip_eee.
+        #[arg(long, default_value = "rest")]
+        expression: String,
+        /// Days simulated (default as simulate).
+        #[arg(long)]
+        days: Option<usize>,
+        /// FILE.svg or FILE.png; several days are written as FILE_dayNNNN.svg beside it.
+        #[arg(long, short)]
+        output: PathBuf,
     },
     /// Validate a plan and print its warnings, without simulating.
     Check { plan: PathBuf },
@@ -220,6 +246,32 @@ fn run(cli: Cli) -> Result<(), Failure> {
             plot::plot(&report, &muscle, &output).map_err(Failure::input)?;
             eprintln!("wrote {}", output.display());
             Ok(())
+        }
+        Command::Face {
+            plan,
+            day,
+            every,
+            until,
+            expression,
+            days,
+            output,
+        } => {
+            let plan_name = plan.file_stem().map_or_else(
+                || plan.display().to_string(),
+                |s| s.to_string_lossy().into_owned(),
+            );
+            let plan = load_plan(Some(&plan))?;
+            face_picture::run(face_picture::Request {
+                horizon: checked_days(days, &plan)?,
+                plan: &plan,
+                plan_name,
+                days: day,
+                every,
+                until,
+                expression,
+                output,
+            })
+            .map_err(Failure::input)
         }
         Command::Check { plan } => {
             let plan = load_plan(Some(&plan))?;

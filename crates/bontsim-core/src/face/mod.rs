@@ -373,3 +373,8 @@ pub fn suggest_expression(name: &str) -> Option<&'static str> {
         .filter(|(distance, _)| *distance <= 1 + name.chars().count() / 4)
         .map(|(_, e)| e)
 }
+
+/// A House-Brackmann grade (1-6) as its Roman numeral, as the scale is written.
+pub fn house_brackmann_roman(grade: u8) -> &'static str {
+    ["I", "II", "III", "IV", "V", "VI"][(grade.clamp(1, 6) - 1) as usize]
+}
