@@ -144,7 +144,12 @@ pub fn cycles<'a>(report: &'a Value, name: &str, side: &str) -> &'a Vec<Value> {
 
 /// One daily series (`blockade`, `strength`, `mass` or `volume`) of one muscle, indexed by day.
 pub fn daily(report: &Value, name: &str, side: &str, key: &str) -> Vec<f64> {
-    let rows = array(muscle(report, name, side), "daily");
+    series(array(muscle(report, name, side), "daily"), key)
+}
+
+/// One number of every row of a daily table (rows `{"day": i, ...}`, one per day from 0),
+/// indexed by day.
+pub fn series(rows: &[Value], key: &str) -> Vec<f64> {
     rows.iter()
         .enumerate()
         .map(|(i, row)| {
@@ -168,18 +173,7 @@ pub fn area<'a>(report: &'a Value, name: &str) -> &'a Value {
 
 /// An area's daily severity (0-3 at maximal contraction), indexed by day.
 pub fn severity(report: &Value, name: &str) -> Vec<f64> {
-    array(area(report, name), "daily")
-        .iter()
-        .enumerate()
-        .map(|(i, row)| {
-            assert_eq!(
-                num(row, "day") as usize,
-                i,
-                "daily rows are not one per day"
-            );
-            num(row, "severity")
-        })
-        .collect()
+    series(array(area(report, name), "daily"), "severity")
 }
 
 /// The probability of a named risk.
