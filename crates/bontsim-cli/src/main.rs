@@ -7,6 +7,7 @@ mod face_picture;
 mod files;
 mod plot;
 mod sensitivity;
+mod symmetry;
 mod trial;
 
 use bontsim_core::anatomy::Anatomy;
@@ -54,6 +55,40 @@ enum Command {
         /// Write to this file instead of standard output.
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Days graded in full in `face.at` (comma-separated; default 0,14,30,90,180,365).
+        #[arg(long = "face-days", value_delimiter = ',')]
+        face_days: Vec<usize>,
+    },
+    /// Propose doses that even a palsied face: healthy-side doses (and affected-side doses
+    /// for synkinesis with --synkinesis) maximising the mean Sunnybrook composite without
+    /// flattening the face. Prints the plan with the proposed injections added.
+    PlanSymmetry {
+        /// Plan file with a [palsy] profile (.toml or .json).
+        plan: PathBuf,
+        /// Total units the proposal may add.
+        #[arg(long, default_value_t = 50.0)]
+        max_units: f64,
+        /// Days graded from the injection day on.
+        #[arg(long, default_value_t = 180)]
+        horizon_days: usize,
+        /// Also treat synkinesis on the affected side.
+        #[arg(long)]
+        synkinesis: bool,
+        /// Day of the proposed injections.
+        #[arg(long, default_value_t = 0.0)]
+        day: f64,
+        /// Product of the proposed injections.
+        #[arg(long, default_value = "onabotulinumtoxinA")]
+        product: String,
+        /// Units per muscle at most (default: twice the muscle's usual upper dose).
+        #[arg(long)]
+        max_per_muscle: Option<f64>,
+        /// Units added per search step.
+        #[arg(long, default_value_t = 2.5)]
+        step_units: f64,
+        /// Expressivity floor (1.0 = a healthy face's movement).
+        #[arg(long, default_value_t = bontsim_core::face::EXPRESSIVITY_FLOOR)]
+        min_expressivity: f64,
     },
     /// Plot strength and mass over time (SVG or PNG by the output's extension).
     Plot {
@@ -66,6 +101,10 @@ enum Command {
         muscle: Vec<String>,
         #[arg(long)]
         days: Option<usize>,
+        /// Plot the face's clinical scores (Sunnybrook, eFACE, House-Brackmann, expressivity)
+        /// instead of muscle strength.
+        #[arg(long, conflicts_with = "muscle")]
+        face: bool,
     },
     /// Draw the face (front view) on chosen days: muscle regions shaded by capacity,
     /// landmarks for an expression, scores in the title (SVG or PNG by the extension).
@@ -197,11 +236,26 @@ fn run(cli: Cli) -> Result<(), Failure> {
             days,
             format,
             output,
+            face_days,
         } => {
             let plan = load_plan(plan.as_deref())?;
             let days = checked_days(days, &plan)?;
+            if let Some(day) = face_days.iter().find(|&&d| d >= days) {
+                return Err(Failure::input(format!(
+                    "--face-days: day {day} is not within the {days} simulated days"
+                )));
+            }
             let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-            let report = metrics::build_report(&plan, &simulation, &Parameters::TYPICAL);
+            let mut report = metrics::build_report(&plan, &simulation, &Parameters::TYPICAL);
+            if !face_days.is_empty() {
+                report.face = bontsim_core::face::report(
+                    &plan,
+                    &simulation,
+                    &bontsim_core::face::course::CourseParameters::TYPICAL,
+                    &face_days,
+                )
+                .0;
+            }
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");
             }
@@ -223,6 +277,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             output,
             muscle,
             days,
+            face,
         } => {
             let plan = load_plan(plan.as_deref())?;
             let days = checked_days(days, &plan)?;
@@ -243,7 +298,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");
             }
-            plot::plot(&report, &muscle, &output).map_err(Failure::input)?;
+            if face {
+                plot::plot_face(&report, &output).map_err(Failure::input)?;
+            } else {
+                plot::plot(&report, &muscle, &output).map_err(Failure::input)?;
+            }
             eprintln!("wrote {}", output.display());
             Ok(())
         }
@@ -376,6 +435,69 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             sensitivity::run(&plan, days, mass_day, samples, seed, &output).map_err(Failure::input)
         }
+        Command::PlanSymmetry {
+            plan,
+            max_units,
+            horizon_days,
+            synkinesis,
+            day,
+            product,
+            max_per_muscle,
+            step_units,
+            min_expressivity,
+        } => {
+            let product = bontsim_core::product::find_product(&product).ok_or_else(|| {
+                Failure::input(format!(
+                    "--product: unknown product \"{product}\" (`bontsim products` lists them)"
+                ))
+            })?;
+            if !(max_units > 0.0 && max_units <= 1000.0) {
+                return Err(Failure::input(
+                    "--max-units: must be above 0 and at most 1000",
+                ));
+            }
+            if !(1..=3650).contains(&horizon_days) {
+                return Err(Failure::input("--horizon-days: must be from 1 to 3650"));
+            }
+            if !(day.is_finite() && (0.0..=36_500.0).contains(&day)) {
+                return Err(Failure::input("--day: must be a day from 0 to 36500"));
+            }
+            if !(step_units > 0.0 && step_units <= max_units) {
+                return Err(Failure::input(
+                    "--step-units: must be above 0 and at most --max-units",
+                ));
+            }
+            if let Some(cap) = max_per_muscle {
+                if !(cap > 0.0 && cap.is_finite()) {
+                    return Err(Failure::input("--max-per-muscle: must be above 0"));
+                }
+            }
+            if !(0.0..=1.0).contains(&min_expressivity) {
+                return Err(Failure::input("--min-expressivity: must be from 0 to 1"));
+            }
+            let (name, text, format) = read_plan(Some(&plan))?;
+            let parsed = parse_plan(&name, &text, format)?;
+            if parsed.palsy.is_none() {
+                return Err(Failure::input(format!(
+                    "{name}: palsy: the plan has no [palsy] profile; plan-symmetry balances a palsied face"
+                )));
+            }
+            for warning in &parsed.warnings {
+                eprintln!("warning: {warning}");
+            }
+            let options = bontsim_core::face::planner::PlannerOptions {
+                day,
+                horizon_days,
+                max_units,
+                max_units_per_muscle: max_per_muscle,
+                step_units,
+                treat_synkinesis: synkinesis,
+                min_expressivity,
+                product,
+            };
+            let out = symmetry::run(&text, format, &parsed, &options).map_err(Failure::input)?;
+            write_output(None, &out)
+        }
         Command::TrialMerge { partials, output } => {
             trial::merge(&partials, &output).map_err(Failure::input)
         }
@@ -428,7 +550,13 @@ fn checked_days(days: Option<usize>, plan: &Plan) -> Result<usize, Failure> {
 }
 
 fn load_plan(path: Option<&Path>) -> Result<Plan, Failure> {
-    let (name, text, format) = match path {
+    let (name, text, format) = read_plan(path)?;
+    parse_plan(&name, &text, format)
+}
+
+/// The plan's display name, text and format (the embedded example without a path).
+fn read_plan(path: Option<&Path>) -> Result<(String, String, Format), Failure> {
+    Ok(match path {
         None => (
             DEFAULT_PLAN_NAME.to_string(),
             DEFAULT_PLAN.to_string(),
@@ -443,8 +571,11 @@ fn load_plan(path: Option<&Path>) -> Result<Plan, Failure> {
             };
             (path.display().to_string(), text, format)
         }
-    };
-    Plan::parse(&text, format).map_err(|errors| {
+    })
+}
+
+fn parse_plan(name: &str, text: &str, format: Format) -> Result<Plan, Failure> {
+    Plan::parse(text, format).map_err(|errors| {
         let lines: Vec<String> = errors
             .0
             .iter()

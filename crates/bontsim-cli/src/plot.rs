@@ -1,5 +1,6 @@
 //! `bontsim plot`: strength (solid) and contractile mass (dashed) of chosen muscles over
-//! time, with injection days marked, as SVG or PNG.
+//! time, with injection days marked, as SVG or PNG; with `--face`, the face's clinical scores
+//! (Sunnybrook, eFACE, House-Brackmann, expressivity) over time instead.
 
 use bontsim_core::report::{MuscleReport, Report};
 use plotters::coord::Shift;
@@ -39,18 +40,34 @@ pub fn plot(report: &Report, muscles: &[String], output: &Path) -> Result<(), St
             )
         });
     }
+    render(
+        output,
+        &Strengths {
+            report,
+            selected: &selected,
+        },
+    )
+}
+
+/// A figure that can be drawn on any plotters backend.
+trait Figure {
+    fn draw<B: DrawingBackend>(
+        &self,
+        root: &DrawingArea<B, Shift>,
+    ) -> Result<(), Box<dyn std::error::Error>>
+    where
+        B::ErrorType: 'static;
+}
+
+/// Draw a figure to SVG or PNG by the output's extension, through a temporary file so an
+/// interrupted run leaves no half-written figure.
+fn render(output: &Path, figure: &impl Figure) -> Result<(), String> {
     let extension = output.extension().and_then(|e| e.to_str()).unwrap_or("");
     let size = (1100, 650);
     let temporary = output.with_extension(format!("partial.{extension}"));
     let result = match extension {
-        "svg" => {
-            let root = SVGBackend::new(&temporary, size).into_drawing_area();
-            draw(&root, report, &selected)
-        }
-        "png" => {
-            let root = BitMapBackend::new(&temporary, size).into_drawing_area();
-            draw(&root, report, &selected)
-        }
+        "svg" => figure.draw(&SVGBackend::new(&temporary, size).into_drawing_area()),
+        "png" => figure.draw(&BitMapBackend::new(&temporary, size).into_drawing_area()),
         other => {
             return Err(format!(
                 "--output: unsupported extension \"{other}\"; use .svg or .png"
@@ -60,6 +77,139 @@ pub fn plot(report: &Report, muscles: &[String], output: &Path) -> Result<(), St
     result.map_err(|e| format!("cannot draw {}: {e}", output.display()))?;
     std::fs::rename(&temporary, output)
         .map_err(|e| format!("cannot write {}: {e}", output.display()))
+}
+
+struct Strengths<'a> {
+    report: &'a Report,
+    selected: &'a [&'a MuscleReport],
+}
+
+impl Figure for Strengths<'_> {
+    fn draw<B: DrawingBackend>(
+        &self,
+        root: &DrawingArea<B, Shift>,
+    ) -> Result<(), Box<dyn std::error::Error>>
+    where
+        B::ErrorType: 'static,
+    {
+        draw(root, self.report, self.selected)
+    }
+}
+
+/// The face's scores over time (`bontsim plot --face`).
+pub fn plot_face(report: &Report, output: &Path) -> Result<(), String> {
+    render(output, &FaceScores { report })
+}
+
+struct FaceScores<'a> {
+    report: &'a Report,
+}
+
+impl Figure for FaceScores<'_> {
+    fn draw<B: DrawingBackend>(
+        &self,
+        root: &DrawingArea<B, Shift>,
+    ) -> Result<(), Box<dyn std::error::Error>>
+    where
+        B::ErrorType: 'static,
+    {
+        let report = self.report;
+        let face = &report.face;
+        root.fill(&WHITE)?;
+        let (main, footer) = root.split_vertically(610);
+        let days = report.days.max(2) as f64 - 1.0;
+        let title = match face.affected_side {
+            Some(side) => format!("Face scores over time (palsy on the {side} side)"),
+            None => "Face scores over time (left graded against right)".to_string(),
+        };
+        let mut chart = ChartBuilder::on(&main)
+            .caption(title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(45)
+            .y_label_area_size(60)
+            .right_y_label_area_size(60)
+            .build_cartesian_2d(0.0..days, 0.0..100.0)?
+            .set_secondary_coord(0.0..days, 6.5..0.5);
+        chart
+            .configure_mesh()
+            .x_desc("day")
+            .y_desc("score (0-100)")
+            .x_label_formatter(&|day| format!("{day:.0}"))
+            .bold_line_style(RGBColor(225, 225, 225))
+            .light_line_style(RGBColor(245, 245, 245))
+            .label_style(("sans-serif", 14))
+            .draw()?;
+        chart
+            .configure_secondary_axes()
+            .y_desc("House-Brackmann grade")
+            .y_labels(6)
+            .y_label_formatter(&|g: &f64| {
+                if (0.5..6.5).contains(g) {
+                    bontsim_core::face::house_brackmann_roman(g.round() as u8).to_string()
+                } else {
+                    String::new()
+                }
+            })
+            .label_style(("sans-serif", 14))
+            .draw()?;
+        let mut injection_days: Vec<f64> = report.injections.iter().map(|i| i.day).collect();
+        injection_days.dedup();
+        let marker = RGBColor(90, 90, 90);
+        for day in injection_days.into_iter().filter(|d| *d <= days) {
+            chart.draw_series(DashedLineSeries::new(
+                vec![(day, 0.0), (day, 100.0)],
+                3,
+                5,
+                marker.stroke_width(1),
+            ))?;
+        }
+        type Series = (&'static str, fn(&bontsim_core::face::FaceDaily) -> f64);
+        let series: [Series; 4] = [
+            ("Sunnybrook composite", |d| d.sunnybrook),
+            ("eFACE total", |d| d.eface_total),
+            ("expressivity x 100", |d| 100.0 * d.expressivity),
+            ("Sunnybrook synkinesis x 100/15", |d| {
+                d.sunnybrook_synkinesis * 100.0 / 15.0
+            }),
+        ];
+        for (k, (name, value)) in series.into_iter().enumerate() {
+            let colour = COLOURS[k];
+            chart
+                .draw_series(LineSeries::new(
+                    face.daily.iter().map(|d| (d.day as f64, value(d))),
+                    colour.stroke_width(2),
+                ))?
+                .label(name)
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+                });
+        }
+        let grey = RGBColor(60, 60, 60);
+        chart
+            .draw_secondary_series(LineSeries::new(
+                face.daily.iter().flat_map(|d| {
+                    let grade = d.house_brackmann as f64;
+                    [(d.day as f64, grade), (d.day as f64 + 1.0, grade)]
+                }),
+                grey.stroke_width(1),
+            ))?
+            .label("House-Brackmann grade (right axis)")
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey));
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .label_font(("sans-serif", 14))
+            .draw()?;
+        footer.draw(&Text::new(
+            "dotted lines: injection days. bontsim is research and education software, not a medical device.",
+            (14, 12),
+            ("sans-serif", 14),
+        ))?;
+        root.present()?;
+        Ok(())
+    }
 }
 
 fn draw<B: DrawingBackend>(

@@ -4,13 +4,10 @@
 //! commentary on standard error).
 
 use bontsim_core::anatomy::Anatomy;
+use bontsim_core::face::house_brackmann_roman as roman;
 use bontsim_core::face::planner::{plan_symmetry, Outcome, PlannerOptions, Proposal};
 use bontsim_core::plan::{Format, Plan};
 use bontsim_core::report::DISCLAIMER;
-
-fn roman(grade: u8) -> &'static str {
-    ["I", "II", "III", "IV", "V", "VI"][(grade.clamp(1, 6) - 1) as usize]
-}
 
 fn grades(outcome: &Outcome) -> String {
     let (worst, best) = outcome.house_brackmann_range;

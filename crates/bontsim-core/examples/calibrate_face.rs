@@ -79,6 +79,8 @@ fn main() {
         match name {
             "recovery_fraction" => parameters.recovery_fraction = value,
             "recovery_time_constant_days" => parameters.recovery_time_constant_days = value,
+            "recovery_plateau_days" => parameters.recovery_plateau_days = value,
+            "detraining_time_constant_days" => parameters.detraining_time_constant_days = value,
             "training_rate" => parameters.training_rate = value,
             "training_voluntary_gain" => parameters.training_voluntary_gain = value,
             "training_synkinesis_gain" => parameters.training_synkinesis_gain = value,

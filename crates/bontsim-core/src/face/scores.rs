@@ -26,8 +26,8 @@ pub const SUNNYBROOK_EXPRESSIONS: [&str; 5] = [
 /// 0.77 mm during smiling, 1.0 mm during puckering (Pavia group, PRS 2013;132:1255 [R]).
 pub const FISSURE_MM_PER_POINT: f64 = 0.77;
 pub const FISSURE_MM_PER_POINT_PUCKER: f64 = 1.0;
-/// Other landmarks [E]: 1 mm of involuntary mouth movement, 1.5 mm of chin dimpling or neck
-/// banding per point (the same order as the eye's, visible at conversational distance).
+/// Other landmarks [E]: 1 mm of involuntary mouth (or brow) movement, 1.5 mm of chin dimpling
+/// or neck banding per point (the same order as the eye's, visible at conversational distance).
 pub const MOUTH_MM_PER_POINT: f64 = 1.0;
 pub const CHIN_NECK_MM_PER_POINT: f64 = 1.5;
 
@@ -62,6 +62,8 @@ pub struct Sunnybrook {
 pub struct Eface {
     /// Item mean with dynamic items weighted double (Banks 2015 [R]).
     pub total: f64,
+    /// Serialised as `static` (a Rust keyword).
+    #[serde(rename = "static")]
     pub static_score: f64,
     pub dynamic: f64,
     pub synkinesis: f64,
@@ -409,6 +411,10 @@ pub struct Deviation {
 
 /// Mouth half-width at rest (mm) [C: typical adult intercommissural width about 50 mm].
 pub const MOUTH_HALF_WIDTH_MM: f64 = 25.0;
+/// Height of the resting commissure below the pupils (mm) [C: typical adult face], the
+/// reference of the Emotrics-style commissure height (so a droop is a few percent, as in
+/// Emotrics, not a ratio to zero).
+pub const PUPIL_TO_COMMISSURE_MM: f64 = 50.0;
 
 fn deviation(
     measure: &'static str,
@@ -434,7 +440,7 @@ fn deviation(
 }
 
 /// Emotrics-style measurements (Guarin 2018): brow height and palpebral fissure at rest,
-/// commissure height at rest, commissure excursion and smile angle in the smile.
+/// commissure height below the pupils at rest, commissure excursion and smile angle in the smile.
 pub fn emotrics(assessment: &Assessment) -> Vec<Deviation> {
     let data = FaceData::get();
     let smile = expression(data, "smile");
@@ -455,11 +461,11 @@ pub fn emotrics(assessment: &Assessment) -> Vec<Deviation> {
             rest[1][FISSURE],
         ),
         deviation(
-            "commissure_height",
+            "commissure_below_pupil",
             "rest",
             "mm",
-            rest[0][COMMISSURE_UP],
-            rest[1][COMMISSURE_UP],
+            PUPIL_TO_COMMISSURE_MM - rest[0][COMMISSURE_UP],
+            PUPIL_TO_COMMISSURE_MM - rest[1][COMMISSURE_UP],
         ),
         deviation(
             "commissure_excursion",

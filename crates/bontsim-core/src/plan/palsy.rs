@@ -1,7 +1,7 @@
 //! Facial palsy in a plan: the affected side, residual function per facial-nerve branch (or a
 //! House-Brackmann grade as a preset), onset, synkinesis couplings, hypertonicity, and
 //! therapy sessions. This module parses and validates them (the schema of issue 4 is fixed
-//! here); the face model that uses them is issue 4's next step.
+//! here); `crate::face` simulates them.
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
