@@ -159,10 +159,13 @@ fn p1_untreated_palsy_is_asymmetric_and_scores_low() {
             right - left,
             1.0,
         );
-        let (left, right) = emotrics(at, "commissure_height", "rest");
+        // The drooping (left) mouth corner sits further below the pupils.
+        let (left, right) = emotrics(at, "commissure_below_pupil", "rest");
         c.above(
-            &format!("{name}: mouth corner height at rest right {right} - left {left} (mm)"),
-            right - left,
+            &format!(
+                "{name}: mouth corner below the pupils at rest left {left} - right {right} (mm)"
+            ),
+            left - right,
             1.5,
         );
         let (left, right) = emotrics(at, "smile_angle", "smile");
