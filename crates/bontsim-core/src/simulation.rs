@@ -12,10 +12,6 @@ use std::sync::Arc;
 /// compartment is not simulated or reported for them.
 pub const NEGLIGIBLE_UNITS: f64 = 1e-3;
 
-/// Compartments integrated together on one thread (interleaved, `solve::integrate_many`).
-/// Results do not depend on it: each compartment keeps its own step sizes.
-pub const INTEGRATION_GROUP: usize = crate::solve::WIDTH;
-
 /// One muscle on one side over the simulated days.
 #[derive(Debug, Clone)]
 pub struct CompartmentResult {
@@ -174,8 +170,9 @@ pub fn simulate(
             }
         })
         .collect();
-    // Distinct compartments are integrated in groups, in parallel; each compartment's result
-    // is the same whatever group or thread integrates it.
+    // Distinct compartments are split evenly between the threads. Each compartment's result
+    // is bit-identical whatever group or thread integrates it (solve::integrate_many), so the
+    // split may depend on the number of threads.
     let problems: Vec<Problem> = unique
         .iter()
         .map(|&i| Problem {
@@ -185,7 +182,7 @@ pub fn simulate(
         })
         .collect();
     let trajectories: Vec<Arc<Vec<State>>> = problems
-        .par_chunks(INTEGRATION_GROUP)
+        .par_chunks(problems.len().div_ceil(rayon::current_num_threads()).max(1))
         .map(|group| integrate_many(group, days, options))
         .collect::<Vec<_>>()
         .into_iter()
