@@ -149,6 +149,37 @@ pub fn assess_day(course: &FaceCourse, strengths: &Strengths, day: usize) -> Ass
     scores::assess(&inputs, course.affected)
 }
 
+/// Grades days in order, reusing the last grading when a day's inputs equal the previous
+/// day's (an untreated long-standing palsy, or a face once the toxin is gone): the same
+/// inputs give the same grading, so this changes no output, only the time taken.
+struct Grader<'a> {
+    course: &'a FaceCourse,
+    strengths: &'a Strengths<'a>,
+    last: Option<([SideInputs; 2], Assessment)>,
+}
+
+impl<'a> Grader<'a> {
+    fn new(course: &'a FaceCourse, strengths: &'a Strengths<'a>) -> Grader<'a> {
+        Grader {
+            course,
+            strengths,
+            last: None,
+        }
+    }
+
+    fn assess(&mut self, day: usize) -> &Assessment {
+        let inputs = self
+            .course
+            .inputs(day, |muscle, side| self.strengths.get(muscle, side, day));
+        let reuse = matches!(&self.last, Some((previous, _)) if *previous == inputs);
+        if !reuse {
+            let assessment = scores::assess(&inputs, self.course.affected);
+            self.last = Some((inputs, assessment));
+        }
+        &self.last.as_ref().expect("graded above").1
+    }
+}
+
 /// `face` of the simulate JSON: daily scores and full grading at chosen days.
 #[derive(Debug, Clone, Serialize)]
 pub struct FaceReport {
@@ -301,10 +332,12 @@ pub fn report(
     let mut flattened: Option<(usize, f64)> = None;
     let mut eye_opened: Option<(usize, Side)> = None;
     let mut seal_broken: Option<(usize, f64)> = None;
+    let mut grader = Grader::new(&course, &strengths);
+    let mut untreated_grader = Grader::new(&course, &untreated);
     for day in 0..days {
-        let a = assess_day(&course, &strengths, day);
+        let a = grader.assess(day);
         if treated {
-            let before = assess_day(&course, &untreated, day);
+            let before = untreated_grader.assess(day);
             if a.expressivity < EXPRESSIVITY_FLOOR
                 && before.expressivity >= EXPRESSIVITY_FLOOR
                 && flattened.is_none_or(|(_, e)| a.expressivity < e)
@@ -326,9 +359,9 @@ pub fn report(
                 seal_broken = Some((day, a.lip_seal));
             }
         }
-        daily_scores.push(daily(day, &a, course.training[day]));
+        daily_scores.push(daily(day, a, course.training[day]));
         if at_days.contains(&day) {
-            at_scores.push(at(day, &a, &course));
+            at_scores.push(at(day, a, &course));
         }
     }
     let mut warnings = Vec::new();
