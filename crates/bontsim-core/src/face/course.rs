@@ -53,8 +53,12 @@ pub fn branch_function(palsy: &Palsy, parameters: &CourseParameters, day: f64) -
     if day < onset {
         return [1.0; 5];
     }
-    let rho = parameters.recovery_fraction;
-    let tau = parameters.recovery_time_constant_days;
+    let rho = palsy
+        .expected_recovery
+        .unwrap_or(parameters.recovery_fraction);
+    let tau = palsy
+        .recovery_time_constant_days
+        .unwrap_or(parameters.recovery_time_constant_days);
     let plateau = parameters.recovery_plateau_days;
     let full = 1.0 - (-plateau / tau).exp();
     let remaining = |t: f64| 1.0 - rho * (1.0 - (-(t - onset).min(plateau) / tau).exp()) / full;
@@ -136,7 +140,20 @@ mod tests {
             branches: [residual; 5],
             synkinesis: [0.0; 4],
             hypertonicity: Vec::new(),
+            expected_recovery: None,
+            recovery_time_constant_days: None,
         }
+    }
+
+    #[test]
+    fn a_plan_can_say_the_palsy_will_not_recover() {
+        let mut p = palsy(0.0, 0.35);
+        p.expected_recovery = Some(0.0);
+        let params = CourseParameters::TYPICAL;
+        assert_eq!(branch_function(&p, &params, 300.0), [0.35; 5]);
+        p.expected_recovery = Some(1.0);
+        p.recovery_time_constant_days = Some(30.0);
+        assert!(branch_function(&p, &params, 200.0)[0] > 0.99);
     }
 
     #[test]

@@ -1020,6 +1020,18 @@ sessions_per_week = 3
                 "palsy.synkinesis.oral_ocular",
                 17,
             ),
+            (
+                "onset_day = -400",
+                "onset_day = -400\nexpected_recovery = 1.2",
+                "palsy.expected_recovery",
+                10,
+            ),
+            (
+                "onset_day = -400",
+                "onset_day = -400\nrecovery_time_constant_days = 0",
+                "palsy.recovery_time_constant_days",
+                10,
+            ),
         ];
         for (from, to, field, line) in cases {
             let errors = Plan::parse(&PALSY.replace(from, to), Format::Toml)

@@ -35,6 +35,11 @@ pub struct PalsyFile {
     /// Resting tone (tightness, spasm) per muscle, 0..1.
     #[serde(default)]
     pub hypertonicity: BTreeMap<String, f64>,
+    /// Share of the deficit at onset that recovers on its own (default: the typical Bell's
+    /// palsy, 0.85; 0 for a palsy that will not recover, e.g. after nerve section).
+    pub expected_recovery: Option<f64>,
+    /// Time constant of natural recovery in days (default: fitted, 165).
+    pub recovery_time_constant_days: Option<f64>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -58,6 +63,9 @@ pub struct Palsy {
     pub synkinesis: [f64; 4],
     /// Hypertonicity per muscle index, 0..1.
     pub hypertonicity: Vec<(usize, f64)>,
+    /// Patient-specific recovery prognosis; `None`: the typical course.
+    pub expected_recovery: Option<f64>,
+    pub recovery_time_constant_days: Option<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -175,6 +183,19 @@ pub fn validate_palsy(raw: &PalsyFile, problems: &mut Vec<Problem>) -> Option<Pa
             }),
         }
     }
+    let expected_recovery = raw
+        .expected_recovery
+        .map(|value| fraction("palsy.expected_recovery".into(), value, problems));
+    let recovery_time_constant_days = match raw.recovery_time_constant_days {
+        Some(days) if !(days.is_finite() && (1.0..=3650.0).contains(&days)) => {
+            problems.push(Problem {
+                field: "palsy.recovery_time_constant_days".into(),
+                message: format!("{days} is not a number of days from 1 to 3650"),
+            });
+            None
+        }
+        other => other,
+    };
     (problems.len() == before).then_some(Palsy {
         affected_side,
         house_brackmann,
@@ -182,6 +203,8 @@ pub fn validate_palsy(raw: &PalsyFile, problems: &mut Vec<Problem>) -> Option<Pa
         branches,
         synkinesis,
         hypertonicity,
+        expected_recovery,
+        recovery_time_constant_days,
     })
 }
 
