@@ -214,7 +214,7 @@ fn feasible(after: &Outcome, before: &Outcome, min_expressivity: f64) -> Result<
     let floor = min_expressivity.min(before.min_expressivity);
     if after.min_expressivity < floor {
         return Err(format!(
-            "expressivity would fall to {:.2}, below the floor {floor:.2} (a flattened face)",
+            "expressivity would fall to {:.3}, below the floor {floor:.3} (a flattened face)",
             after.min_expressivity
         ));
     }
@@ -229,7 +229,7 @@ fn feasible(after: &Outcome, before: &Outcome, min_expressivity: f64) -> Result<
     let seal = ORAL_COMPETENCE.min(before.min_lip_seal);
     if after.min_lip_seal < seal - 1e-9 {
         return Err(format!(
-            "the lip seal would fall to {:.2}, below {seal:.2} (oral incompetence)",
+            "the lip seal would fall to {:.3}, below {seal:.3} (oral incompetence)",
             after.min_lip_seal
         ));
     }
