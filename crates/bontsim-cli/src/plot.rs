@@ -49,6 +49,26 @@ pub fn plot(report: &Report, muscles: &[String], output: &Path) -> Result<(), St
     )
 }
 
+const INJECTION_MARKER: RGBColor = RGBColor(90, 90, 90);
+
+/// Distinct injection days up to the last plotted day.
+fn injection_days(report: &Report, last: f64) -> Vec<f64> {
+    let mut days: Vec<f64> = report.injections.iter().map(|i| i.day).collect();
+    days.dedup();
+    days.retain(|d| *d <= last);
+    days
+}
+
+/// The dotted vertical line marking an injection day, from 0 to `top`.
+fn injection_line(day: f64, top: f64) -> DashedLineSeries<std::vec::IntoIter<(f64, f64)>, i32> {
+    DashedLineSeries::new(
+        vec![(day, 0.0), (day, top)],
+        3,
+        5,
+        INJECTION_MARKER.stroke_width(1),
+    )
+}
+
 /// A figure that can be drawn on any plotters backend.
 trait Figure {
     fn draw<B: DrawingBackend>(
@@ -152,16 +172,8 @@ impl Figure for FaceScores<'_> {
             })
             .label_style(("sans-serif", 14))
             .draw()?;
-        let mut injection_days: Vec<f64> = report.injections.iter().map(|i| i.day).collect();
-        injection_days.dedup();
-        let marker = RGBColor(90, 90, 90);
-        for day in injection_days.into_iter().filter(|d| *d <= days) {
-            chart.draw_series(DashedLineSeries::new(
-                vec![(day, 0.0), (day, 100.0)],
-                3,
-                5,
-                marker.stroke_width(1),
-            ))?;
+        for day in injection_days(report, days) {
+            chart.draw_series(injection_line(day, 100.0))?;
         }
         type Series = (&'static str, fn(&bontsim_core::face::FaceDaily) -> f64);
         let series: [Series; 4] = [
@@ -242,20 +254,12 @@ where
         .light_line_style(RGBColor(245, 245, 245))
         .label_style(("sans-serif", 14))
         .draw()?;
-    let mut injection_days: Vec<f64> = report.injections.iter().map(|i| i.day).collect();
-    injection_days.dedup();
-    let marker = RGBColor(90, 90, 90);
-    for day in injection_days.into_iter().filter(|d| *d <= days) {
-        chart.draw_series(DashedLineSeries::new(
-            vec![(day, 0.0), (day, 1.05)],
-            3,
-            5,
-            marker.stroke_width(1),
-        ))?;
+    for day in injection_days(report, days) {
+        chart.draw_series(injection_line(day, 1.05))?;
         chart.draw_series(std::iter::once(TriangleMarker::new(
             (day, 1.03),
             5,
-            marker.filled(),
+            INJECTION_MARKER.filled(),
         )))?;
     }
     for (k, muscle) in selected.iter().enumerate() {
