@@ -1047,12 +1047,14 @@ fn csv_output_has_a_header_and_rows() {
     );
     let text = stdout(&output);
     let lines: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
-    let header = "record,name,side,day,blockade,strength,mass,volume,severity,width_change_percent";
+    let header =
+        "record,name,side,day,blockade,strength,mass,volume,severity,width_change_percent,value";
     assert_eq!(lines.first().copied(), Some(header), "CSV header");
     let rows = &lines[1..];
     let fields = header.split(',').count();
     let mut muscle_rows = 0;
     let mut area_rows = 0;
+    let mut face_rows = 0;
     for row in rows {
         let cols: Vec<&str> = row.split(',').collect();
         assert_eq!(cols.len(), fields, "row {row}");
@@ -1079,9 +1081,18 @@ fn csv_output_has_a_header_and_rows() {
                     "severity {severity} in {row}"
                 );
             }
+            "face" => {
+                face_rows += 1;
+                let value: f64 = cols[10]
+                    .parse()
+                    .unwrap_or_else(|_| panic!("value in {row}"));
+                assert!(value.is_finite(), "face value in {row}");
+            }
             _ => {}
         }
     }
+    // 14 face scores, every day.
+    assert_eq!(face_rows, 14 * days, "face rows");
     assert!(muscle_rows >= 8 * days, "muscle rows: {muscle_rows}");
     assert_eq!(
         muscle_rows % days,
