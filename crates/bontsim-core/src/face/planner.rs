@@ -317,98 +317,117 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
     let mut units = vec![0.0; candidates.len()];
     let mut current = before.clone();
     let mut evaluations = 1;
-    let mut stopped = String::from("no further step raises the mean Sunnybrook composite");
+    let mut stopped: String;
+    let mut taken_back = 0;
+    // Muscles whose steps were taken back get no more: the search then ends, since each
+    // round either adds nothing or bans a candidate.
+    let mut banned = vec![false; candidates.len()];
     loop {
-        let total: f64 = units.iter().sum();
-        if total + options.step_units > options.max_units + 1e-9 {
-            stopped = format!("the total limit of {} U is reached", options.max_units);
-            break;
-        }
-        let trials: Vec<(usize, Vec<f64>)> = (0..candidates.len())
-            .filter(|&k| units[k] + options.step_units <= candidates[k].cap + 1e-9)
-            .map(|k| {
-                let mut trial = units.clone();
-                trial[k] += options.step_units;
-                (k, trial)
-            })
-            .filter(|(_, trial)| !new_label_warning(trial))
-            .collect();
-        if trials.is_empty() {
-            stopped = "every candidate muscle is at its per-muscle limit".into();
-            break;
-        }
-        let results: Vec<Step> = trials
-            .into_par_iter()
-            .map(|(k, trial)| {
-                let result = evaluate(&trial);
-                let ok = feasible(&result, &before, options.min_expressivity);
-                (k, trial, result, ok)
-            })
-            .collect();
-        evaluations += results.len();
-        let best = results.iter().filter(|r| r.3.is_ok()).fold(
-            None::<&(usize, Vec<f64>, Outcome, Result<(), String>)>,
-            |best, r| match best {
-                Some(b) if b.2.mean_sunnybrook >= r.2.mean_sunnybrook => Some(b),
-                _ => Some(r),
-            },
-        );
-        match best {
-            Some(b) if b.2.mean_sunnybrook > current.mean_sunnybrook + 1e-9 => {
-                units = b.1.clone();
-                current = b.2.clone();
-            }
-            Some(_) => break,
-            None => {
-                let reasons: Vec<&str> = results
-                    .iter()
-                    .filter_map(|r| r.3.as_ref().err().map(String::as_str))
-                    .collect();
-                stopped = format!(
-                    "every further step breaks a constraint ({})",
-                    reasons.first().copied().unwrap_or("none")
-                );
+        stopped = String::from("no further step raises the mean Sunnybrook composite");
+        loop {
+            let total: f64 = units.iter().sum();
+            if total + options.step_units > options.max_units + 1e-9 {
+                stopped = format!("the total limit of {} U is reached", options.max_units);
                 break;
             }
-        }
-    }
-
-    let mut taken_back = 0;
-    // Greedy steps look one step ahead, so a muscle that pays only after several steps is
-    // still reached; then steps that buy too little are taken back, least valuable first.
-    loop {
-        let removals: Vec<(usize, Vec<f64>)> = (0..candidates.len())
-            .filter(|&k| units[k] > 0.0)
-            .map(|k| {
-                let mut trial = units.clone();
-                trial[k] = (trial[k] - options.step_units).max(0.0);
-                (k, trial)
-            })
-            .collect();
-        let results: Vec<(Vec<f64>, Outcome)> = removals
-            .into_par_iter()
-            .map(|(_, trial)| {
-                let result = evaluate(&trial);
-                (trial, result)
-            })
-            .collect();
-        evaluations += results.len();
-        let weakest = results
-            .iter()
-            .fold(None::<&(Vec<f64>, Outcome)>, |worst, r| match worst {
-                Some(w) if w.1.mean_sunnybrook >= r.1.mean_sunnybrook => Some(w),
-                _ => Some(r),
-            });
-        match weakest {
-            Some((trial, result))
-                if current.mean_sunnybrook - result.mean_sunnybrook
-                    < MINIMUM_GAIN_PER_UNIT * options.step_units =>
-            {
-                units = trial.clone();
-                current = result.clone();
-                taken_back += 1;
+            let trials: Vec<(usize, Vec<f64>)> = (0..candidates.len())
+                .filter(|&k| {
+                    !banned[k] && units[k] + options.step_units <= candidates[k].cap + 1e-9
+                })
+                .map(|k| {
+                    let mut trial = units.clone();
+                    trial[k] += options.step_units;
+                    (k, trial)
+                })
+                .filter(|(_, trial)| !new_label_warning(trial))
+                .collect();
+            if trials.is_empty() {
+                stopped = "every candidate muscle is at its per-muscle limit".into();
+                break;
             }
-            _ => break,
+            let results: Vec<Step> = trials
+                .into_par_iter()
+                .map(|(k, trial)| {
+                    let result = evaluate(&trial);
+                    let ok = feasible(&result, &before, options.min_expressivity);
+                    (k, trial, result, ok)
+                })
+                .collect();
+            evaluations += results.len();
+            let best = results
+                .iter()
+                .filter(|r| r.3.is_ok())
+                .fold(None::<&Step>, |best, r| match best {
+                    Some(b) if b.2.mean_sunnybrook >= r.2.mean_sunnybrook => Some(b),
+                    _ => Some(r),
+                });
+            match best {
+                Some(b) if b.2.mean_sunnybrook > current.mean_sunnybrook + 1e-9 => {
+                    units = b.1.clone();
+                    current = b.2.clone();
+                }
+                Some(_) => break,
+                None => {
+                    let reasons: Vec<&str> = results
+                        .iter()
+                        .filter_map(|r| r.3.as_ref().err().map(String::as_str))
+                        .collect();
+                    stopped = format!(
+                        "every further step breaks a constraint ({})",
+                        reasons.first().copied().unwrap_or("none")
+                    );
+                    break;
+                }
+            }
+        }
+
+        // Greedy steps look one step ahead, so a muscle that pays only after several steps
+        // is still reached; then steps that buy too little are taken back, least valuable
+        // first.
+        let mut removed = Vec::new();
+        loop {
+            let removals: Vec<(usize, Vec<f64>)> = (0..candidates.len())
+                .filter(|&k| units[k] > 0.0)
+                .map(|k| {
+                    let mut trial = units.clone();
+                    trial[k] = (trial[k] - options.step_units).max(0.0);
+                    (k, trial)
+                })
+                .collect();
+            let results: Vec<(usize, Vec<f64>, Outcome)> = removals
+                .into_par_iter()
+                .map(|(k, trial)| {
+                    let result = evaluate(&trial);
+                    (k, trial, result)
+                })
+                .collect();
+            evaluations += results.len();
+            let weakest =
+                results.iter().fold(
+                    None::<&(usize, Vec<f64>, Outcome)>,
+                    |worst, r| match worst {
+                        Some(w) if w.2.mean_sunnybrook >= r.2.mean_sunnybrook => Some(w),
+                        _ => Some(r),
+                    },
+                );
+            match weakest {
+                Some((k, trial, result))
+                    if current.mean_sunnybrook - result.mean_sunnybrook
+                        < MINIMUM_GAIN_PER_UNIT * options.step_units =>
+                {
+                    units = trial.clone();
+                    current = result.clone();
+                    removed.push(*k);
+                }
+                _ => break,
+            }
+        }
+        if removed.is_empty() {
+            break;
+        }
+        taken_back += removed.len();
+        for k in removed {
+            banned[k] = true;
         }
     }
 
