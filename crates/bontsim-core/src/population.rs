@@ -30,6 +30,12 @@ pub struct Variability {
     /// Share of patients with a severe (3) rather than moderate (2) baseline: pivotal
     /// glabella trials enrol moderate-to-severe lines [R]; even split [E].
     pub severe_baseline_share: f64,
+    /// Share of slow recoverers: "most subjects 3 to 4 months; some up to 12 months"
+    /// (Carruthers 2005 [R]). Their recovery rate `k_r0` is further multiplied by
+    /// `slow_recovery_factor`.
+    pub slow_share: f64,
+    /// Factor on `k_r0` of the slow recoverers (1: no mixture).
+    pub slow_recovery_factor: f64,
 }
 
 impl Default for Variability {
@@ -40,6 +46,8 @@ impl Default for Variability {
             muscle_size: 0.2,
             atrophy: 0.3,
             severe_baseline_share: 0.5,
+            slow_share: 0.0,
+            slow_recovery_factor: 1.0,
         }
     }
 }
@@ -65,6 +73,33 @@ pub fn patient_rng(seed: u64, index: u64) -> ChaCha8Rng {
     ChaCha8Rng::seed_from_u64(z ^ (z >> 31))
 }
 
+/// The random numbers of patient `index`, independent of the spreads: standard normals of
+/// sensitivity, recovery, size and atrophy, then uniforms of the baseline and of the slow
+/// recoverers (drawn in this order).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PatientDraws {
+    pub normals: [f64; 4],
+    pub severe_uniform: f64,
+    pub slow_uniform: f64,
+}
+
+/// The draws of patient `index` in a trial seeded with `seed`.
+pub fn patient_draws(seed: u64, index: u64) -> PatientDraws {
+    let mut rng = patient_rng(seed, index);
+    let standard = Normal::new(0.0, 1.0).expect("valid normal");
+    let mut normals = [0.0; 4];
+    for z in &mut normals {
+        *z = standard.sample(&mut rng);
+    }
+    let severe_uniform = rand::RngExt::random::<f64>(&mut rng);
+    let slow_uniform = rand::RngExt::random::<f64>(&mut rng);
+    PatientDraws {
+        normals,
+        severe_uniform,
+        slow_uniform,
+    }
+}
+
 /// Draw virtual patient `index` for `plan`.
 pub fn virtual_patient(
     plan: &Plan,
@@ -73,14 +108,19 @@ pub fn virtual_patient(
     seed: u64,
     index: u64,
 ) -> VirtualPatient {
-    let mut rng = patient_rng(seed, index);
-    let standard = Normal::new(0.0, 1.0).expect("valid normal");
-    let mut draw = |sd: f64| (sd * standard.sample(&mut rng)).exp();
-    let sensitivity = draw(variability.sensitivity);
-    let recovery = draw(variability.recovery);
-    let size = draw(variability.muscle_size);
-    let atrophy = draw(variability.atrophy);
-    let severe = rand::RngExt::random::<f64>(&mut rng) < variability.severe_baseline_share;
+    let draws = patient_draws(seed, index);
+    let [z1, z2, z3, z4] = draws.normals;
+    let sensitivity = (variability.sensitivity * z1).exp();
+    let slow = draws.slow_uniform < variability.slow_share;
+    let recovery = (variability.recovery * z2).exp()
+        * if slow {
+            variability.slow_recovery_factor
+        } else {
+            1.0
+        };
+    let size = (variability.muscle_size * z3).exp();
+    let atrophy = (variability.atrophy * z4).exp();
+    let severe = draws.severe_uniform < variability.severe_baseline_share;
 
     let mut patient_plan = plan.clone();
     let sex_scale = match plan.patient.sex {
