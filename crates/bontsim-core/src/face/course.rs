@@ -67,8 +67,13 @@ pub fn branch_function(palsy: &Palsy, parameters: &CourseParameters, day: f64) -
     let mut out = [1.0; 5];
     for (branch, value) in out.iter_mut().enumerate() {
         let deficit_now = 1.0 - palsy.branches[branch];
-        let deficit_at_onset = deficit_now / described;
-        *value = (1.0 - deficit_at_onset * remaining(day)).clamp(0.0, 1.0);
+        // A course that would have recovered fully by day 0 (ρ = 1 past the plateau) cannot
+        // explain a deficit on day 0: the plan's values then stand as a permanent sequel.
+        *value = if described < 1e-9 {
+            palsy.branches[branch]
+        } else {
+            (1.0 - deficit_now / described * remaining(day)).clamp(0.0, 1.0)
+        };
     }
     out
 }
@@ -142,6 +147,22 @@ mod tests {
             hypertonicity: Vec::new(),
             expected_recovery: None,
             recovery_time_constant_days: None,
+        }
+    }
+
+    #[test]
+    fn a_full_recovery_past_its_plateau_keeps_the_described_deficit() {
+        let mut p = palsy(-1000.0, 0.35);
+        p.expected_recovery = Some(1.0);
+        let params = CourseParameters::TYPICAL;
+        assert_eq!(branch_function(&p, &params, 0.0), [0.35; 5]);
+        assert_eq!(branch_function(&p, &params, 200.0), [0.35; 5]);
+        p.onset_day = -60.0;
+        p.recovery_time_constant_days = Some(1.0);
+        for day in [0.0, 10.0, 400.0] {
+            assert!(branch_function(&p, &params, day)
+                .iter()
+                .all(|v| v.is_finite()));
         }
     }
 

@@ -236,6 +236,9 @@ struct SourceLines {
     other: BTreeMap<String, usize>,
     /// Per `[[therapy]]` entry: header line and key -> line.
     therapies: Vec<(usize, BTreeMap<String, usize>)>,
+    /// Every TOML table header: its line and the section it opens (`injection[2]`,
+    /// `patient`, `palsy.branches`, `therapy[1]`), for parse errors.
+    headers: Vec<(usize, String)>,
 }
 
 impl SourceLines {
@@ -281,6 +284,23 @@ impl SourceLines {
                                     keys.entry(key.clone()).or_insert(key_line);
                                 }
                             }
+                            [None, Some("therapy"), None] => {
+                                if let Some((_, keys)) = lines.therapies.last_mut() {
+                                    keys.entry(key.clone()).or_insert(key_line);
+                                }
+                            }
+                            [None, Some("palsy")] => {
+                                lines
+                                    .other
+                                    .entry(format!("palsy.{key}"))
+                                    .or_insert(key_line);
+                            }
+                            [None, Some("palsy"), Some(table)] => {
+                                lines
+                                    .other
+                                    .entry(format!("palsy.{table}.{key}"))
+                                    .or_insert(key_line);
+                            }
                             _ => {}
                         }
                         pending_key = Some(key);
@@ -295,6 +315,11 @@ impl SourceLines {
                         c == '{' && stack.len() == 2 && stack[1].1.as_deref() == Some("injection");
                     if is_injection_entry {
                         lines.injections.push((line, BTreeMap::new()));
+                    }
+                    let is_therapy_entry =
+                        c == '{' && stack.len() == 2 && stack[1].1.as_deref() == Some("therapy");
+                    if is_therapy_entry {
+                        lines.therapies.push((line, BTreeMap::new()));
                     }
                     stack.push((c == '{', pending_key.take()));
                     last_string = None;
@@ -326,6 +351,13 @@ impl SourceLines {
                 if line.starts_with("[[") && section == "therapy" {
                     lines.therapies.push((line_number, BTreeMap::new()));
                 }
+                let name = match section.as_str() {
+                    "injection" => format!("injection[{}]", lines.injections.len()),
+                    "therapy" => format!("therapy[{}]", lines.therapies.len()),
+                    s if s.starts_with("patient") => "patient".into(),
+                    s => s.to_string(),
+                };
+                lines.headers.push((line_number, name));
                 lines.other.entry(section.clone()).or_insert(line_number);
                 if let Some(sub) = section.strip_prefix("patient.") {
                     // `[patient.muscles.masseter]`: its keys are found under their dotted path.
@@ -364,21 +396,15 @@ impl SourceLines {
         lines
     }
 
-    /// The plan section a line belongs to (`injection[2]`, `patient`), for parse errors.
+    /// The plan section a line belongs to (`injection[2]`, `patient`, `palsy.branches`,
+    /// `therapy[1]`), for parse errors.
     fn section_at(&self, line: usize) -> String {
-        let injection = self
-            .injections
+        self.headers
             .iter()
-            .rposition(|(header, _)| *header <= line);
-        let patient = self.patient_header.filter(|&header| header <= line);
-        match (injection, patient) {
-            (Some(entry), Some(header)) if self.injections[entry].0 > header => {
-                format!("injection[{}]", entry + 1)
-            }
-            (Some(entry), None) => format!("injection[{}]", entry + 1),
-            (_, Some(_)) => "patient".into(),
-            _ => "plan".into(),
-        }
+            .rev()
+            .find(|(header, _)| *header <= line)
+            .map(|(_, section)| section.clone())
+            .unwrap_or_else(|| "plan".into())
     }
 
     /// The line of a `palsy...` or `therapy[k]...` field path, or of its nearest known parent.
@@ -1043,6 +1069,37 @@ sessions_per_week = 3
                 "{to}"
             );
         }
+    }
+
+    #[test]
+    fn parse_errors_in_palsy_and_therapy_name_their_section_and_json_lines() {
+        let typed = PALSY.replace("house_brackmann = 4", "house_brackmann = 3.5");
+        let errors = Plan::parse(&typed, Format::Toml).unwrap_err().0;
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].line),
+            ("palsy", Some(8))
+        );
+        let unknown = PALSY.replace(
+            "sessions_per_week = 3",
+            "sessions_per_week = 3\nfrequency = 2",
+        );
+        let errors = Plan::parse(&unknown, Format::Toml).unwrap_err().0;
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].line),
+            ("therapy[1]", Some(27))
+        );
+        let json = "{\"patient\": {\"sex\": \"male\", \"age\": 40},\n \"palsy\": {\"affected_side\": \"left\",\n \"branches\": {\"buccal\": 2}},\n \"therapy\": [{\"kind\": \"neuromuscular_retraining\",\n \"start_day\": 0, \"sessions_per_week\": 1}]}";
+        let errors = Plan::parse(json, Format::Json).unwrap_err().0;
+        let located: Vec<(&str, Option<usize>)> =
+            errors.iter().map(|e| (e.field.as_str(), e.line)).collect();
+        assert!(
+            located.contains(&("palsy.branches.buccal", Some(3))),
+            "{located:?}"
+        );
+        assert!(
+            located.contains(&("therapy[1].end_day", Some(4))),
+            "{located:?}"
+        );
     }
 
     #[test]

@@ -176,6 +176,15 @@ pub fn validate_palsy(raw: &PalsyFile, problems: &mut Vec<Problem>) -> Option<Pa
     for (name, value) in &raw.hypertonicity {
         let field = format!("palsy.hypertonicity.{name}");
         match anatomy.index_of(name) {
+            Some(index) if !BRANCHES.contains(&anatomy.muscle(index).nerve_branch.as_str()) => {
+                problems.push(Problem {
+                    field,
+                    message: format!(
+                        "a facial palsy's tightness and spasm are in muscles of the facial nerve; {name} is supplied by the {} nerve",
+                        anatomy.muscle(index).nerve_branch.replace('_', " ")
+                    ),
+                })
+            }
             Some(index) => hypertonicity.push((index, fraction(field, *value, problems))),
             None => problems.push(Problem {
                 field,
