@@ -386,13 +386,17 @@ fn p3_affected_side_doses_lower_synkinesis_for_months() {
         0.0,
     );
     let voluntary = face_daily(&treated, "sunnybrook_voluntary");
+    // The direction is the claim (OPRS 2014). The bound was 2 points until the lid-closing
+    // (palpebral) part of the orbicularis oculi took only 35% of the toxin's weakening
+    // (data/face.toml `voluntary_toxin_reach`, so that label crow's-feet doses do not stop
+    // the eye closing); the fall is now 1.3 points, so the bound is 1.
     c.above(
         &format!(
             "Sunnybrook voluntary fall at day 30 ({} -> {}; OPRS 2014: composite fell with voluntary)",
             voluntary[0], voluntary[30]
         ),
         voluntary[0] - voluntary[30],
-        2.0,
+        1.0,
     );
     c.finish();
 }

@@ -69,6 +69,10 @@ pub struct FaceData {
     pub movement: Vec<Landmarks>,
     /// Per muscle index: resting displacement held by the muscle's tone.
     pub rest: Vec<Landmarks>,
+    /// Per muscle index: the share of the toxin's weakening that reaches the fibres doing
+    /// the muscle's voluntary movement (1 for most muscles; see `voluntary_toxin_reach` in
+    /// face.toml).
+    pub voluntary_toxin_reach: Vec<f64>,
     pub expressions: Vec<Expression>,
     /// In [`COUPLINGS`] order.
     pub couplings: Vec<Coupling>,
@@ -89,6 +93,7 @@ struct MuscleFile {
     name: String,
     movement: BTreeMap<String, f64>,
     rest: BTreeMap<String, f64>,
+    voluntary_toxin_reach: Option<f64>,
 }
 
 #[derive(Deserialize)]
@@ -136,10 +141,14 @@ fn parse(text: &str) -> Result<FaceData, String> {
     let neutral = landmarks(&file.neutral)?;
     let mut movement = vec![[0.0; 10]; count];
     let mut rest = vec![[0.0; 10]; count];
+    let mut voluntary_toxin_reach = vec![1.0; count];
     for entry in &file.muscle {
         let index = muscle(&entry.name)?;
         movement[index] = landmarks(&entry.movement)?;
         rest[index] = landmarks(&entry.rest)?;
+        if let Some(reach) = entry.voluntary_toxin_reach {
+            voluntary_toxin_reach[index] = reach;
+        }
     }
     let mut expressions = Vec::new();
     for entry in &file.expression {
@@ -183,6 +192,7 @@ fn parse(text: &str) -> Result<FaceData, String> {
         neutral,
         movement,
         rest,
+        voluntary_toxin_reach,
         expressions,
         couplings,
     })

@@ -2,8 +2,11 @@
 //! muscle's strength (toxin, atrophy), its nerve drive (palsy, training), synkinetic
 //! co-activation and hypertonic tone (docs/model.md, "Face: kinematics").
 //!
-//! Activation of muscle m in expression e on a side:
-//! `a_m = min(1, c_e,m N_m + Σ_k σ_k g_k,m max_{d ∈ drivers_k} c_e,d + H h_m) S_m`
+//! Activation of muscle m in expression e on a side, voluntary `u = c_e,m N_m` and involuntary
+//! `w = Σ_k σ_k g_k,m max_{d ∈ drivers_k} c_e,d + H h_m`, capped together at a maximal
+//! contraction (`q = min(1, 1 / (u + w))`):
+//! `a_m = q (u S_v,m + w S_m)`, `S_v = 1 - ρ_v (1 - S)` (ρ_v: the toxin's reach of the fibres
+//! of voluntary movement, 1 except the orbicularis oculi's palpebral part)
 //! and landmark `x = x_neutral + Σ_m r_m (S_m N_m - 1) + Σ_m a_m v_m`, where `c` is the
 //! command, `N` the nerve drive, `σ` the coupling, `h` the hypertonicity, `S` the strength
 //! from the toxin model, `r` the tone-held rest displacement and `v` the movement gain.
@@ -80,22 +83,28 @@ pub fn landmarks(
                 *xi += ri * held;
             }
         }
-        let mut activation = MAXIMAL_TONE * side.hypertonicity[muscle];
+        let mut voluntary = 0.0;
         if let Some(commands) = commands {
-            activation += commands[muscle] * side.drive[muscle];
+            voluntary = commands[muscle] * side.drive[muscle];
         }
+        let mut involuntary = MAXIMAL_TONE * side.hypertonicity[muscle];
         if synkinesis {
             for (k, coupling) in data.couplings.iter().enumerate() {
                 if coupled[k] > 0.0 {
                     for &(target, gain) in &coupling.targets {
                         if target == muscle {
-                            activation += coupled[k] * gain;
+                            involuntary += coupled[k] * gain;
                         }
                     }
                 }
             }
         }
-        let activation = activation.min(1.0) * strength;
+        // Activation is capped at a maximal contraction, shared pro rata.
+        let total = voluntary + involuntary;
+        let scale = if total > 1.0 { 1.0 / total } else { 1.0 };
+        let reach = data.voluntary_toxin_reach[muscle];
+        let voluntary_strength = 1.0 - reach * (1.0 - strength);
+        let activation = scale * (voluntary * voluntary_strength + involuntary * strength);
         if activation > 0.0 {
             for (xi, vi) in x.iter_mut().zip(&data.movement[muscle]) {
                 *xi += vi * activation;
