@@ -16,6 +16,7 @@ use bontsim_core::product::products;
 use bontsim_core::report::DISCLAIMER;
 use bontsim_core::{metrics, simulate, simulation, Parameters, SolverOptions};
 use clap::{Parser, Subcommand, ValueEnum};
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -333,20 +334,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
             .map_err(Failure::input)
         }
         Command::Check { plan } => {
+            let mut out = String::new();
             let plan = load_plan(Some(&plan))?;
-            println!(
+            let _ = writeln!(
+                out,
                 "plan is valid: {} injections over {} days",
                 plan.injections.len(),
                 plan.injections.last().map(|i| i.day).unwrap_or(0.0)
             );
             if plan.warnings.is_empty() {
-                println!("no warnings");
+                let _ = writeln!(out, "no warnings");
             }
             for warning in &plan.warnings {
-                println!("warning: {warning}");
+                let _ = writeln!(out, "warning: {warning}");
             }
-            println!("{DISCLAIMER}");
-            Ok(())
+            let _ = writeln!(out, "{DISCLAIMER}");
+            write_output(None, &out)
         }
         Command::Trial {
             plans,
@@ -462,14 +465,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if !(day.is_finite() && (0.0..=36_500.0).contains(&day)) {
                 return Err(Failure::input("--day: must be a day from 0 to 36500"));
             }
+            if day.ceil() + horizon_days as f64 > 36_500.0 {
+                return Err(Failure::input(
+                    "--horizon-days: the day plus the horizon must stay within 36500 days (100 years), as in simulate",
+                ));
+            }
             if !(step_units > 0.0 && step_units <= max_units) {
                 return Err(Failure::input(
                     "--step-units: must be above 0 and at most --max-units",
                 ));
             }
             if let Some(cap) = max_per_muscle {
-                if !(cap > 0.0 && cap.is_finite()) {
-                    return Err(Failure::input("--max-per-muscle: must be above 0"));
+                if !(cap > 0.0 && cap <= 1000.0) {
+                    return Err(Failure::input(
+                        "--max-per-muscle: must be above 0 and at most 1000",
+                    ));
                 }
             }
             if !(0.0..=1.0).contains(&min_expressivity) {
@@ -502,8 +512,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             trial::merge(&partials, &output).map_err(Failure::input)
         }
         Command::Muscles => {
+            let mut out = String::new();
             let anatomy = Anatomy::get();
-            println!(
+            let _ = writeln!(
+                out,
                 "{:<40} {:<9} {:>7} {:>12}  {:<22} movements",
                 "muscle", "sides", "mass_g", "usual_U/side", "nerve_branch"
             );
@@ -515,7 +527,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 } else {
                     "(spread)"
                 };
-                println!(
+                let _ = writeln!(
+                    out,
                     "{:<40} {:<9} {:>7.2} {:>12}  {:<22} {}",
                     m.name,
                     sides,
@@ -525,15 +538,22 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     m.movements.join(", ")
                 );
             }
-            Ok(())
+            write_output(None, &out)
         }
         Command::Products => {
-            println!("{:<22} {:>8}  brands", "product", "potency");
+            let mut out = String::new();
+            let _ = writeln!(out, "{:<22} {:>8}  brands", "product", "potency");
             for p in products() {
-                println!("{:<22} {:>8.2}  {}", p.name, p.potency, p.brands.join(", "));
+                let _ = writeln!(
+                    out,
+                    "{:<22} {:>8.2}  {}",
+                    p.name,
+                    p.potency,
+                    p.brands.join(", ")
+                );
             }
-            println!("potency: onabotulinumtoxinA-equivalent units per labelled unit (sources: bontsim-core/data/products.toml)");
-            Ok(())
+            let _ = writeln!(out, "potency: onabotulinumtoxinA-equivalent units per labelled unit (sources: bontsim-core/data/products.toml)");
+            write_output(None, &out)
         }
     }
 }

@@ -20,7 +20,8 @@ fn grades(outcome: &Outcome) -> String {
 
 /// Units as a plan would write them (no float noise).
 fn units(value: f64) -> String {
-    let rounded = (value * 1000.0).round() / 1000.0;
+    // `+ 0.0` turns a negative zero (the sum of no doses) into 0.
+    let rounded = (value * 1000.0).round() / 1000.0 + 0.0;
     if rounded.fract() == 0.0 {
         format!("{rounded:.0}")
     } else {
@@ -46,7 +47,8 @@ fn summary(proposal: &Proposal, options: &PlannerOptions) -> Vec<String> {
             options.day, options.product.name
         ),
         format!(
-            "Limits: {} U in total, {cap}, steps of {} U; expressivity at least {:.2}; eye closure and lip seal kept; no new label warning.",
+            "Limits ({} units): {} U in total, {cap}, steps of {} U; expressivity at least {:.2}; eye closure and lip seal kept as untreated; no new label warning.",
+            options.product.name,
             units(options.max_units),
             units(options.step_units),
             options.min_expressivity
@@ -55,7 +57,11 @@ fn summary(proposal: &Proposal, options: &PlannerOptions) -> Vec<String> {
         format!(
             "{:<28} {:>12} {:>12} {:>22}",
             "",
-            "untreated",
+            if proposal.given_has_injections {
+                "plan as given"
+            } else {
+                "untreated"
+            },
             "proposed",
             format!("equal split ({} U)", units(total))
         ),
@@ -157,6 +163,14 @@ pub fn run(
                     units(dose.units)
                 ));
             }
+            // What is printed must be a plan `simulate` reads: appending tables to a plan whose
+            // injections are an inline array would not be.
+            Plan::parse(&out, Format::Toml).map_err(|errors| {
+                format!(
+                    "cannot append the proposed [[injection]] tables to this plan ({}); write its injections as [[injection]] tables",
+                    errors.0.first().map(|e| e.to_string()).unwrap_or_default()
+                )
+            })?;
             Ok(out)
         }
         Format::Json => {

@@ -45,9 +45,13 @@ pub const SYNKINESIS_MUSCLES: [&str; 6] = [
     "corrugator_supercilii",
 ];
 
-/// A step must buy at least this many mean Sunnybrook points per unit [E: 0.1 point per
-/// 2.5 U site; below that the toxin adds risk and cost for a change no rater would see].
+/// A step must buy at least this many mean Sunnybrook points per onabotulinumtoxinA-equivalent
+/// unit over a 180-day horizon (scaled by 180 / horizon, so the total benefit asked of a unit
+/// does not depend on the horizon) [E: 0.1 point per 2.5 U site; below that the toxin adds
+/// risk and cost for a change no rater would see].
 pub const MINIMUM_GAIN_PER_UNIT: f64 = 0.04;
+/// The horizon on which [`MINIMUM_GAIN_PER_UNIT`] is stated.
+pub const MINIMUM_GAIN_HORIZON_DAYS: f64 = 180.0;
 
 #[derive(Debug, Clone)]
 pub struct PlannerOptions {
@@ -55,11 +59,14 @@ pub struct PlannerOptions {
     pub day: f64,
     /// Days graded from `day` on.
     pub horizon_days: usize,
-    /// Total units the proposal may add (product units).
+    /// Total units the proposal may add (the product's labelled units).
     pub max_units: f64,
-    /// Per-muscle cap (product units); `None`: twice the muscle's usual upper dose, the
-    /// point where bontsim's high-dose warning starts.
+    /// Per-muscle cap (the product's labelled units), counting what the plan already puts
+    /// into the muscle that day; `None`: twice the muscle's usual upper dose (in
+    /// onabotulinumtoxinA units, converted by potency), where bontsim's high-dose warning
+    /// starts.
     pub max_units_per_muscle: Option<f64>,
+    /// Units per search step (the product's labelled units).
     pub step_units: f64,
     /// Also treat the affected side's synkinesis.
     pub treat_synkinesis: bool,
@@ -97,6 +104,8 @@ pub struct Outcome {
     /// Best Sunnybrook day and its grading.
     pub best_day: usize,
     pub best: Assessment,
+    /// Sunnybrook composite of each day of the horizon.
+    pub daily: Vec<f64>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -112,7 +121,10 @@ pub struct ProposedDose {
 #[derive(Debug, Clone)]
 pub struct Proposal {
     pub doses: Vec<ProposedDose>,
+    /// The plan as given (with its own injections, if any).
     pub before: Outcome,
+    /// Whether the plan as given has injections (then `before` is not untreated).
+    pub given_has_injections: bool,
     pub after: Outcome,
     /// The same total units split equally over the healthy-side candidates.
     pub naive: Option<Outcome>,
@@ -138,8 +150,10 @@ pub fn outcome(plan: &Plan, day: f64, horizon_days: usize) -> Outcome {
     let mut min_lip_seal = f64::INFINITY;
     let mut grades = (1u8, 6u8);
     let mut best: Option<(usize, Assessment)> = None;
+    let mut daily = Vec::with_capacity(horizon_days);
     for d in first..days {
         let a = assess_day(&course, &strengths, d);
+        daily.push(a.sunnybrook.composite);
         sums[0] += a.sunnybrook.composite;
         sums[1] += a.eface.total;
         sums[2] += a.sunnybrook.synkinesis;
@@ -171,7 +185,20 @@ pub fn outcome(plan: &Plan, day: f64, horizon_days: usize) -> Outcome {
         house_brackmann_range: grades,
         best_day,
         best,
+        daily,
     }
+}
+
+/// The grading of a plan on one day.
+fn assessment_on(plan: &Plan, day: usize) -> Assessment {
+    let simulation = simulate(
+        plan,
+        &Parameters::TYPICAL,
+        day + 1,
+        &SolverOptions::default(),
+    );
+    let course = FaceCourse::new(plan, day + 1, &CourseParameters::TYPICAL);
+    assess_day(&course, &Strengths::new(&simulation), day)
 }
 
 /// The patient's plan with `doses` (muscle, side, product units) added on `day`.
@@ -256,10 +283,27 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
     }
     let anatomy = Anatomy::get();
     let healthy = palsy.affected_side.opposite();
-    let cap = |muscle: usize| {
-        options
+    let potency = options.product.potency;
+    // Caps are in the product's units, less what the plan already injects that day.
+    let cap = |muscle: usize, side: Side| {
+        let limit = options
             .max_units_per_muscle
-            .unwrap_or(2.0 * anatomy.muscle(muscle).typical_dose_units[1])
+            .unwrap_or(2.0 * anatomy.muscle(muscle).typical_dose_units[1] / potency);
+        let existing_equivalent: f64 = plan
+            .injections
+            .iter()
+            .filter(|i| i.muscle == muscle && i.day == options.day)
+            .map(|i| {
+                i.equivalent_units
+                    * i.site
+                        .shares()
+                        .iter()
+                        .filter(|(s, _)| *s == side)
+                        .map(|(_, share)| share)
+                        .sum::<f64>()
+            })
+            .sum();
+        (limit - existing_equivalent / potency).max(0.0)
     };
     let mut candidates: Vec<Candidate> = HEALTHY_SIDE_MUSCLES
         .iter()
@@ -271,7 +315,7 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
         .map(|muscle| Candidate {
             muscle,
             side: healthy,
-            cap: cap(muscle),
+            cap: cap(muscle, healthy),
         })
         .collect();
     let healthy_count = candidates.len();
@@ -283,37 +327,37 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
             Candidate {
                 muscle,
                 side: palsy.affected_side,
-                cap: cap(muscle),
+                cap: cap(muscle, palsy.affected_side),
             }
         }));
     }
 
-    let evaluate = |units: &[f64]| -> Outcome {
-        let doses: Vec<(usize, Side, f64)> = candidates
-            .iter()
-            .zip(units)
-            .map(|(c, &u)| (c.muscle, c.side, u))
-            .collect();
-        outcome(
-            &with_doses(plan, &doses, options.day, options.product),
-            options.day,
-            options.horizon_days,
-        )
-    };
-    let label_warnings = plan.warnings.len();
-    let new_label_warning = |units: &[f64]| {
+    let planned = |units: &[f64]| -> Plan {
         let doses: Vec<(usize, Side, f64)> = candidates
             .iter()
             .zip(units)
             .map(|(c, &u)| (c.muscle, c.side, u))
             .collect();
         with_doses(plan, &doses, options.day, options.product)
-            .warnings
-            .len()
-            > label_warnings
     };
+    let evaluate =
+        |units: &[f64]| -> Outcome { outcome(&planned(units), options.day, options.horizon_days) };
+    let label_warnings = plan.warnings.len();
+    let new_label_warning = |units: &[f64]| planned(units).warnings.len() > label_warnings;
+    let threshold =
+        MINIMUM_GAIN_PER_UNIT * options.step_units * potency * MINIMUM_GAIN_HORIZON_DAYS
+            / options.horizon_days as f64;
 
     let before = outcome(plan, options.day, options.horizon_days);
+    let given_has_injections = !plan.injections.is_empty();
+    // The floors are the untreated face's, not those of a plan that may already flatten it.
+    let untreated = if given_has_injections {
+        let mut bare = plan.clone();
+        bare.injections.clear();
+        outcome(&bare, options.day, options.horizon_days)
+    } else {
+        before.clone()
+    };
     let mut units = vec![0.0; candidates.len()];
     let mut current = before.clone();
     let mut evaluations = 1;
@@ -342,14 +386,20 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
                 .filter(|(_, trial)| !new_label_warning(trial))
                 .collect();
             if trials.is_empty() {
-                stopped = "every candidate muscle is at its per-muscle limit".into();
+                stopped = if units.iter().all(|&u| u == 0.0)
+                    && candidates.iter().all(|c| c.cap < options.step_units)
+                {
+                    "the per-muscle cap is smaller than one step".into()
+                } else {
+                    "every candidate muscle is at its per-muscle limit".into()
+                };
                 break;
             }
             let results: Vec<Step> = trials
                 .into_par_iter()
                 .map(|(k, trial)| {
                     let result = evaluate(&trial);
-                    let ok = feasible(&result, &before, options.min_expressivity);
+                    let ok = feasible(&result, &untreated, options.min_expressivity);
                     (k, trial, result, ok)
                 })
                 .collect();
@@ -412,8 +462,7 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
                 );
             match weakest {
                 Some((k, trial, result))
-                    if current.mean_sunnybrook - result.mean_sunnybrook
-                        < MINIMUM_GAIN_PER_UNIT * options.step_units =>
+                    if current.mean_sunnybrook - result.mean_sunnybrook < threshold =>
                 {
                     units = trial.clone();
                     current = result.clone();
@@ -433,7 +482,7 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
 
     if taken_back > 0 {
         stopped = format!(
-            "{stopped}; then {taken_back} step(s) buying less than {MINIMUM_GAIN_PER_UNIT} mean Sunnybrook points per unit were taken back"
+            "{stopped}; then {taken_back} step(s) buying less than {threshold:.3} mean Sunnybrook points each were taken back"
         );
     }
     if options.treat_synkinesis && units[healthy_count..].iter().all(|&u| u == 0.0) {
@@ -459,18 +508,48 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
         let mut without = units.clone();
         without[k] = 0.0;
         let rest = evaluate(&without);
-        evaluations += 1;
+        // The day this dose changes the face most, and the item it changes there.
+        let offset = current
+            .daily
+            .iter()
+            .zip(&rest.daily)
+            .map(|(a, b)| (a - b).abs())
+            .enumerate()
+            .fold(
+                (0, -1.0),
+                |best, (i, d)| if d > best.1 { (i, d) } else { best },
+            )
+            .0;
+        let day = options.day.max(0.0).ceil() as usize + offset;
+        let with_dose = assessment_on(&planned(&units), day);
+        let without_dose = assessment_on(&planned(&without), day);
+        evaluations += 3;
         doses.push(ProposedDose {
             muscle: candidate.muscle,
             side: candidate.side,
             units: units[k],
             contribution: current.mean_sunnybrook - rest.mean_sunnybrook,
-            reason: reason(candidate.side == healthy, &current, &rest),
+            reason: reason(
+                candidate.side == healthy,
+                current.mean_sunnybrook - rest.mean_sunnybrook,
+                &with_dose,
+                &without_dose,
+                day,
+            ),
         });
+    }
+    if given_has_injections && feasible(&before, &untreated, options.min_expressivity).is_err() {
+        stopped = format!(
+            "{stopped}; note: the plan as given already breaks a constraint ({})",
+            feasible(&before, &untreated, options.min_expressivity)
+                .err()
+                .unwrap_or_default()
+        );
     }
     Ok(Proposal {
         doses,
         before,
+        given_has_injections,
         after: current,
         naive,
         stopped,
@@ -478,9 +557,16 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
     })
 }
 
-/// Which Sunnybrook item the dose improves most (at the best day), in words.
-fn reason(healthy_side: bool, with: &Outcome, without: &Outcome) -> String {
-    let (a, b) = (&with.best.sunnybrook, &without.best.sunnybrook);
+/// Which Sunnybrook item the dose improves most (on the day it changes the face most), in
+/// words.
+fn reason(
+    healthy_side: bool,
+    gain: f64,
+    with: &Assessment,
+    without: &Assessment,
+    day: usize,
+) -> String {
+    let (a, b) = (&with.sunnybrook, &without.sunnybrook);
     let mut changes: Vec<(f64, String)> = Vec::new();
     for (i, name) in SUNNYBROOK_EXPRESSIONS.iter().enumerate() {
         changes.push((
@@ -525,9 +611,5 @@ fn reason(healthy_side: bool, with: &Outcome, without: &Outcome) -> String {
     } else {
         "calms synkinesis on the affected side"
     };
-    format!(
-        "{role}: +{:.1} mean Sunnybrook points over the horizon; {main} at day {}",
-        with.mean_sunnybrook - without.mean_sunnybrook,
-        with.best_day
-    )
+    format!("{role}: {gain:+.1} mean Sunnybrook points over the horizon; {main} at day {day}")
 }
