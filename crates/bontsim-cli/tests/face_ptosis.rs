@@ -41,3 +41,23 @@ fn a_forehead_treatment_lowers_the_brows_at_rest_then_they_return() {
     checks.above("expressivity at day 365", expressivity[2], 0.99);
     checks.finish();
 }
+
+#[test]
+fn a_full_recovery_course_past_its_plateau_keeps_the_plans_deficit_not_nan() {
+    let dir = temp_dir("face-nan");
+    let path = dir.join("plan.toml");
+    std::fs::write(
+        &path,
+        "[patient]\nsex = \"female\"\nage = 50\n[palsy]\naffected_side = \"left\"\nhouse_brackmann = 4\nonset_day = -1000\nexpected_recovery = 1.0\n",
+    )
+    .unwrap();
+    let output = run(["simulate", path.to_str().unwrap(), "--days", "40"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    for at in array(&report["face"], "at") {
+        for (branch, value) in at["nerve_function"].as_object().unwrap() {
+            assert_eq!(value.as_f64(), Some(0.35), "{branch} on day {}", at["day"]);
+        }
+        assert_eq!(num(at, "house_brackmann"), 4.0);
+    }
+}

@@ -317,3 +317,77 @@ fn bad_requests_are_refused_with_a_reason() {
         );
     }
 }
+
+#[test]
+fn caps_count_the_plans_own_doses_and_output_does_not_depend_on_threads() {
+    // The plan already injects the healthy side: the proposal may add only up to each
+    // muscle's cap (twice its usual upper dose) in total on that day.
+    let given = example("palsy_healthy_side.toml");
+    let run_with = |threads: &str| {
+        let output = std::process::Command::new(bin())
+            .env("RAYON_NUM_THREADS", threads)
+            .args(["plan-symmetry", given.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{}", stderr(&output));
+        stdout(&output)
+    };
+    let text = run_with("1");
+    assert_eq!(text, run_with("2"), "byte-identical with 1 and 2 threads");
+    assert!(
+        text.contains("plan as given"),
+        "the baseline is named for what it is"
+    );
+    let usual_upper: std::collections::HashMap<&str, f64> = [
+        ("frontalis", 15.0),
+        ("zygomaticus_major", 5.0),
+        ("zygomaticus_minor", 2.0),
+        ("risorius", 4.0),
+        ("depressor_anguli_oris", 5.0),
+        ("levator_labii_superioris", 5.0),
+        ("corrugator_supercilii", 10.0),
+        ("depressor_labii_inferioris", 2.5),
+        ("platysma", 20.0),
+        ("orbicularis_oculi", 15.0),
+    ]
+    .into_iter()
+    .collect();
+    let mut totals: std::collections::HashMap<(String, String), f64> = Default::default();
+    for (muscle, side, units) in injections(&text) {
+        *totals.entry((muscle, side)).or_default() += units;
+    }
+    for ((muscle, side), total) in totals {
+        let cap = 2.0 * usual_upper[muscle.as_str()];
+        assert!(
+            total <= cap + 1e-9,
+            "{muscle} {side}: {total} U > cap {cap} U"
+        );
+    }
+}
+
+#[test]
+fn unit_options_are_in_the_products_own_units() {
+    let untreated = example("palsy_long_standing_untreated.toml");
+    let (_, text) = propose(
+        &[
+            "plan-symmetry",
+            untreated.to_str().unwrap(),
+            "--product",
+            "abobotulinumtoxinA",
+            "--max-units",
+            "125",
+            "--step-units",
+            "6.25",
+        ],
+        "symmetry-dysport",
+    );
+    let total: f64 = injections(&text).iter().map(|d| d.2).sum();
+    assert!(
+        total <= 125.0 + 1e-9 && total > 50.0,
+        "{total} Dysport units"
+    );
+    assert!(
+        text.contains("abobotulinumtoxinA units"),
+        "limits name the product's units"
+    );
+}
