@@ -78,10 +78,6 @@ impl FaceCourse {
         }
     }
 
-    pub fn days(&self) -> usize {
-        self.branches.len()
-    }
-
     /// Residual function per branch on a day.
     pub fn branch_function(&self, day: usize) -> [f64; 5] {
         self.branches[day]

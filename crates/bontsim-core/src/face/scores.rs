@@ -5,8 +5,8 @@
 //! kept continuous (a rater's expected grade) so that small dose changes show.
 
 use super::data::{
-    FaceData, Landmarks, Measure, BROW, CHIN, COMMISSURE_OUT, COMMISSURE_UP, FISSURE, LOWER_LIP,
-    NASOLABIAL, NECK, UPPER_LIP,
+    FaceData, Landmarks, BROW, CHIN, COMMISSURE_OUT, COMMISSURE_UP, FISSURE, LOWER_LIP, NASOLABIAL,
+    NECK, UPPER_LIP,
 };
 use super::kinematics::{excursion, landmarks, SideInputs};
 use crate::anatomy::{Anatomy, Side};
@@ -489,15 +489,6 @@ pub fn emotrics(assessment: &Assessment) -> Vec<Deviation> {
             smiling[1][FISSURE],
         ),
     ]
-}
-
-/// Whether a measure is graded by how far a landmark moved (for documentation).
-pub fn measure_name(measure: Measure) -> &'static str {
-    match measure {
-        Measure::Landmark(_) => "landmark excursion",
-        Measure::EyeClosure => "palpebral fissure closing",
-        Measure::Commissure => "commissure excursion",
-    }
 }
 
 #[cfg(test)]
