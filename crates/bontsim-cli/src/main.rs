@@ -247,16 +247,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 )));
             }
             let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-            let mut report = metrics::build_report(&plan, &simulation, &Parameters::TYPICAL);
-            if !face_days.is_empty() {
-                report.face = bontsim_core::face::report(
-                    &plan,
-                    &simulation,
-                    &bontsim_core::face::course::CourseParameters::TYPICAL,
-                    &face_days,
-                )
-                .0;
-            }
+            let face_days = if face_days.is_empty() {
+                bontsim_core::face::DEFAULT_AT_DAYS.to_vec()
+            } else {
+                face_days
+            };
+            let report = metrics::build_report_with_face_days(
+                &plan,
+                &simulation,
+                &Parameters::TYPICAL,
+                &face_days,
+            );
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");
             }

@@ -41,6 +41,16 @@ fn strength(state: &State) -> f64 {
 }
 
 pub fn build_report(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Report {
+    build_report_with_face_days(plan, simulation, parameters, &crate::face::DEFAULT_AT_DAYS)
+}
+
+/// [`build_report`] with the face graded in full (`face.at`) on `face_days`.
+pub fn build_report_with_face_days(
+    plan: &Plan,
+    simulation: &Simulation,
+    parameters: &Parameters,
+    face_days: &[usize],
+) -> Report {
     let anatomy = Anatomy::get();
     let days = simulation.days;
     let muscles = simulation
@@ -147,7 +157,7 @@ pub fn build_report(plan: &Plan, simulation: &Simulation, parameters: &Parameter
         plan,
         simulation,
         &crate::face::course::CourseParameters::TYPICAL,
-        &crate::face::DEFAULT_AT_DAYS,
+        face_days,
     );
     let mut warnings = plan.warnings.clone();
     warnings.extend(face_warnings);

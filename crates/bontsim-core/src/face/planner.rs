@@ -11,7 +11,7 @@
 
 use super::course::CourseParameters;
 use super::scores::{Assessment, ORAL_COMPETENCE, SUNNYBROOK_EXPRESSIONS};
-use super::{assess_day, FaceCourse, Strengths, EXPRESSIVITY_FLOOR};
+use super::{assess_day, FaceCourse, Grader, Strengths, EXPRESSIVITY_FLOOR};
 use crate::anatomy::{Anatomy, Side};
 use crate::plan::{Injection, Plan, Site, DEFAULT_VOLUME_ML};
 use crate::product::Product;
@@ -151,8 +151,9 @@ pub fn outcome(plan: &Plan, day: f64, horizon_days: usize) -> Outcome {
     let mut grades = (1u8, 6u8);
     let mut best: Option<(usize, Assessment)> = None;
     let mut daily = Vec::with_capacity(horizon_days);
+    let mut grader = Grader::new(&course, &strengths);
     for d in first..days {
-        let a = assess_day(&course, &strengths, d);
+        let a = grader.assess(d);
         daily.push(a.sunnybrook.composite);
         sums[0] += a.sunnybrook.composite;
         sums[1] += a.eface.total;
@@ -170,7 +171,7 @@ pub fn outcome(plan: &Plan, day: f64, horizon_days: usize) -> Outcome {
             .as_ref()
             .is_none_or(|(_, b)| a.sunnybrook.composite > b.sunnybrook.composite)
         {
-            best = Some((d, a));
+            best = Some((d, a.clone()));
         }
     }
     let n = horizon_days.max(1) as f64;
