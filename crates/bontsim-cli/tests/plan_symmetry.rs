@@ -116,20 +116,9 @@ fn the_proposal_beats_no_treatment_and_an_equal_split_of_the_same_units() {
     let none = mean_sunnybrook(&simulate_days(&untreated));
     let planned_report = simulate_days(&path);
     let planned = mean_sunnybrook(&planned_report);
-    // The naive alternative: the same units split equally over the ten healthy-side muscles
-    // the planner may use.
-    let muscles = [
-        "frontalis",
-        "corrugator_supercilii",
-        "zygomaticus_major",
-        "zygomaticus_minor",
-        "levator_labii_superioris",
-        "risorius",
-        "depressor_anguli_oris",
-        "depressor_labii_inferioris",
-        "platysma",
-        "orbicularis_oculi",
-    ];
+    // The naive alternative: the same units split equally over the healthy-side muscles the
+    // planner may use.
+    let muscles = bontsim_core::face::planner::HEALTHY_SIDE_MUSCLES;
     let split: Vec<(String, String, f64)> = muscles
         .iter()
         .map(|m| {
@@ -338,26 +327,14 @@ fn caps_count_the_plans_own_doses_and_output_does_not_depend_on_threads() {
         text.contains("plan as given"),
         "the baseline is named for what it is"
     );
-    let usual_upper: std::collections::HashMap<&str, f64> = [
-        ("frontalis", 15.0),
-        ("zygomaticus_major", 5.0),
-        ("zygomaticus_minor", 2.0),
-        ("risorius", 4.0),
-        ("depressor_anguli_oris", 5.0),
-        ("levator_labii_superioris", 5.0),
-        ("corrugator_supercilii", 10.0),
-        ("depressor_labii_inferioris", 2.5),
-        ("platysma", 20.0),
-        ("orbicularis_oculi", 15.0),
-    ]
-    .into_iter()
-    .collect();
+    let anatomy = bontsim_core::anatomy::Anatomy::get();
     let mut totals: std::collections::HashMap<(String, String), f64> = Default::default();
     for (muscle, side, units) in injections(&text) {
         *totals.entry((muscle, side)).or_default() += units;
     }
     for ((muscle, side), total) in totals {
-        let cap = 2.0 * usual_upper[muscle.as_str()];
+        let index = anatomy.index_of(&muscle).unwrap();
+        let cap = 2.0 * anatomy.muscle(index).typical_dose_units[1];
         assert!(
             total <= cap + 1e-9,
             "{muscle} {side}: {total} U > cap {cap} U"
