@@ -69,6 +69,40 @@ fn injection_line(day: f64, top: f64) -> DashedLineSeries<std::vec::IntoIter<(f6
     )
 }
 
+/// Draw the legend box of every figure: lower right, on a translucent white background.
+fn legend<'a, 'b, B: DrawingBackend + 'a, C: plotters::coord::CoordTranslate>(
+    mut labels: plotters::chart::SeriesLabelStyle<'a, 'b, B, C>,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    B::ErrorType: 'static,
+{
+    labels
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .draw()?;
+    Ok(())
+}
+
+/// The footer (a note, then the disclaimer) and the final write of a figure.
+fn finish<B: DrawingBackend>(
+    root: &DrawingArea<B, Shift>,
+    footer: &DrawingArea<B, Shift>,
+    note: &str,
+) -> Result<(), Box<dyn std::error::Error>>
+where
+    B::ErrorType: 'static,
+{
+    footer.draw(&Text::new(
+        format!("{note} bontsim is research and education software, not a medical device."),
+        (14, 12),
+        ("sans-serif", 14),
+    ))?;
+    root.present()?;
+    Ok(())
+}
+
 /// A figure that can be drawn on any plotters backend.
 trait Figure {
     fn draw<B: DrawingBackend>(
@@ -207,20 +241,8 @@ impl Figure for FaceScores<'_> {
             ))?
             .label("House-Brackmann grade (right axis)")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey));
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .label_font(("sans-serif", 14))
-            .draw()?;
-        footer.draw(&Text::new(
-            "dotted lines: injection days. bontsim is research and education software, not a medical device.",
-            (14, 12),
-            ("sans-serif", 14),
-        ))?;
-        root.present()?;
-        Ok(())
+        legend(chart.configure_series_labels())?;
+        finish(root, &footer, "dotted lines: injection days.")
     }
 }
 
@@ -280,18 +302,6 @@ where
             colour.stroke_width(2),
         ))?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .draw()?;
-    footer.draw(&Text::new(
-        "triangles and dotted lines: injection days. bontsim is research and education software, not a medical device.",
-        (14, 12),
-        ("sans-serif", 14),
-    ))?;
-    root.present()?;
-    Ok(())
+    legend(chart.configure_series_labels())?;
+    finish(root, &footer, "triangles and dotted lines: injection days.")
 }
