@@ -6,14 +6,6 @@ mod common;
 use common::*;
 use serde_json::Value;
 
-fn emotrics_left(at: &Value, measure: &str) -> f64 {
-    let entry = array(at, "emotrics")
-        .iter()
-        .find(|e| string(e, "measure") == measure && string(e, "expression") == "rest")
-        .unwrap_or_else(|| panic!("no {measure} at rest"));
-    num(entry, "left")
-}
-
 #[test]
 fn a_forehead_treatment_lowers_the_brows_at_rest_then_they_return() {
     let output = run([
@@ -25,7 +17,10 @@ fn a_forehead_treatment_lowers_the_brows_at_rest_then_they_return() {
     assert!(output.status.success(), "{}", stderr(&output));
     let report: Value = serde_json::from_slice(&output.stdout).unwrap();
     let at = array(&report["face"], "at");
-    let brow: Vec<f64> = at.iter().map(|a| emotrics_left(a, "brow_height")).collect();
+    let brow: Vec<f64> = at
+        .iter()
+        .map(|a| emotrics(a, "brow_height", "rest").0)
+        .collect();
     let mut checks = Checks::new("brow ptosis in the face");
     // Frontalis tone holds the brow up to 3 mm (data/face.toml [E]); the label's forehead
     // dose blocks a part of it at its peak: a drop of at least 0.5 mm is visible.

@@ -44,15 +44,6 @@ fn movement(at: &Value, expression: &str) -> (f64, f64) {
     (num(m, "left"), num(m, "right"))
 }
 
-/// (left, right) of one Emotrics measurement on a `face.at` day.
-fn emotrics(at: &Value, measure: &str, expression: &str) -> (f64, f64) {
-    let d = array(at, "emotrics")
-        .iter()
-        .find(|d| string(d, "measure") == measure && string(d, "expression") == expression)
-        .unwrap_or_else(|| panic!("no emotrics {measure} ({expression})"));
-    (num(d, "left"), num(d, "right"))
-}
-
 /// First day on which the House-Brackmann grade is `grade` or better.
 fn first_day_at_grade(report: &Value, grade: f64) -> Option<usize> {
     face_daily(report, "house_brackmann")

@@ -295,3 +295,12 @@ impl Checks {
         }
     }
 }
+
+/// (left, right) of one Emotrics measurement on a `face.at` day.
+pub fn emotrics(at: &Value, measure: &str, expression: &str) -> (f64, f64) {
+    let d = array(at, "emotrics")
+        .iter()
+        .find(|d| string(d, "measure") == measure && string(d, "expression") == expression)
+        .unwrap_or_else(|| panic!("no emotrics {measure} ({expression})"));
+    (num(d, "left"), num(d, "right"))
+}
