@@ -3,19 +3,24 @@
 //! The toxin chain (`D`, `L`) is exact (closed form); the muscle states `B`, `R`, `M`, `F`
 //! are integrated by Dormand-Prince 5(4) with error control, restarted at every dose day (`L`
 //! changes slope there, so no step may straddle a dose), with daily output from the method's
-//! own order-4 continuous extension. Each compartment keeps its own step sizes; several
-//! compartments (of one plan, or of many patients) are interleaved stage by stage
-//! ([`integrate_many`]) so that the processor works on one while another waits for a result,
-//! and a compartment's output is bit-identical whether it is integrated alone or with others.
-//! The toxin exponentials at a step's six stages are powers of one `exp` per rate, and daily
+//! own order-4 continuous extension. Compartments (of one plan, or of many patients) are
+//! integrated [`WIDTH`] at a time, one per lane of the processor's vector registers: each
+//! lane keeps its own step sizes, takes the next compartment when its own is done, and does
+//! the same floating-point operations whatever the instruction set (chosen at run time), so a
+//! compartment's output is bit-identical whether it is integrated alone or with others. The
+//! toxin exponentials at a step's six stages are powers of one `exp` per rate, and daily
 //! toxin levels advance by a one-day factor. Hand-written rather than a general ODE crate
 //! because each compartment is four states and its forcing is closed form, which keeps a
 //! whole face within a benchmark budget of microseconds (`docs/performance.md`). Accuracy is
 //! checked against an analytic solution and a tight-tolerance reference in the tests below.
 
-use crate::model::pharmacodynamics::{exponentials, HillCurve, Toxin};
+// Lane loops index several arrays by lane number: the form the compiler turns into vector
+// instructions.
+#![allow(clippy::needless_range_loop)]
+
+use crate::model::pharmacodynamics::{exponentials, Toxin};
 use crate::model::{
-    self, CompartmentConstants, Dynamic, Parameters, State, BASELINE_DYNAMIC, DYNAMIC_SIZE,
+    self, dynamic, CompartmentConstants, Dynamic, Parameters, State, BASELINE_DYNAMIC, DYNAMIC_SIZE,
 };
 
 /// A dose reaching a compartment: `concentration` U/g added to the deposit `D` at `day`.
@@ -129,19 +134,41 @@ const DENSE: [[f64; 4]; 7] = [
     ],
 ];
 
-/// `y + h sum_j a_j k_j` (the stage coefficients are constants: unrolled).
+/// `sum_j w_j k_j` for every state and lane, in the order j = 0, 1, ... (stage by stage,
+/// lanes innermost, so that each term is one vector multiply-and-add over the lanes).
 #[inline(always)]
-fn combine<const S: usize>(y: &Dynamic, h: f64, a: &[f64; S], k: &[Dynamic; 7]) -> Dynamic {
-    let mut out = *y;
-    for i in 0..DYNAMIC_SIZE {
-        let mut sum = 0.0;
-        for j in 0..S {
-            sum += a[j] * k[j][i];
+fn weighted_sum<const S: usize, const N: usize>(
+    w: &[f64; S],
+    k: &[[Lanes<N>; DYNAMIC_SIZE]; 7],
+) -> [Lanes<N>; DYNAMIC_SIZE] {
+    let mut sum = [[0.0; N]; DYNAMIC_SIZE];
+    for (j, &weight) in w.iter().enumerate() {
+        if weight == 0.0 {
+            continue;
         }
-        out[i] += h * sum;
+        for i in 0..DYNAMIC_SIZE {
+            for l in 0..N {
+                sum[i][l] += weight * k[j][i][l];
+            }
+        }
     }
-    out
+    sum
 }
+
+/// [`DENSE`] by power of theta: `DENSE_COLUMNS[j][s] = DENSE[s][j]`.
+const DENSE_COLUMNS: [[f64; 7]; 4] = {
+    let mut columns = [[0.0; 7]; 4];
+    let mut s = 0;
+    while s < 7 {
+        let mut j = 0;
+        while j < 4 {
+            columns[j][s] = DENSE[s][j];
+            j += 1;
+        }
+        s += 1;
+    }
+    columns
+};
 
 /// One compartment to integrate: its patient's parameters, its constants and its doses
 /// (sorted by day; doses after the horizon are ignored).
@@ -152,9 +179,10 @@ pub struct Problem<'a> {
     pub doses: &'a [Dose],
 }
 
-/// Compartments [`integrate_many`] interleaves at a time. More hides more latency between
-/// dependent operations but spreads the working set; 8 was fastest on the benchmark machine.
-/// It has no effect on results.
+/// Compartments integrated side by side, one per lane of the processor's vector registers
+/// (8 doubles fill an AVX-512 register, two AVX2 ones, four SSE2 ones). Every lane keeps its
+/// own step sizes and a finished lane takes the next compartment, so this has no effect on
+/// results, only on speed.
 pub const WIDTH: usize = 8;
 
 /// Integrate one compartment from the untreated state over `days` days (outputs at
@@ -171,77 +199,367 @@ pub fn integrate(
         constants,
         doses,
     };
-    let mut work = [Work::new(&problem, days)];
-    run(&mut work, days, options);
-    let [work] = work;
-    Trajectory {
-        states: work.states,
-    }
+    integrate_many(&[problem], days, options)
+        .pop()
+        .expect("one trajectory per problem")
 }
 
-/// Integrate independent compartments (of one plan, or of many patients), [`WIDTH`] at a
-/// time, interleaved stage by stage. Each keeps its own step sizes, so each result is
-/// bit-identical to [`integrate`] of that compartment alone, whatever the others are.
+/// Integrate independent compartments (of one plan, or of many patients) [`WIDTH`] at a
+/// time, one per vector lane. Each keeps its own step sizes, and every lane does the same
+/// floating-point operations in the same order whatever the instruction set, so each result
+/// is bit-identical to [`integrate`] of that compartment alone, whatever the others are.
 pub fn integrate_many(
     problems: &[Problem],
     days: usize,
     options: &SolverOptions,
 ) -> Vec<Trajectory> {
-    let mut out = Vec::with_capacity(problems.len());
-    for chunk in problems.chunks(WIDTH) {
-        let mut work: Vec<Work> = chunk.iter().map(|p| Work::new(p, days)).collect();
-        run(&mut work, days, options);
-        out.extend(work.into_iter().map(|w| Trajectory { states: w.states }));
+    let mut out = vec![Trajectory::default(); problems.len()];
+    // Lanes share the form of the Hill power (it decides the operations), so problems are
+    // batched by Hill coefficient; the order of the results is the order of the problems.
+    let mut order: Vec<usize> = (0..problems.len()).collect();
+    order.sort_by_key(|&i| problems[i].parameters.hill.to_bits());
+    for group in order.chunk_by(|&i, &j| {
+        problems[i].parameters.hill.to_bits() == problems[j].parameters.hill.to_bits()
+    }) {
+        let batch: Vec<Problem> = group.iter().map(|&i| problems[i]).collect();
+        for (&i, trajectory) in group.iter().zip(dispatch(&batch, days, options)) {
+            out[i] = trajectory;
+        }
     }
     out
 }
 
-/// The working state of one compartment.
-struct Work<'a> {
+/// The widest vector instructions this processor has, chosen at run time (the same binary
+/// runs everywhere); a lone problem runs on one lane. Fused multiply-add is never enabled: it
+/// would round differently.
+fn dispatch(problems: &[Problem], days: usize, options: &SolverOptions) -> Vec<Trajectory> {
+    if problems.len() == 1 {
+        return run::<1>(problems, days, options);
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
+        {
+            // SAFETY: the processor has the features `run_avx512` is compiled for.
+            return unsafe { run_avx512(problems, days, options) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: as above, for AVX2.
+            return unsafe { run_avx2(problems, days, options) };
+        }
+    }
+    run::<WIDTH>(problems, days, options)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq,avx512vl")]
+fn run_avx512(problems: &[Problem], days: usize, options: &SolverOptions) -> Vec<Trajectory> {
+    run::<WIDTH>(problems, days, options)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn run_avx2(problems: &[Problem], days: usize, options: &SolverOptions) -> Vec<Trajectory> {
+    run::<WIDTH>(problems, days, options)
+}
+
+/// `N` values, one per lane.
+type Lanes<const N: usize> = [f64; N];
+
+/// The numeric state of `N` lanes, laid out lane-innermost so that each operation of the
+/// method is one vector operation over the lanes.
+struct Batch<const N: usize> {
+    // Right-hand side constants of each lane's compartment (docs/model.md sec. 2.4, 2.5).
+    k_on: Lanes<N>,
+    k_r0: Lanes<N>,
+    rho_r: Lanes<N>,
+    k_r_in: Lanes<N>,
+    k_r_out: Lanes<N>,
+    k_gain: Lanes<N>,
+    k_loss: Lanes<N>,
+    rho_f: Lanes<N>,
+    k_f: Lanes<N>,
+    k_fd: Lanes<N>,
+    /// `1 - s`, the contractile mass left under sustained complete block.
+    floor: Lanes<N>,
+    /// `sensitivity / EC50`.
+    scale: Lanes<N>,
+    /// `k_L / 90`, `k_in / 90` (the stage exponentials are powers of `e^(-k h / 90)`).
+    k_l_90: Lanes<N>,
+    k_in_90: Lanes<N>,
+    /// The Hill power, shared by the lanes: `x^h = x^whole sqrt(x)^half`, or `powf`.
+    hill: f64,
+    whole: u32,
+    half: bool,
+    general: bool,
+    // Toxin since the lane's last dose: `L = a e^(-k_L tau) + c e^(-k_in tau)`, coverage `P`.
+    a: Lanes<N>,
+    c: Lanes<N>,
+    coverage: Lanes<N>,
+    // The step being attempted.
+    t: Lanes<N>,
+    h: Lanes<N>,
+    segment_end: Lanes<N>,
+    /// Toxin exponentials at `t`, and at the stages of the step.
+    base_slow: Lanes<N>,
+    base_fast: Lanes<N>,
+    slow: [Lanes<N>; 7],
+    fast: [Lanes<N>; 7],
+    y: [Lanes<N>; DYNAMIC_SIZE],
+    y_new: [Lanes<N>; DYNAMIC_SIZE],
+    k: [[Lanes<N>; DYNAMIC_SIZE]; 7],
+    error: Lanes<N>,
+    /// `0.9 error^(-1/5)`: the step-size factor before its limits.
+    factor: Lanes<N>,
+    /// `sum_s DENSE[s][j] k_s` per state: the dense output without its factor `h`.
+    dense: [[Lanes<N>; DYNAMIC_SIZE]; 4],
+}
+
+impl<const N: usize> Batch<N> {
+    fn new(hill: f64) -> Self {
+        let twice = hill * 2.0;
+        let simple = twice == twice.round() && (0.0..=16.0).contains(&twice);
+        // Idle lanes hold harmless values (a baseline compartment with a zero step).
+        let zero = [0.0; N];
+        let one = [1.0; N];
+        Batch {
+            k_on: zero,
+            k_r0: zero,
+            rho_r: zero,
+            k_r_in: zero,
+            k_r_out: zero,
+            k_gain: zero,
+            k_loss: zero,
+            rho_f: zero,
+            k_f: zero,
+            k_fd: zero,
+            floor: zero,
+            scale: zero,
+            k_l_90: zero,
+            k_in_90: zero,
+            hill,
+            whole: if simple { hill.floor() as u32 } else { 0 },
+            half: simple && (twice as i32) % 2 == 1,
+            general: !simple,
+            a: zero,
+            c: zero,
+            coverage: zero,
+            t: zero,
+            h: zero,
+            segment_end: zero,
+            base_slow: one,
+            base_fast: one,
+            slow: [zero; 7],
+            fast: [zero; 7],
+            y: [zero, zero, one, zero],
+            y_new: [zero, zero, one, zero],
+            k: [[zero; DYNAMIC_SIZE]; 7],
+            error: zero,
+            factor: zero,
+            dense: [[zero; DYNAMIC_SIZE]; 4],
+        }
+    }
+
+    /// Put a compartment's constants into lane `l`.
+    fn load(&mut self, l: usize, parameters: &Parameters, constants: &CompartmentConstants) {
+        self.k_on[l] = parameters.k_on;
+        self.k_r0[l] = parameters.k_r0;
+        self.rho_r[l] = parameters.rho_r;
+        self.k_r_in[l] = parameters.k_r_in;
+        self.k_r_out[l] = parameters.k_r_out;
+        self.k_gain[l] = parameters.k_gain;
+        self.k_loss[l] = parameters.k_loss;
+        self.rho_f[l] = parameters.rho_f;
+        self.k_f[l] = parameters.k_f;
+        self.k_fd[l] = parameters.k_fd;
+        self.floor[l] = 1.0 - constants.atrophy_susceptibility;
+        self.scale[l] = constants.sensitivity / parameters.ec50;
+        self.k_l_90[l] = parameters.k_l / 90.0;
+        self.k_in_90[l] = parameters.k_in / 90.0;
+        self.set_toxin(l, &Toxin::NONE);
+        self.t[l] = 0.0;
+        self.h[l] = 0.0;
+        self.segment_end[l] = 0.0;
+        for (i, value) in BASELINE_DYNAMIC.iter().enumerate() {
+            self.y[i][l] = *value;
+        }
+    }
+
+    fn set_toxin(&mut self, l: usize, toxin: &Toxin) {
+        self.a[l] = toxin.a;
+        self.c[l] = toxin.c;
+        self.coverage[l] = toxin.coverage;
+    }
+
+    fn lane_y(&self, l: usize) -> Dynamic {
+        std::array::from_fn(|i| self.y[i][l])
+    }
+
+    /// The right-hand side of every lane (docs/model.md sec. 2.4-2.5) at toxin exponentials
+    /// `slow`, `fast` and state `y`: the blockade level `E = P E_h(L)` from the closed-form
+    /// load, then `dB/dt`, `dR/dt`, `dM/dt`, `dF/dt`.
+    #[inline(always)]
+    fn derivative(
+        &self,
+        slow: &Lanes<N>,
+        fast: &Lanes<N>,
+        y: &[Lanes<N>; DYNAMIC_SIZE],
+    ) -> [Lanes<N>; DYNAMIC_SIZE] {
+        let mut x = [0.0; N];
+        for l in 0..N {
+            x[l] = ((self.a[l] * slow[l] + self.c[l] * fast[l]) * self.scale[l]).max(0.0);
+        }
+        let mut power = [1.0; N];
+        if self.general {
+            for l in 0..N {
+                power[l] = x[l].powf(self.hill);
+            }
+        } else {
+            if self.half {
+                for l in 0..N {
+                    power[l] = x[l].sqrt();
+                }
+            }
+            for _ in 0..self.whole {
+                for l in 0..N {
+                    power[l] *= x[l];
+                }
+            }
+        }
+        let mut dy = [[0.0; N]; DYNAMIC_SIZE];
+        for l in 0..N {
+            // A terminal without load is not blocked (E_h(0) = 0 even when h = 0).
+            let block = if x[l] > 0.0 {
+                power[l] / (1.0 + power[l])
+            } else {
+                0.0
+            };
+            let e = self.coverage[l] * block;
+            let b = y[dynamic::B][l];
+            let r = y[dynamic::R][l];
+            let m = y[dynamic::M][l];
+            let recovery = self.k_r0[l] / (1.0 + self.rho_r[l] * r);
+            let rate = if e >= b { self.k_on[l] } else { recovery };
+            dy[dynamic::B][l] = rate * (e - b);
+            dy[dynamic::R][l] = self.k_r_in[l] * b * (1.0 - r) - self.k_r_out[l] * r;
+            let clamped = b.clamp(0.0, 1.0);
+            let f = y[dynamic::F][l].max(0.0);
+            dy[dynamic::M][l] = self.k_gain[l] * (1.0 - clamped) * (1.0 - f - m)
+                / (1.0 + self.rho_f[l] * f)
+                - self.k_loss[l] * clamped * (m - self.floor[l]);
+            dy[dynamic::F][l] = self.k_f[l] * (1.0 - m) - self.k_fd[l] * f;
+        }
+        dy
+    }
+
+    /// `k_0` of lane `l` at the start of a segment (all lanes are computed; one is kept).
+    fn first_stage(&mut self, l: usize) {
+        let dy = self.derivative(&self.base_slow, &self.base_fast, &self.y);
+        for i in 0..DYNAMIC_SIZE {
+            self.k[0][i][l] = dy[i][l];
+        }
+    }
+
+    /// Step sizes and the stage exponentials of the next attempt.
+    #[inline(always)]
+    fn begin_step(&mut self, max_step: f64) {
+        let mut u_slow = [0.0; N];
+        let mut u_fast = [0.0; N];
+        for l in 0..N {
+            self.h[l] = self.h[l].min(self.segment_end[l] - self.t[l]).min(max_step);
+            u_slow[l] = exp_nonpositive(-self.k_l_90[l] * self.h[l]);
+            u_fast[l] = exp_nonpositive(-self.k_in_90[l] * self.h[l]);
+        }
+        self.slow = stage_powers(&u_slow, &self.base_slow);
+        self.fast = stage_powers(&u_fast, &self.base_fast);
+    }
+
+    /// Stage `S` from the earlier ones: `k_S = f(t + c_S h, y + h sum_j a_j k_j)`.
+    #[inline(always)]
+    fn stage<const S: usize>(&mut self, a: &[f64; S]) {
+        let point = self.combine(a);
+        self.k[S] = self.derivative(&self.slow[S], &self.fast[S], &point);
+    }
+
+    /// `y + h sum_j a_j k_j` (the stage coefficients are constants: unrolled).
+    #[inline(always)]
+    fn combine<const S: usize>(&self, a: &[f64; S]) -> [Lanes<N>; DYNAMIC_SIZE] {
+        let sum = weighted_sum(a, &self.k);
+        let mut out = self.y;
+        for i in 0..DYNAMIC_SIZE {
+            for l in 0..N {
+                out[i][l] += self.h[l] * sum[i][l];
+            }
+        }
+        out
+    }
+
+    /// The solution, its last stage, the error norm and the dense-output sums of every lane.
+    #[inline(always)]
+    fn finish_step(&mut self, options: &SolverOptions) {
+        self.y_new = self.combine(&B5);
+        self.k[6] = self.derivative(&self.slow[6], &self.fast[6], &self.y_new);
+        let estimate = weighted_sum(&E, &self.k);
+        let mut sum = [0.0; N];
+        for i in 0..DYNAMIC_SIZE {
+            for l in 0..N {
+                let scale = options.absolute_tolerance
+                    + options.relative_tolerance * self.y[i][l].abs().max(self.y_new[i][l].abs());
+                let ratio = self.h[l] * estimate[i][l] / scale;
+                sum[l] += ratio * ratio;
+            }
+        }
+        for l in 0..N {
+            self.error[l] = (sum[l] / DYNAMIC_SIZE as f64).sqrt();
+            self.factor[l] = 0.9 * inverse_fifth_root(self.error[l]);
+        }
+        for (j, dense) in self.dense.iter_mut().enumerate() {
+            *dense = weighted_sum(&DENSE_COLUMNS[j], &self.k);
+        }
+    }
+
+    /// Run the stages of one attempt in every lane.
+    #[inline(always)]
+    fn attempt(&mut self, options: &SolverOptions) {
+        self.begin_step(options.max_step);
+        self.stage(&A2);
+        self.stage(&A3);
+        self.stage(&A4);
+        self.stage(&A5);
+        self.stage(&A6);
+        self.finish_step(options);
+    }
+}
+
+/// The bookkeeping of the compartment in one lane: doses, segments, outputs.
+struct Lane<'a> {
+    /// Position of the problem in the caller's list.
+    index: usize,
     parameters: &'a Parameters,
     constants: CompartmentConstants,
     doses: &'a [Dose],
-    curve: HillCurve,
     toxin: Toxin,
     next_dose: usize,
-    /// Time, reference time of the toxin (last dose), end of the current segment.
-    t: f64,
     t_ref: f64,
-    segment_end: f64,
-    /// Step size to try next; whether the last attempt was rejected.
-    h: f64,
     rejected: bool,
-    /// Toxin exponentials at `t`, and at the stages of the current step.
-    base: (f64, f64),
-    powers: StagePowers,
     clock: DayClock,
     next_output: usize,
-    done: bool,
-    y: Dynamic,
-    y_new: Dynamic,
-    k: [Dynamic; 7],
     states: Vec<State>,
 }
 
-impl<'a> Work<'a> {
-    fn new(problem: &Problem<'a>, days: usize) -> Self {
-        Work {
+impl<'a> Lane<'a> {
+    fn new(index: usize, problem: &Problem<'a>, days: usize) -> Self {
+        Lane {
+            index,
             parameters: problem.parameters,
             constants: *problem.constants,
             doses: problem.doses,
-            curve: HillCurve::new(problem.parameters, problem.constants),
             toxin: Toxin::NONE,
             next_dose: 0,
-            t: 0.0,
             t_ref: 0.0,
-            segment_end: 0.0,
-            h: 0.0,
             rejected: false,
-            base: (1.0, 1.0),
-            powers: StagePowers {
-                slow: [0.0; 7],
-                fast: [0.0; 7],
-            },
             clock: DayClock {
                 day_slow: (-problem.parameters.k_l).exp(),
                 day_fast: (-problem.parameters.k_in).exp(),
@@ -251,22 +569,12 @@ impl<'a> Work<'a> {
                 valid: false,
             },
             next_output: 0,
-            done: days == 0,
-            y: BASELINE_DYNAMIC,
-            y_new: BASELINE_DYNAMIC,
-            k: [[0.0; DYNAMIC_SIZE]; 7],
             states: Vec::with_capacity(days),
         }
     }
 
-    #[inline(always)]
-    fn f(&self, (slow, fast): (f64, f64), y: &Dynamic) -> Dynamic {
-        let e = self.toxin.effect_from(&self.curve, slow, fast);
-        model::derivative(self.parameters, &self.constants, e, y)
-    }
-
     /// Record day `day` with dynamic state `y`.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, day: usize, y: &Dynamic) {
         let (slow, fast) = self.clock.at(self.parameters, day, self.t_ref);
         let toxin = &self.toxin;
@@ -277,143 +585,151 @@ impl<'a> Work<'a> {
         ));
     }
 
-    /// Bookkeeping up to the next step attempt: outputs at `t`, doses due at `t`, the start
-    /// of the next segment. False when the horizon is reached.
-    fn prepare(&mut self, days: usize, options: &SolverOptions) -> bool {
-        if self.t < self.segment_end {
+    /// Bookkeeping up to the next step attempt of lane `l`: outputs at `t`, doses due at
+    /// `t`, the start of the next segment. False when the horizon is reached.
+    fn prepare<const N: usize>(
+        &mut self,
+        batch: &mut Batch<N>,
+        l: usize,
+        days: usize,
+        options: &SolverOptions,
+    ) -> bool {
+        if batch.t[l] < batch.segment_end[l] {
             return true;
         }
         loop {
+            let t = batch.t[l];
             // Outputs at the current time (left limit at a dose day), then the doses due now.
-            while self.next_output < days && self.next_output as f64 <= self.t {
-                let y = self.y;
-                self.push(self.next_output, &y);
-                self.next_output += 1;
+            if self.next_output < days && self.next_output as f64 <= t {
+                let y = batch.lane_y(l);
+                while self.next_output < days && self.next_output as f64 <= t {
+                    self.push(self.next_output, &y);
+                    self.next_output += 1;
+                }
             }
             if self.next_output >= days {
-                self.done = true;
                 return false;
             }
             let next_dose = self
                 .doses
                 .get(self.next_dose)
                 .map_or(f64::INFINITY, |d| d.day);
-            if next_dose <= self.t {
+            if next_dose <= t {
                 let parameters = self.parameters;
-                while let Some(dose) = self.doses.get(self.next_dose).filter(|d| d.day <= self.t) {
+                while let Some(dose) = self.doses.get(self.next_dose).filter(|d| d.day <= t) {
                     self.toxin
-                        .dose(parameters, &self.constants, self.t, dose.concentration);
+                        .dose(parameters, &self.constants, t, dose.concentration);
                     self.next_dose += 1;
                 }
-                self.t_ref = self.t;
+                self.t_ref = t;
                 self.clock.valid = false;
+                batch.set_toxin(l, &self.toxin);
                 continue;
             }
-            self.segment_end = next_dose.min((days - 1) as f64);
-            if self.toxin == Toxin::NONE && self.y == BASELINE_DYNAMIC {
+            let segment_end = next_dose.min((days - 1) as f64);
+            batch.segment_end[l] = segment_end;
+            if self.toxin == Toxin::NONE && batch.lane_y(l) == BASELINE_DYNAMIC {
                 // Untreated so far: the state stays at baseline (its derivative is zero).
-                self.t = self.segment_end;
+                batch.t[l] = segment_end;
                 continue;
             }
-            self.h = options.initial_step.min(self.segment_end - self.t);
+            batch.h[l] = options.initial_step.min(segment_end - t);
             self.rejected = false;
-            self.base = exponentials(self.parameters, self.t - self.t_ref);
-            self.k[0] = self.f(self.base, &self.y);
+            let (slow, fast) = exponentials(self.parameters, t - self.t_ref);
+            batch.base_slow[l] = slow;
+            batch.base_fast[l] = fast;
+            batch.first_stage(l);
             return true;
         }
     }
 
-    /// Step size and stage exponentials of the next attempt.
-    #[inline]
-    fn begin_step(&mut self, options: &SolverOptions) {
-        self.h = self.h.min(self.segment_end - self.t).min(options.max_step);
-        self.powers = StagePowers::new(self.parameters, self.h, self.base);
-    }
-
+    /// Acceptance of lane `l`'s attempt, its daily outputs and its next step size.
     #[inline(always)]
-    fn stage<const S: usize>(&mut self, a: &[f64; S]) {
-        let point = combine(&self.y, self.h, a, &self.k);
-        self.k[S] = self.f(self.powers.at(S), &point);
-    }
-
-    /// Solution, error estimate, acceptance and the next step size.
-    fn finish_step(&mut self, days: usize, options: &SolverOptions) {
-        let h = self.h;
-        self.y_new = combine(&self.y, h, &B5, &self.k);
-        self.k[6] = self.f(self.powers.at(6), &self.y_new);
-        let mut sum = 0.0;
-        for i in 0..DYNAMIC_SIZE {
-            let mut estimate = 0.0;
-            for (j, ej) in E.iter().enumerate() {
-                estimate += ej * self.k[j][i];
-            }
-            let scale = options.absolute_tolerance
-                + options.relative_tolerance * self.y[i].abs().max(self.y_new[i].abs());
-            let ratio = h * estimate / scale;
-            sum += ratio * ratio;
-        }
-        let error = (sum / DYNAMIC_SIZE as f64).sqrt();
+    fn conclude<const N: usize>(&mut self, batch: &mut Batch<N>, l: usize, days: usize) {
+        let h = batch.h[l];
+        let error = batch.error[l];
         if error <= 1.0 || h <= 1e-10 {
-            let last = self.t + h >= self.segment_end - 1e-12;
-            let t_new = if last { self.segment_end } else { self.t + h };
+            let t = batch.t[l];
+            let segment_end = batch.segment_end[l];
+            let last = t + h >= segment_end - 1e-12;
+            let t_new = if last { segment_end } else { t + h };
             if self.next_output < days && self.next_output as f64 <= t_new {
-                self.emit_step(days, t_new);
+                self.emit_step(batch, l, days, t_new);
             }
-            self.t = t_new;
-            self.y = self.y_new;
-            self.k[0] = self.k[6];
-            let (slow, fast) = self.powers.at(6);
-            let fast_done = self.parameters.k_in * (self.t - self.t_ref) > 40.0;
-            self.base = (slow, if fast_done { 0.0 } else { fast });
-            let mut factor = if error == 0.0 {
-                5.0
-            } else {
-                0.9 * inverse_fifth_root(error)
-            };
+            batch.t[l] = t_new;
+            for i in 0..DYNAMIC_SIZE {
+                batch.y[i][l] = batch.y_new[i][l];
+                batch.k[0][i][l] = batch.k[6][i][l];
+            }
+            let fast_done = self.parameters.k_in * (t_new - self.t_ref) > 40.0;
+            batch.base_slow[l] = batch.slow[6][l];
+            batch.base_fast[l] = if fast_done { 0.0 } else { batch.fast[6][l] };
+            let mut factor = if error == 0.0 { 5.0 } else { batch.factor[l] };
             if self.rejected {
                 factor = factor.min(1.0);
             }
-            self.h = h * factor.clamp(0.2, 5.0);
+            batch.h[l] = h * factor.clamp(0.2, 5.0);
             self.rejected = false;
         } else {
-            self.h = h * (0.9 * inverse_fifth_root(error)).clamp(0.1, 0.9);
+            batch.h[l] = h * batch.factor[l].clamp(0.1, 0.9);
             self.rejected = true;
         }
     }
 
-    /// Outputs at integer days in (t, t1], from the step's dense output (the state at the
-    /// step's end for a day at t1).
-    fn emit_step(&mut self, days: usize, t1: f64) {
-        let t0 = self.t;
+    /// Outputs at integer days in (t, t1] (there is at least one), from the step's dense
+    /// output (the state at the step's end for a day at t1).
+    #[inline(always)]
+    fn emit_step<const N: usize>(&mut self, batch: &Batch<N>, l: usize, days: usize, t1: f64) {
+        let t0 = batch.t[l];
         let h = t1 - t0;
-        // q_j = h sum_s DENSE[s][j] k_s: y(t0 + theta h) = y0 + theta (q0 + theta (q1 + ...)).
-        let mut q = [[0.0; DYNAMIC_SIZE]; 4];
-        for (j, qj) in q.iter_mut().enumerate() {
-            for (i, value) in qj.iter_mut().enumerate() {
-                let sum: f64 = DENSE
-                    .iter()
-                    .zip(&self.k)
-                    .map(|(row, stage)| row[j] * stage[i])
-                    .sum();
-                *value = h * sum;
+        let inverse_h = 1.0 / h;
+        // y(t0 + theta h) = y0 + theta (q0 + theta (q1 + ...)), q_j = h sum_s DENSE[s][j] k_s.
+        let q: [Dynamic; 4] =
+            std::array::from_fn(|j| std::array::from_fn(|i| h * batch.dense[j][i][l]));
+        let y0 = batch.lane_y(l);
+        let y1: Dynamic = std::array::from_fn(|i| batch.y_new[i][l]);
+        let first = self.next_output;
+        // Days d with d <= t1 (t1 >= 0), within the horizon; a day at t1 itself takes the
+        // step's end state.
+        let last = (t1 as usize).min(days - 1);
+        let interior_end = if last as f64 >= t1 { last } else { last + 1 };
+        let (day_slow, day_fast) = (self.clock.day_slow, self.clock.day_fast);
+        let (mut slow, mut fast) = self.clock.at(self.parameters, first, self.t_ref);
+        let (mut last_slow, mut last_fast) = (slow, fast);
+        let toxin = self.toxin;
+        let count = interior_end - first;
+        self.states.reserve(count + 1);
+        let mut day_time = first as f64;
+        for slot in &mut self.states.spare_capacity_mut()[..count] {
+            let theta = (day_time - t0) * inverse_h;
+            let mut y = y0;
+            for i in 0..DYNAMIC_SIZE {
+                y[i] += theta * (q[0][i] + theta * (q[1][i] + theta * (q[2][i] + theta * q[3][i])));
             }
+            slot.write(model::full_state(
+                toxin.d * fast,
+                toxin.load_from(slow, fast),
+                &y,
+            ));
+            (last_slow, last_fast) = (slow, fast);
+            slow *= day_slow;
+            fast *= day_fast;
+            day_time += 1.0;
         }
-        while self.next_output < days && self.next_output as f64 <= t1 {
-            let day = self.next_output;
-            let y = if day as f64 >= t1 {
-                self.y_new
-            } else {
-                let theta = (day as f64 - t0) / h;
-                let mut y = self.y;
-                for i in 0..DYNAMIC_SIZE {
-                    y[i] +=
-                        theta * (q[0][i] + theta * (q[1][i] + theta * (q[2][i] + theta * q[3][i])));
-                }
-                y
-            };
-            self.push(day, &y);
-            self.next_output += 1;
+        // SAFETY: the loop above initialised the `count` slots after the current length.
+        unsafe { self.states.set_len(self.states.len() + count) };
+        if interior_end == last {
+            (last_slow, last_fast) = (slow, fast);
+            self.states.push(model::full_state(
+                toxin.d * fast,
+                toxin.load_from(slow, fast),
+                &y1,
+            ));
         }
+        self.clock.day = last;
+        self.clock.slow = last_slow;
+        self.clock.fast = last_fast;
+        self.next_output = last + 1;
     }
 }
 
@@ -431,7 +747,7 @@ struct DayClock {
 }
 
 impl DayClock {
-    #[inline]
+    #[inline(always)]
     fn at(&mut self, parameters: &Parameters, day: usize, t_ref: f64) -> (f64, f64) {
         if self.valid && day == self.day + 1 {
             self.slow *= self.day_slow;
@@ -445,44 +761,68 @@ impl DayClock {
     }
 }
 
-/// Integrate `lanes` to their horizons, interleaved stage by stage: every problem keeps its
-/// own step sizes, so its result does not depend on the others.
-fn run(lanes: &mut [Work], days: usize, options: &SolverOptions) {
+/// Integrate `problems` with `N` lanes: every lane keeps its own step sizes and takes the
+/// next problem when its own is done, so a result does not depend on the others.
+#[inline(always)]
+fn run<const N: usize>(
+    problems: &[Problem],
+    days: usize,
+    options: &SolverOptions,
+) -> Vec<Trajectory> {
+    let mut out = vec![Trajectory::default(); problems.len()];
+    let Some(first) = problems.first() else {
+        return out;
+    };
+    let mut batch = Batch::<N>::new(first.parameters.hill);
+    let mut lanes: [Option<Lane>; N] = std::array::from_fn(|_| None);
+    let mut next_problem = 0;
     loop {
         let mut active = 0;
-        for lane in lanes.iter_mut() {
-            if !lane.done && lane.prepare(days, options) {
-                lane.begin_step(options);
-                active += 1;
+        for (l, slot) in lanes.iter_mut().enumerate() {
+            loop {
+                if slot.is_none() {
+                    let Some(problem) = problems.get(next_problem) else {
+                        break;
+                    };
+                    batch.load(l, problem.parameters, problem.constants);
+                    *slot = Some(Lane::new(next_problem, problem, days));
+                    next_problem += 1;
+                }
+                let lane = slot.as_mut().expect("just filled");
+                if days > 0 && lane.prepare(&mut batch, l, days, options) {
+                    active += 1;
+                    break;
+                }
+                let lane = slot.take().expect("just used");
+                out[lane.index] = Trajectory {
+                    states: lane.states,
+                };
+                // The lane idles on a zero step until a problem fills it.
+                batch.h[l] = 0.0;
+                batch.segment_end[l] = batch.t[l];
             }
         }
         if active == 0 {
-            return;
+            return out;
         }
-        macro_rules! each {
-            ($body:expr) => {
-                for lane in lanes.iter_mut().filter(|lane| !lane.done) {
-                    $body(lane);
-                }
-            };
+        batch.attempt(options);
+        for (l, slot) in lanes.iter_mut().enumerate() {
+            if let Some(lane) = slot {
+                lane.conclude(&mut batch, l, days);
+            }
         }
-        each!(|lane: &mut Work| lane.stage(&A2));
-        each!(|lane: &mut Work| lane.stage(&A3));
-        each!(|lane: &mut Work| lane.stage(&A4));
-        each!(|lane: &mut Work| lane.stage(&A5));
-        each!(|lane: &mut Work| lane.stage(&A6));
-        each!(|lane: &mut Work| lane.finish_step(days, options));
     }
 }
 
 /// `x^(-1/5)` to about 1e-7 relative (for the step-size controller): a bit-level first guess
-/// and Newton steps, instead of a general `powf`.
-#[inline]
+/// and Newton steps, instead of a general `powf`; plain arithmetic, so that it runs as vector
+/// instructions over the lanes.
+#[inline(always)]
 fn inverse_fifth_root(x: f64) -> f64 {
     // x = 2^e m: guess 2^(-e/5) from the exponent bits, then y <- y (6 - x y^5) / 5.
-    let bits = x.to_bits() as i64;
-    let exponent_bits = bits - 0x3FF0_0000_0000_0000;
-    let mut y = f64::from_bits((0x3FF0_0000_0000_0000 - exponent_bits / 5) as u64);
+    const ONE: i64 = 0x3FF0_0000_0000_0000;
+    let exponent_bits = x.to_bits() as i64 - ONE;
+    let mut y = f64::from_bits((ONE - (exponent_bits as f64 * 0.2) as i64) as u64);
     for _ in 0..3 {
         let y2 = y * y;
         y *= (6.0 - x * y2 * y2 * y) * 0.2;
@@ -490,52 +830,72 @@ fn inverse_fifth_root(x: f64) -> f64 {
     y
 }
 
+/// `e^x` for `x <= 0` to about one unit in the last place: `x = n ln 2 + r` with
+/// `|r| <= ln 2 / 2`, `e^r` by its Taylor series to `r^13` (next term below 1e-17), and
+/// `2^n` from the exponent bits. Written with plain arithmetic so that the compiler turns it
+/// into vector instructions over the lanes (the library `exp` is one call per value); the
+/// same function serves every lane count, which keeps results bit-identical.
+#[inline(always)]
+fn exp_nonpositive(x: f64) -> f64 {
+    // ln 2 split in two (fdlibm): LN2_HI has 32 significant bits, so n LN2_HI is exact.
+    const LN2_HI: f64 = f64::from_bits(0x3FE6_2E42_FEE0_0000);
+    const LN2_LO: f64 = f64::from_bits(0x3DEA_39EF_3579_3C76);
+    const INV_LN2: f64 = std::f64::consts::LOG2_E;
+    const SHIFT: f64 = 6_755_399_441_055_744.0; // 1.5 * 2^52: adding it rounds to an integer
+    const INVERSE_FACTORIALS: [f64; 14] = [
+        1.0,
+        1.0,
+        1.0 / 2.0,
+        1.0 / 6.0,
+        1.0 / 24.0,
+        1.0 / 120.0,
+        1.0 / 720.0,
+        1.0 / 5_040.0,
+        1.0 / 40_320.0,
+        1.0 / 362_880.0,
+        1.0 / 3_628_800.0,
+        1.0 / 39_916_800.0,
+        1.0 / 479_001_600.0,
+        1.0 / 6_227_020_800.0,
+    ];
+    let x = x.max(-700.0);
+    let shifted = x * INV_LN2 + SHIFT;
+    let n = shifted - SHIFT;
+    let r = (x - n * LN2_HI) - n * LN2_LO;
+    let mut p = INVERSE_FACTORIALS[13];
+    for coefficient in INVERSE_FACTORIALS[..13].iter().rev() {
+        p = p * r + coefficient;
+    }
+    let n_bits = shifted.to_bits().wrapping_sub(SHIFT.to_bits());
+    p * f64::from_bits(n_bits.wrapping_add(1023) << 52)
+}
+
 /// The toxin exponentials at the stage times `t + c_s h` of one step from those at `t`:
 /// `e^(-k c_s h)` are powers of `u = e^(-k h / 90)` (90 c_s = 18, 27, 72, 80, 90), so a step
 /// costs one `exp` per rate instead of one per stage.
-struct StagePowers {
-    slow: [f64; 7],
-    fast: [f64; 7],
-}
-
-impl StagePowers {
-    #[inline]
-    fn new(parameters: &Parameters, h: f64, base: (f64, f64)) -> StagePowers {
-        #[inline(always)]
-        fn powers(u: f64, base: f64) -> [f64; 7] {
-            let u2 = u * u;
-            let u4 = u2 * u2;
-            let u8 = u4 * u4;
-            let u9 = u8 * u;
-            let u18 = u9 * u9;
-            let u27 = u18 * u9;
-            let u36 = u18 * u18;
-            let u72 = u36 * u36;
-            let u80 = u72 * u8;
-            let u90 = u72 * u18;
-            [
-                base,
-                base * u18,
-                base * u27,
-                base * u72,
-                base * u80,
-                base * u90,
-                base * u90,
-            ]
-        }
-        let slow = powers((-parameters.k_l * h / 90.0).exp(), base.0);
-        let fast = if base.1 == 0.0 {
-            [0.0; 7]
-        } else {
-            powers((-parameters.k_in * h / 90.0).exp(), base.1)
-        };
-        StagePowers { slow, fast }
+#[inline(always)]
+fn stage_powers<const N: usize>(u: &Lanes<N>, base: &Lanes<N>) -> [Lanes<N>; 7] {
+    let mut out = [[0.0; N]; 7];
+    for l in 0..N {
+        let u2 = u[l] * u[l];
+        let u4 = u2 * u2;
+        let u8 = u4 * u4;
+        let u9 = u8 * u[l];
+        let u18 = u9 * u9;
+        let u27 = u18 * u9;
+        let u36 = u18 * u18;
+        let u72 = u36 * u36;
+        let u80 = u72 * u8;
+        let u90 = u72 * u18;
+        out[0][l] = base[l];
+        out[1][l] = base[l] * u18;
+        out[2][l] = base[l] * u27;
+        out[3][l] = base[l] * u72;
+        out[4][l] = base[l] * u80;
+        out[5][l] = base[l] * u90;
+        out[6][l] = base[l] * u90;
     }
-
-    #[inline(always)]
-    fn at(&self, stage: usize) -> (f64, f64) {
-        (self.slow[stage], self.fast[stage])
-    }
+    out
 }
 #[cfg(test)]
 mod tests {
@@ -698,15 +1058,73 @@ mod tests {
         let parameters = Parameters::TYPICAL;
         let c = [0.0, 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0, 1.0, 1.0];
         for (t, h) in [(0.0, 0.02), (3.0, 1.7), (150.0, 20.0)] {
-            let base = exponentials(&parameters, t);
-            let powers = StagePowers::new(&parameters, h, base);
+            let (base_slow, base_fast) = exponentials(&parameters, t);
+            let slow = stage_powers(&[exp_nonpositive(-parameters.k_l / 90.0 * h)], &[base_slow]);
+            let fast = stage_powers(
+                &[exp_nonpositive(-parameters.k_in / 90.0 * h)],
+                &[base_fast],
+            );
             for (stage, c) in c.iter().enumerate() {
-                let (slow, fast) = exponentials(&parameters, t + c * h);
-                let (s, f) = powers.at(stage);
-                assert!((s - slow).abs() <= 1e-13 * slow, "slow, stage {stage}");
-                assert!((f - fast).abs() <= 1e-13 * fast, "fast, stage {stage}");
+                let (exact_slow, exact_fast) = exponentials(&parameters, t + c * h);
+                let (s, f) = (slow[stage][0], fast[stage][0]);
+                assert!(
+                    (s - exact_slow).abs() <= 1e-13 * exact_slow,
+                    "slow, stage {stage}"
+                );
+                assert!(
+                    (f - exact_fast).abs() <= 1e-13 * exact_fast,
+                    "fast, stage {stage}"
+                );
             }
         }
+    }
+
+    #[test]
+    fn exp_nonpositive_is_within_two_ulp_of_the_library() {
+        let mut x: f64 = 0.0;
+        while x > -745.0 {
+            let exact = x.exp();
+            let ours = exp_nonpositive(x);
+            if x >= -700.0 {
+                assert!(
+                    (ours - exact).abs() <= 2.0 * f64::EPSILON * exact,
+                    "{x}: {ours} vs {exact}"
+                );
+            } else {
+                assert!((0.0..=1e-303).contains(&ours), "{x}: {ours}");
+            }
+            x -= 0.0137;
+        }
+        assert_eq!(exp_nonpositive(0.0), 1.0);
+    }
+
+    #[test]
+    fn every_instruction_set_gives_the_same_bits() {
+        // The run-time dispatch must not change results: compare with the plain build.
+        let parameters = Parameters::TYPICAL;
+        let doses: Vec<Dose> = (0..4)
+            .map(|k| Dose {
+                day: 100.0 * k as f64 + 0.5 * k as f64,
+                concentration: 4.0 + k as f64,
+            })
+            .collect();
+        let constants = constants();
+        let problems: Vec<Problem> = (0..WIDTH + 5)
+            .map(|k| Problem {
+                parameters: &parameters,
+                constants: &constants,
+                doses: &doses[k % 4..],
+            })
+            .collect();
+        let options = SolverOptions::default();
+        assert_eq!(
+            dispatch(&problems, 500, &options),
+            run::<WIDTH>(&problems, 500, &options)
+        );
+        assert_eq!(
+            run::<1>(&problems, 500, &options),
+            run::<WIDTH>(&problems, 500, &options)
+        );
     }
 
     #[test]
