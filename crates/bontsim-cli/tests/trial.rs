@@ -2,6 +2,7 @@
 //! determinism across thread counts, shard-then-merge equal to one run byte for byte, the
 //! summary.json contract, and clear errors with exit code 2.
 
+use bontsim_core::trial::prediction_interval;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,12 +11,17 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bontsim"))
 }
 
-fn example(name: &str) -> String {
+/// A plan file in `dir` (relative to this crate), as an argument for the binary.
+fn plan_in(dir: &str, name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../examples")
+        .join(dir)
         .join(name)
         .display()
         .to_string()
+}
+
+fn example(name: &str) -> String {
+    plan_in("../../examples", name)
 }
 
 fn scratch(name: &str) -> PathBuf {
@@ -231,30 +237,59 @@ fn simulate_output_does_not_depend_on_the_thread_count() {
     );
 }
 
-/// The label-dose arm of the published glabellar trials, reproduced by `bontsim trial` on a
-/// plan file with each trial's responder definition. Tolerance: +-10 percentage points, about
-/// twice the 95% binomial half-width of the ~45-patient (PMC9558451) and ~20-patient
-/// (Carruthers 2005) arms at these rates. Higher doses are not yet reproduced (see
-/// docs/validation.md, "Population"), so they are not asserted here.
+fn test_plan(name: &str) -> String {
+    plan_in("tests/plans", name)
+}
+
+/// Published responder rates reproduced by `bontsim trial` on plan files, each within its
+/// 95% prediction interval: the range of rates an arm of the trial's size would report if the
+/// model were true (binomial at the published arm size `n`, plus the Monte Carlo error of the
+/// 2,000 virtual patients; `bontsim_core::trial::prediction_interval`). The tolerance comes
+/// from the trial's size, not from us. Every point is `>= 1 grade better` than the patient's
+/// own baseline, as in the sources; arm sizes are `n_active` of
+/// `../shared/data/clinical_time_courses.csv` (Beer 2011: n = 45 as read in the paper).
+/// The points asserted are those the model meets; the misses (ONA 40-80 U at week 24, the
+/// ABO week-36 and INCO 100 U day-250 tails) are listed in docs/validation.md, "Population".
 #[test]
-fn trial_reproduces_the_label_dose_responder_rates() {
-    let plan =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/plans/glabella_20u_single.toml");
-    let dir = scratch("label-dose");
+fn trial_reproduces_published_responder_rates_within_their_prediction_intervals() {
+    let plans = [
+        test_plan("glabella_20u_single.toml"),
+        example("glabella_light_10u.toml"),
+        test_plan("glabella_ona_40u.toml"),
+        test_plan("glabella_abo_125u.toml"),
+        test_plan("glabella_inco_60u.toml"),
+    ];
+    const BEER: &str = "Beer 2011 [R], ONA 20 U subject-rated onset";
+    const CARRUTHERS: &str = "Carruthers 2005 [R]: 100% - relapsed at 4 months";
+    const PMC: &str = "PMC9558451 [R]: median 19.7 wk, week 24";
+    const TOXINS: &str = "Toxins 2021 Table 2 [R2]: week 28 (KM estimate)";
+    const JOSEPH: &str = "Joseph 2021 [R]: weeks 4 and 24, >= 1 grade per Toxins 2021";
+    const INCO: &str = "Toxins 2021 Table 2 [R2]: INCO phase 4 (KM estimates)";
+    // (arm, day, published %, arm size n, source)
+    let points: [(usize, usize, f64, u64, &str); 14] = [
+        (0, 1, 48.0, 45, BEER),
+        (0, 2, 77.0, 45, BEER),
+        (0, 4, 98.0, 45, BEER),
+        (0, 120, 67.0, 20, CARRUTHERS),
+        (0, 138, 50.0, 45, PMC),
+        (0, 168, 16.0, 45, PMC),
+        (0, 196, 10.0, 45, TOXINS),
+        (1, 120, 17.0, 20, CARRUTHERS),
+        (2, 120, 72.0, 20, CARRUTHERS),
+        (2, 196, 20.0, 45, TOXINS),
+        (3, 28, 100.0, 80, JOSEPH),
+        (3, 168, 69.1, 80, JOSEPH),
+        (4, 170, 81.0, 13, INCO),
+        (4, 250, 19.0, 13, INCO),
+    ];
+    let patients = 2000;
+    let dir = scratch("published-responders");
     let out = bin()
         .arg("trial")
-        .arg(&plan)
-        .args([
-            "--patients",
-            "2000",
-            "--seed",
-            "2026",
-            "--days",
-            "200",
-            "--responder",
-            "improved_1",
-            "--output",
-        ])
+        .args(&plans)
+        .args(["--patients", &patients.to_string()])
+        .args(["--seed", "2026", "--days", "260"])
+        .args(["--responder", "improved_1", "--output"])
         .arg(&dir)
         .output()
         .unwrap();
@@ -265,23 +300,27 @@ fn trial_reproduces_the_label_dose_responder_rates() {
     );
     let summary: Value =
         serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
-    let rate = |day: usize| {
-        summary["arms"][0]["areas"][0]["responders"][day]["rate"]
+    let mut misses = Vec::new();
+    for (arm, day, published, n, source) in points {
+        let rate = summary["arms"][arm]["areas"][0]["responders"][day]["rate"]
             .as_f64()
-            .unwrap()
-            * 100.0
-    };
-    // PMC9558451: 16.0% improved by >= 1 grade at week 24 (day 168) after ONA 20 U.
+            .unwrap();
+        let responders = (rate * patients as f64).round() as u64;
+        let (low, high) = prediction_interval(responders, patients, n);
+        let observed = (published / 100.0 * n as f64).round() as u64;
+        if !(low..=high).contains(&observed) {
+            misses.push(format!(
+                "{source}: arm {arm}, day {day}, model {:.1}%, 95% PI for n = {n}: {:.0}-{:.0}%, published {published}%",
+                rate * 100.0,
+                100.0 * low as f64 / n as f64,
+                100.0 * high as f64 / n as f64,
+            ));
+        }
+    }
     assert!(
-        (rate(168) - 16.0).abs() <= 10.0,
-        "week 24: {:.1}% vs 16.0%",
-        rate(168)
-    );
-    // Carruthers 2005: 33% relapsed at 4 months after 20 U, so 67% still improved on day 120.
-    assert!(
-        (rate(120) - 67.0).abs() <= 10.0,
-        "day 120: {:.1}% vs 67%",
-        rate(120)
+        misses.is_empty(),
+        "outside their 95% PI:\n{}",
+        misses.join("\n")
     );
 }
 

@@ -54,6 +54,7 @@ fn main() {
             "ec50" => parameters.ec50 = value,
             "hill" => parameters.hill = value,
             "coverage_concentration" => parameters.coverage_concentration = value,
+            "uptake_saturation" => parameters.uptake_saturation = value,
             "severity_exponent" => parameters.severity_exponent = value,
             "mass_exponent" => parameters.mass_exponent = value,
             "k_in" => parameters.k_in = value,

@@ -5,8 +5,9 @@
 //! count, shard or arm it is simulated in (arms of one trial compare the same patients).
 //!
 //! Distributions (docs/model.md, "Population"): log-normal toxin sensitivity, recovery rate,
-//! muscle size and atrophy susceptibility, and a baseline severity of 2 or 3. The spreads are
-//! priors [E] until the population is calibrated to the responder curves.
+//! muscle size and atrophy susceptibility, and a baseline severity of 2 or 3. The
+//! spread of sensitivity is fitted to the responder curves (`population_fit -- search`); the
+//! others are priors [E].
 
 use crate::model::Parameters;
 use crate::plan::{MuscleOverride, Plan, Sex};
@@ -17,10 +18,16 @@ use rand_distr::{Distribution, Normal};
 /// Spreads (log-normal standard deviations unless stated) of the virtual population.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Variability {
-    /// Toxin sensitivity: shifts depth and, by `ln(sensitivity) / k_L`, duration. Prior: 0.6
-    /// gives a duration SD of ~27 days at the typical `k_L`, the spread implied by 16% of an
-    /// ONA 20 U arm still responding at week 24 with a median of 19.7 weeks (PMC9558451) [D].
+    /// Toxin sensitivity: shifts depth and, by `ln(sensitivity) / k_L`, duration. 1.0 gives a
+    /// duration SD of ~45 days at the typical `k_L` (CV ~0.32 at the ONA 20 U median of
+    /// 139 d), near the 78.5 +/- 28.4 d (CV 0.36) of therapeutic doses (Ledda 2022 [R]) [D];
+    /// FITTED by the grid of `population_fit -- search` to the responder curves
+    /// (docs/validation.md, "Population"; the former prior 0.6 gave a CV of ~0.19).
     pub sensitivity: f64,
+    /// Terminal sensitivity to the internalised load alone: divides `EC50` but not `c_cov`,
+    /// so it spreads duration (by `ln(factor) / k_L`) without spreading depth. 0: duration
+    /// and depth vary together through `sensitivity` only.
+    pub load_sensitivity: f64,
     /// Recovery rate of transmission `k_r0` [E].
     pub recovery: f64,
     /// Muscle size: facial muscle size follows body weight (Volk 2013/2014 [R]) [E].
@@ -41,7 +48,8 @@ pub struct Variability {
 impl Default for Variability {
     fn default() -> Self {
         Variability {
-            sensitivity: 0.6,
+            sensitivity: 1.0,
+            load_sensitivity: 0.0,
             recovery: 0.3,
             muscle_size: 0.2,
             atrophy: 0.3,
@@ -75,12 +83,14 @@ pub fn patient_rng(seed: u64, index: u64) -> ChaCha8Rng {
 
 /// The random numbers of patient `index`, independent of the spreads: standard normals of
 /// sensitivity, recovery, size and atrophy, then uniforms of the baseline and of the slow
-/// recoverers (drawn in this order).
+/// recoverers, then the standard normal of the load sensitivity (drawn in this order, so
+/// adding the last draw left the others unchanged).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PatientDraws {
     pub normals: [f64; 4],
     pub severe_uniform: f64,
     pub slow_uniform: f64,
+    pub load_normal: f64,
 }
 
 /// The draws of patient `index` in a trial seeded with `seed`.
@@ -93,10 +103,12 @@ pub fn patient_draws(seed: u64, index: u64) -> PatientDraws {
     }
     let severe_uniform = rand::RngExt::random::<f64>(&mut rng);
     let slow_uniform = rand::RngExt::random::<f64>(&mut rng);
+    let load_normal = standard.sample(&mut rng);
     PatientDraws {
         normals,
         severe_uniform,
         slow_uniform,
+        load_normal,
     }
 }
 
@@ -142,6 +154,7 @@ pub fn virtual_patient(
     patient_plan.patient.baseline_severity = [baseline; 3];
     let mut parameters = *typical;
     parameters.k_r0 *= recovery;
+    parameters.ec50 /= (variability.load_sensitivity * draws.load_normal).exp();
     VirtualPatient {
         index,
         plan: patient_plan,
@@ -182,7 +195,7 @@ mod tests {
         let mean = logs.iter().sum::<f64>() / logs.len() as f64;
         let sd = (logs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / logs.len() as f64).sqrt();
         assert!(
-            mean.abs() < 0.05 && (sd - 0.6).abs() < 0.05,
+            mean.abs() < 0.05 && (sd - v.sensitivity).abs() < 0.05,
             "mean {mean}, sd {sd}"
         );
     }

@@ -390,6 +390,44 @@ pub fn wilson(k: u64, n: u64) -> (f64, f64) {
     ((centre - half).max(0.0), (centre + half).min(1.0))
 }
 
+/// The 95% prediction interval, as counts `(low, high)` of `n`, of the responders a trial arm
+/// of `n` patients would observe if the model were true: `Binomial(n, p)` with the model's
+/// rate `p` known from `k` responders among `m` virtual patients, `p ~ Beta(k + 1/2,
+/// m - k + 1/2)` (Jeffreys). The predictive law is beta-binomial; the interval is
+/// equal-tailed (its 2.5% and 97.5% quantiles). A published responder rate from an arm of `n`
+/// lies outside it with probability ~5% when the model is right, so it is the tolerance a
+/// comparison with that arm can claim; it is set by the trial's size, not chosen.
+pub fn prediction_interval(k: u64, m: u64, n: u64) -> (u64, u64) {
+    assert!(k <= m && m > 0, "{k} responders of {m} virtual patients");
+    let (a, b) = (k as f64 + 0.5, (m - k) as f64 + 0.5);
+    let n_f = n as f64;
+    // ln pmf(0) = sum_i ln((b + i) / (a + b + i)); then the ratio of successive terms.
+    let mut log_pmf = Vec::with_capacity(n as usize + 1);
+    log_pmf.push(
+        (0..n)
+            .map(|i| ((b + i as f64) / (a + b + i as f64)).ln())
+            .sum::<f64>(),
+    );
+    for j in 0..n {
+        let j = j as f64;
+        let last = log_pmf[log_pmf.len() - 1];
+        log_pmf.push(last + ((n_f - j) / (j + 1.0)).ln() + ((a + j) / (b + n_f - j - 1.0)).ln());
+    }
+    let pmf: Vec<f64> = log_pmf.iter().map(|l| l.exp()).collect();
+    let total: f64 = pmf.iter().sum();
+    let quantile = |q: f64| {
+        let mut cumulative = 0.0;
+        for (j, p) in pmf.iter().enumerate() {
+            cumulative += p / total;
+            if cumulative >= q - 1e-12 {
+                return j as u64;
+            }
+        }
+        n
+    };
+    (quantile(0.025), quantile(0.975))
+}
+
 /// The smallest value whose cumulative count reaches `q` of the total.
 fn quantile(histogram: &[u64], q: f64) -> Option<usize> {
     let total: u64 = histogram.iter().sum();
@@ -510,6 +548,19 @@ mod tests {
         let (low, high) = wilson(50, 100);
         assert!((low - 0.4038).abs() < 1e-3 && (high - 0.5962).abs() < 1e-3);
         assert_eq!(wilson(0, 10).0, 0.0);
+    }
+
+    #[test]
+    fn prediction_interval_is_binomial_when_the_model_rate_is_known() {
+        // With many virtual patients the law is Binomial(n, p): for n = 45, p = 0.5 the
+        // 2.5% and 97.5% quantiles are 16 and 29.
+        assert_eq!(prediction_interval(500_000, 1_000_000, 45), (16, 29));
+        // Few virtual patients widen it.
+        let (low, high) = prediction_interval(10, 20, 45);
+        assert!(low < 16 && high > 29, "{low}-{high}");
+        // A rate of 0 predicts 0, and 1 predicts n.
+        assert_eq!(prediction_interval(0, 2000, 80), (0, 0));
+        assert_eq!(prediction_interval(2000, 2000, 80), (80, 80));
     }
 
     #[test]

@@ -40,6 +40,12 @@ pub struct Parameters {
     /// [R]). Fitted to the EMG depth of Winn & Sires (corrugator 8 U: -64 to -78%; DAO 2 U:
     /// -18 to -54% at 2-4 weeks [R]).
     pub coverage_concentration: f64,
+    /// `c_sat` (U/g^a): acceptor-limited uptake. A dose of concentration `c` loads the
+    /// terminals it reaches with `c / (1 + c / c_sat)` (Langmuir binding to a limited pool of
+    /// acceptors); the rest is not internalised and is cleared. Infinite: no saturation.
+    /// An option: it fits the flat ONA 40-80 U week-24 rates (PMC9558451 [R]) but not the INCO,
+    /// ABO and DAXI durations, so it is off (docs/validation.md, "Population").
+    pub uptake_saturation: f64,
     /// `alpha`: exponent of muscle mass in the toxin concentration `c = U / m^alpha`. Motor
     /// endplates lie in bands (Happak 1997 [R]), so the terminals a deposit reaches grow
     /// with the band's area, ~ m^(2/3), not with the whole mass [E]; fitted jointly to the
@@ -113,6 +119,7 @@ impl Parameters {
         k_l: std::f64::consts::LN_2 / 31.0,
         ec50: 0.7,
         coverage_concentration: 4.6,
+        uptake_saturation: f64::INFINITY,
         mass_exponent: 2.0 / 3.0,
         hill: 3.5,
         k_on: 0.5,

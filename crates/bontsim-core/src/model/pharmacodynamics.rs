@@ -72,6 +72,13 @@ impl HillCurve {
     }
 }
 
+/// Toxin a dose of concentration `c` loads into the terminals it reaches:
+/// `c / (1 + c / c_sat)` (acceptor-limited uptake; `c` itself when `c_sat` is infinite).
+#[inline]
+pub fn taken_up(parameters: &Parameters, c: f64) -> f64 {
+    c / (1.0 + c / parameters.uptake_saturation)
+}
+
 /// Coverage reached by a dose of concentration `c` alone: `1 - exp(-c sensitivity / c_cov)`.
 pub fn dose_coverage(parameters: &Parameters, constants: &CompartmentConstants, c: f64) -> f64 {
     1.0 - (-c * constants.sensitivity / parameters.coverage_concentration).exp()
@@ -220,7 +227,7 @@ impl Toxin {
         // being taken up, keeps them blocked.
         let still_blocked = self.coverage * terminal_block(parameters, constants, l + d);
         let reached = dose_coverage(parameters, constants, concentration);
-        let d = d + concentration;
+        let d = d + taken_up(parameters, concentration);
         let gain = parameters.k_in / (parameters.k_in - parameters.k_l);
         *self = Toxin {
             t_ref: t,
