@@ -66,7 +66,7 @@ PEER_CMD=("$PY" bench/python/peer.py "$WORK/population.json"
 log "${PEER_CMD[*]}"
 "${PEER_CMD[@]}" >/dev/null
 
-# --- 5. accuracy diagnostic: bontsim's step limit and its daily cubic Hermite output -------------
+# --- 5. accuracy diagnostic: bontsim's step limit and its daily dense output (order 4) -------------
 DIAG_PATIENTS=200
 for max_step in 20 5 1; do
   cmd=(cargo run --release -q -p bontsim-core --example export_population --

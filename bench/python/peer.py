@@ -413,6 +413,7 @@ def main():
         "numpy": np.__version__,
         "scipy": scipy.__version__,
         "bontsim_integrate": export["bontsim_integrate"],
+        "bontsim_integrate_many": export.get("bontsim_integrate_many"),
         "bontsim_simulate": export.get("bontsim_simulate"),
         "compartments_per_patient": export.get("compartments_per_patient"),
         "integrations_per_patient": export.get("integrations_per_patient"),

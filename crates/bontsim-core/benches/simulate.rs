@@ -127,11 +127,12 @@ fn compartment_bench(c: &mut Criterion) {
     group.bench_function("interleaved (solve::integrate_many)", |b| {
         b.iter(|| black_box(integrate_many(&problems, 365, &options)))
     });
-    // As a trial uses it: a few patients at a time, their series dropped before the next
-    // ones (the output stays in cache instead of 17 MB going to memory).
-    group.bench_function("streamed, 64 at a time (solve::integrate_many)", |b| {
+    // As a trial uses it: one batch of lanes at a time, its series dropped before the next
+    // (the output stays in cache instead of 17 MB going to memory, and glibc does not hand
+    // freed pages back to the kernel between batches).
+    group.bench_function("streamed, 8 at a time (solve::integrate_many)", |b| {
         b.iter(|| {
-            for chunk in problems.chunks(64) {
+            for chunk in problems.chunks(8) {
                 black_box(integrate_many(chunk, 365, &options));
             }
         })

@@ -25,7 +25,7 @@ use bontsim_core::model::{self, index, CompartmentConstants, Parameters, State};
 use bontsim_core::plan::{Format, Plan};
 use bontsim_core::population::{virtual_patient, Variability};
 use bontsim_core::simulation::{compartment_constants, simulate};
-use bontsim_core::solve::{integrate, Dose, SolverOptions};
+use bontsim_core::solve::{integrate, integrate_many, Dose, Problem, SolverOptions, WIDTH};
 use serde::Serialize;
 use std::io::Write;
 use std::time::Instant;
@@ -85,6 +85,9 @@ struct Export {
     side: &'static str,
     solver: ExportedSolver,
     bontsim_integrate: Timing,
+    /// The same compartments through `solve::integrate_many`, one batch of `WIDTH` patients
+    /// (one per vector lane) at a time, one thread: how `simulate` and `bontsim trial` run them.
+    bontsim_integrate_many: Timing,
     /// `simulation::simulate` of the whole plan per patient (every compartment the plan
     /// reaches; identical left/right inputs integrated once), one thread.
     bontsim_simulate: Timing,
@@ -279,6 +282,25 @@ fn main() {
         }
         best = best.min(start.elapsed().as_secs_f64());
     }
+    // The same, one batch of WIDTH patients (one per vector lane) at a time.
+    let problems: Vec<Problem> = inputs
+        .iter()
+        .map(|(parameters, constants, doses)| Problem {
+            parameters,
+            constants,
+            doses,
+        })
+        .collect();
+    let mut best_many = f64::INFINITY;
+    for _ in 0..arguments.repetitions {
+        let start = Instant::now();
+        for batch in problems.chunks(WIDTH) {
+            for trajectory in integrate_many(batch, arguments.days, &options) {
+                checksum += trajectory.states[arguments.days - 1][index::M];
+            }
+        }
+        best_many = best_many.min(start.elapsed().as_secs_f64());
+    }
     let count = inputs.len().max(1);
     // The whole plan per patient, as `bontsim trial --threads 1` simulates it (without the
     // metrics, aggregation and output that the trial adds).
@@ -311,6 +333,21 @@ fn main() {
         best_seconds: best,
         microseconds_per_patient: best * 1e6 / count as f64,
     };
+    let many_timing = Timing {
+        patients: inputs.len(),
+        repetitions: arguments.repetitions,
+        best_seconds: best_many,
+        microseconds_per_patient: best_many * 1e6 / count as f64,
+    };
+    eprintln!(
+        "solve::integrate_many, {MUSCLE} {}, {} patients x {} days, {WIDTH} at a time: best of {} = {:.4} s ({:.2} us per patient)",
+        SIDE.name(),
+        many_timing.patients,
+        arguments.days,
+        many_timing.repetitions,
+        many_timing.best_seconds,
+        many_timing.microseconds_per_patient
+    );
     eprintln!(
         "solve::integrate, {MUSCLE} {}, {} patients x {} days: best of {} = {:.4} s ({:.2} us per patient)",
         SIDE.name(),
@@ -343,6 +380,7 @@ fn main() {
             initial_step: options.initial_step,
         },
         bontsim_integrate: timing,
+        bontsim_integrate_many: many_timing,
         bontsim_simulate: simulate_timing,
         compartments_per_patient: compartments_total as f64 / count as f64,
         integrations_per_patient: integrations_total as f64 / count as f64,
