@@ -212,7 +212,26 @@ impl Failure {
     }
 }
 
+/// glibc hands freed memory at the top of its heap back to the kernel as soon as 128 KB is
+/// free, and serves blocks over 128 KB by `mmap`. A trial allocates and frees every patient's
+/// daily series (0.7 MB for a full face over two years), so each patient paid for fresh pages:
+/// a quarter of a full-face trial's time went to page faults (docs/performance.md). Keeping
+/// freed memory for reuse changes no result and not the peak memory, only when pages are
+/// returned.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn keep_freed_memory_for_reuse() {
+    // SAFETY: mallopt only tunes the allocator; it runs before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn keep_freed_memory_for_reuse() {}
+
 fn main() -> ExitCode {
+    keep_freed_memory_for_reuse();
     let cli = Cli::parse();
     // A panic is a bug in bontsim, never the user's input: say so and exit 1 (not 101).
     std::panic::set_hook(Box::new(|info| {

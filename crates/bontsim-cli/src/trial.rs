@@ -16,6 +16,9 @@ use std::path::{Path, PathBuf};
 
 /// Patients simulated per parallel work item.
 const CHUNK: u64 = 64;
+/// Work items run in parallel before their aggregates are merged (bounds memory: a million
+/// patients are 15,625 chunks, and a chunk's aggregate holds every day's counts).
+const WAVE: u64 = 256;
 
 pub struct TrialRequest {
     pub plans: Vec<(String, Plan)>,
@@ -82,25 +85,34 @@ pub fn run(request: TrialRequest) -> Result<(), String> {
             .iter()
             .map(|(name, plan)| {
                 let chunk_count = (range.end - range.start).div_ceil(CHUNK);
-                let parts: Vec<ArmAggregate> = (0..chunk_count)
-                    .into_par_iter()
-                    .map(|c| {
-                        let start = range.start + c * CHUNK;
-                        let chunk = start..(start + CHUNK).min(range.end);
-                        let count = chunk.end - chunk.start;
-                        let part = run_arm(name, plan, settings, &variability, chunk);
-                        progress.inc(count);
-                        part
-                    })
-                    .collect();
-                let mut parts = parts.into_iter();
-                let mut arm = parts
-                    .next()
-                    .unwrap_or_else(|| run_arm(name, plan, settings, &variability, 0..0));
-                for part in parts {
-                    arm.merge(&part).expect("chunks of one arm merge");
+                let run_chunk = |c: u64| {
+                    let start = range.start + c * CHUNK;
+                    let chunk = start..(start + CHUNK).min(range.end);
+                    let count = chunk.end - chunk.start;
+                    let part = run_arm(name, plan, settings, &variability, chunk);
+                    progress.inc(count);
+                    part
+                };
+                // Chunks run in parallel a wave at a time and merge in chunk order, so memory
+                // holds one wave of aggregates whatever the number of patients, and the result
+                // does not depend on the number of threads.
+                let mut arm: Option<ArmAggregate> = None;
+                let mut wave_start = 0;
+                while wave_start < chunk_count {
+                    let wave_end = (wave_start + WAVE).min(chunk_count);
+                    let parts: Vec<ArmAggregate> = (wave_start..wave_end)
+                        .into_par_iter()
+                        .map(run_chunk)
+                        .collect();
+                    for part in parts {
+                        match arm.as_mut() {
+                            None => arm = Some(part),
+                            Some(arm) => arm.merge(&part).expect("chunks of one arm merge"),
+                        }
+                    }
+                    wave_start = wave_end;
                 }
-                arm
+                arm.unwrap_or_else(|| run_arm(name, plan, settings, &variability, 0..0))
             })
             .collect()
     });
