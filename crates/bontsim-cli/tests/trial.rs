@@ -85,6 +85,51 @@ fn output_is_byte_identical_whatever_the_thread_count() {
     same_files(&one, &two);
 }
 
+/// More patients than one wave of parallel chunks (256 x 64 = 16,384 in src/trial.rs), so
+/// that aggregates are merged across waves: still the same bytes for any thread count and
+/// for shards merged in any order.
+#[test]
+fn trials_longer_than_one_wave_are_deterministic() {
+    let run = |extra: &[&str], output: &Path| {
+        let out = bin()
+            .arg("trial")
+            .arg(example("glabella_light_10u.toml"))
+            .args(["--patients", "17000", "--seed", "5", "--days", "120"])
+            .args(extra)
+            .arg("--output")
+            .arg(output)
+            .output()
+            .expect("bontsim runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let one = scratch("waves-threads-1");
+    let two = scratch("waves-threads-2");
+    run(&["--threads", "1"], &one);
+    run(&["--threads", "2"], &two);
+    same_files(&one, &two);
+    let shards = [scratch("waves-shard-1"), scratch("waves-shard-2")];
+    run(&["--shard", "1/2"], &shards[0]);
+    run(&["--shard", "2/2"], &shards[1]);
+    let merged = scratch("waves-merged");
+    let out = bin()
+        .arg("trial-merge")
+        .args([&shards[1], &shards[0]])
+        .arg("--output")
+        .arg(&merged)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    same_files(&one, &merged);
+}
+
 #[test]
 fn sharded_then_merged_equals_unsharded() {
     let whole = scratch("whole");

@@ -409,7 +409,9 @@ impl<const N: usize> Batch<N> {
     ) -> [Lanes<N>; DYNAMIC_SIZE] {
         let mut x = [0.0; N];
         for l in 0..N {
-            x[l] = ((self.a[l] * slow[l] + self.c[l] * fast[l]) * self.scale[l]).max(0.0);
+            // Clamped at zero with a comparison (not `max`) so that a NaN load stays NaN.
+            let scaled = (self.a[l] * slow[l] + self.c[l] * fast[l]) * self.scale[l];
+            x[l] = if scaled < 0.0 { 0.0 } else { scaled };
         }
         let mut power = [1.0; N];
         if self.general {
@@ -431,10 +433,12 @@ impl<const N: usize> Batch<N> {
         let mut dy = [[0.0; N]; DYNAMIC_SIZE];
         for l in 0..N {
             // A terminal without load is not blocked (E_h(0) = 0 even when h = 0).
-            let block = if x[l] > 0.0 {
-                power[l] / (1.0 + power[l])
-            } else {
+            // Beyond 1e300 the power would overflow to inf and inf/inf to NaN: saturate.
+            let power = if power[l] > 1e300 { 1e300 } else { power[l] };
+            let block = if x[l] <= 0.0 {
                 0.0
+            } else {
+                power / (1.0 + power)
             };
             let e = self.coverage[l] * block;
             let b = y[dynamic::B][l];
@@ -648,7 +652,9 @@ impl<'a> Lane<'a> {
     fn conclude<const N: usize>(&mut self, batch: &mut Batch<N>, l: usize, days: usize) {
         let h = batch.h[l];
         let error = batch.error[l];
-        if error <= 1.0 || h <= 1e-10 {
+        // A NaN error (only from non-finite inputs, which the plan checks exclude) is
+        // accepted so that the NaN shows in the output instead of the step shrinking forever.
+        if error <= 1.0 || h <= 1e-10 || error.is_nan() {
             let t = batch.t[l];
             let segment_end = batch.segment_end[l];
             let last = t + h >= segment_end - 1e-12;
@@ -814,7 +820,7 @@ fn run<const N: usize>(
     }
 }
 
-/// `x^(-1/5)` to about 1e-7 relative (for the step-size controller): a bit-level first guess
+/// `x^(-1/5)` to about 3e-6 relative (for the step-size controller): a bit-level first guess
 /// and Newton steps, instead of a general `powf`; plain arithmetic, so that it runs as vector
 /// instructions over the lanes.
 #[inline(always)]
@@ -858,7 +864,8 @@ fn exp_nonpositive(x: f64) -> f64 {
         1.0 / 479_001_600.0,
         1.0 / 6_227_020_800.0,
     ];
-    let x = x.max(-700.0);
+    // A comparison rather than `max`, so that NaN stays NaN; -inf gives e^-700 (~1e-304).
+    let x = if x < -700.0 { -700.0 } else { x };
     let shifted = x * INV_LN2 + SHIFT;
     let n = shifted - SHIFT;
     let r = (x - n * LN2_HI) - n * LN2_LO;
@@ -1096,6 +1103,29 @@ mod tests {
             x -= 0.0137;
         }
         assert_eq!(exp_nonpositive(0.0), 1.0);
+        assert!(exp_nonpositive(f64::NAN).is_nan());
+    }
+
+    #[test]
+    fn absurd_doses_finish_with_finite_output() {
+        // The Hill power of such a load overflows; the blockade saturates instead of
+        // turning NaN (and a NaN error could otherwise shrink the step forever).
+        let doses = [Dose {
+            day: 0.0,
+            concentration: 1e90,
+        }];
+        let trajectory = integrate(
+            &Parameters::TYPICAL,
+            &constants(),
+            &doses,
+            120,
+            &SolverOptions::default(),
+        );
+        assert_eq!(trajectory.states.len(), 120);
+        for state in &trajectory.states {
+            assert!(state.iter().all(|v| v.is_finite()), "{state:?}");
+        }
+        assert!(trajectory.states[60][index::B] > 0.99);
     }
 
     #[test]
@@ -1117,10 +1147,22 @@ mod tests {
             })
             .collect();
         let options = SolverOptions::default();
-        assert_eq!(
-            dispatch(&problems, 500, &options),
-            run::<WIDTH>(&problems, 500, &options)
-        );
+        let plain = run::<WIDTH>(&problems, 500, &options);
+        assert_eq!(dispatch(&problems, 500, &options), plain);
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2.
+                assert_eq!(unsafe { run_avx2(&problems, 500, &options) }, plain);
+            }
+            if std::arch::is_x86_feature_detected!("avx512f")
+                && std::arch::is_x86_feature_detected!("avx512dq")
+                && std::arch::is_x86_feature_detected!("avx512vl")
+            {
+                // SAFETY: the processor has these AVX-512 features.
+                assert_eq!(unsafe { run_avx512(&problems, 500, &options) }, plain);
+            }
+        }
         assert_eq!(
             run::<1>(&problems, 500, &options),
             run::<WIDTH>(&problems, 500, &options)
