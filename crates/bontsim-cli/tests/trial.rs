@@ -11,6 +11,27 @@ fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_bontsim"))
 }
 
+/// Run `command` and fail the test with its stderr unless it succeeds.
+fn succeed(command: &mut Command) {
+    let out = command.output().expect("bontsim runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `bontsim trial-merge SHARDS... --output OUTPUT`, which must succeed.
+fn merge(shards: &[&PathBuf], output: &Path) {
+    succeed(
+        bin()
+            .arg("trial-merge")
+            .args(shards)
+            .arg("--output")
+            .arg(output),
+    );
+}
+
 /// A plan file in `dir` (relative to this crate), as an argument for the binary.
 fn plan_in(dir: &str, name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -36,19 +57,14 @@ fn run_trial(extra: &[&str], output: &Path) {
         example("glabella_light_10u.toml"),
         example("masseter_25u_every_6_months.toml"),
     ];
-    let out = bin()
-        .arg("trial")
-        .args(&plans)
-        .args(["--patients", "300", "--seed", "11", "--days", "240"])
-        .args(extra)
-        .arg("--output")
-        .arg(output)
-        .output()
-        .expect("bontsim runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        bin()
+            .arg("trial")
+            .args(&plans)
+            .args(["--patients", "300", "--seed", "11", "--days", "240"])
+            .args(extra)
+            .arg("--output")
+            .arg(output),
     );
 }
 
@@ -91,19 +107,14 @@ fn output_is_byte_identical_whatever_the_thread_count() {
 #[test]
 fn trials_longer_than_one_wave_are_deterministic() {
     let run = |extra: &[&str], output: &Path| {
-        let out = bin()
-            .arg("trial")
-            .arg(example("glabella_light_10u.toml"))
-            .args(["--patients", "17000", "--seed", "5", "--days", "120"])
-            .args(extra)
-            .arg("--output")
-            .arg(output)
-            .output()
-            .expect("bontsim runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        succeed(
+            bin()
+                .arg("trial")
+                .arg(example("glabella_light_10u.toml"))
+                .args(["--patients", "17000", "--seed", "5", "--days", "120"])
+                .args(extra)
+                .arg("--output")
+                .arg(output),
         );
     };
     let one = scratch("waves-threads-1");
@@ -115,17 +126,12 @@ fn trials_longer_than_one_wave_are_deterministic() {
     run(&["--shard", "1/2"], &shards[0]);
     run(&["--shard", "2/2"], &shards[1]);
     let merged = scratch("waves-merged");
-    let out = bin()
-        .arg("trial-merge")
-        .args([&shards[1], &shards[0]])
-        .arg("--output")
-        .arg(&merged)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        bin()
+            .arg("trial-merge")
+            .args([&shards[1], &shards[0]])
+            .arg("--output")
+            .arg(&merged),
     );
     same_files(&one, &merged);
 }
@@ -141,17 +147,12 @@ fn sharded_then_merged_equals_unsharded() {
     }
     let merged = scratch("merged");
     // Shards in any order.
-    let out = bin()
-        .arg("trial-merge")
-        .args([&shards[2], &shards[0], &shards[1]])
-        .arg("--output")
-        .arg(&merged)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        bin()
+            .arg("trial-merge")
+            .args([&shards[2], &shards[0], &shards[1]])
+            .arg("--output")
+            .arg(&merged),
     );
     same_files(&whole, &merged);
 
@@ -329,19 +330,14 @@ fn trial_reproduces_published_responder_rates_within_their_prediction_intervals(
     ];
     let patients = 2000;
     let dir = scratch("published-responders");
-    let out = bin()
-        .arg("trial")
-        .args(&plans)
-        .args(["--patients", &patients.to_string()])
-        .args(["--seed", "2026", "--days", "260"])
-        .args(["--responder", "improved_1", "--output"])
-        .arg(&dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeed(
+        bin()
+            .arg("trial")
+            .args(&plans)
+            .args(["--patients", &patients.to_string()])
+            .args(["--seed", "2026", "--days", "260"])
+            .args(["--responder", "improved_1", "--output"])
+            .arg(&dir),
     );
     let summary: Value =
         serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap();
