@@ -126,13 +126,7 @@ fn trials_longer_than_one_wave_are_deterministic() {
     run(&["--shard", "1/2"], &shards[0]);
     run(&["--shard", "2/2"], &shards[1]);
     let merged = scratch("waves-merged");
-    succeed(
-        bin()
-            .arg("trial-merge")
-            .args([&shards[1], &shards[0]])
-            .arg("--output")
-            .arg(&merged),
-    );
+    merge(&[&shards[1], &shards[0]], &merged);
     same_files(&one, &merged);
 }
 
@@ -147,13 +141,7 @@ fn sharded_then_merged_equals_unsharded() {
     }
     let merged = scratch("merged");
     // Shards in any order.
-    succeed(
-        bin()
-            .arg("trial-merge")
-            .args([&shards[2], &shards[0], &shards[1]])
-            .arg("--output")
-            .arg(&merged),
-    );
+    merge(&[&shards[2], &shards[0], &shards[1]], &merged);
     same_files(&whole, &merged);
 
     // A missing shard is refused, not silently merged.
