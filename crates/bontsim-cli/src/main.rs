@@ -9,6 +9,7 @@ mod plot;
 mod sensitivity;
 mod symmetry;
 mod trial;
+mod trial_plot;
 
 use bontsim_core::anatomy::Anatomy;
 use bontsim_core::plan::{Format, Plan};

@@ -7,7 +7,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::path::Path;
 
-const COLOURS: [RGBColor; 8] = [
+/// Line colours of every figure, in order of appearance.
+pub(crate) const COLOURS: [RGBColor; 8] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
@@ -69,6 +70,11 @@ fn injection_line(day: f64, top: f64) -> DashedLineSeries<std::vec::IntoIter<(f6
     )
 }
 
+/// The legend sample of a line of `colour`.
+pub(crate) fn legend_line(colour: RGBColor) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
+}
+
 /// Draw the legend box of every figure: lower right, on a translucent white background.
 fn legend<'a, 'b, B: DrawingBackend + 'a, C: plotters::coord::CoordTranslate>(
     mut labels: plotters::chart::SeriesLabelStyle<'a, 'b, B, C>,
@@ -86,7 +92,7 @@ where
 }
 
 /// The footer (a note, then the disclaimer) and the final write of a figure.
-fn finish<B: DrawingBackend>(
+pub(crate) fn finish<B: DrawingBackend>(
     root: &DrawingArea<B, Shift>,
     footer: &DrawingArea<B, Shift>,
     note: &str,
@@ -104,7 +110,7 @@ where
 }
 
 /// A figure that can be drawn on any plotters backend.
-trait Figure {
+pub(crate) trait Figure {
     fn draw<B: DrawingBackend>(
         &self,
         root: &DrawingArea<B, Shift>,
@@ -115,7 +121,7 @@ trait Figure {
 
 /// Draw a figure to SVG or PNG by the output's extension, through a temporary file so an
 /// interrupted run leaves no half-written figure.
-fn render(output: &Path, figure: &impl Figure) -> Result<(), String> {
+pub(crate) fn render(output: &Path, figure: &impl Figure) -> Result<(), String> {
     let extension = output.extension().and_then(|e| e.to_str()).unwrap_or("");
     let size = (1100, 650);
     let temporary = output.with_extension(format!("partial.{extension}"));
@@ -226,9 +232,7 @@ impl Figure for FaceScores<'_> {
                     colour.stroke_width(2),
                 ))?
                 .label(name)
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-                });
+                .legend(legend_line(colour));
         }
         let grey = RGBColor(60, 60, 60);
         chart
@@ -292,9 +296,7 @@ where
                 colour.stroke_width(2),
             ))?
             .label(format!("{} ({})", muscle.muscle, muscle.side))
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], colour.stroke_width(2))
-            });
+            .legend(legend_line(colour));
         chart.draw_series(DashedLineSeries::new(
             muscle.daily.iter().map(|d| (d.day as f64, d.mass)),
             6,

@@ -3,13 +3,14 @@
 //! temporary name and renamed), so an interrupted run leaves no partial output files.
 
 use crate::files::{prepare_output, write_atomic};
+use crate::plot::render;
+use crate::trial_plot::{DurationHistogram, ResponderCurves};
 use bontsim_core::plan::Plan;
 use bontsim_core::population::Variability;
 use bontsim_core::trial::{
     run_arm, shard_range, ArmAggregate, Responder, TrialAggregate, TrialSettings,
 };
 use indicatif::{ProgressBar, ProgressStyle};
-use plotters::prelude::*;
 use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -236,92 +237,16 @@ fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
         distribution.as_bytes(),
     )?;
     write_atomic(&dir.join("atrophy.csv"), atrophy.as_bytes())?;
-    plot_responders(&summary, &dir.join("responders.svg"))?;
-    eprintln!("wrote summary.json, responders.csv, durations.csv, duration_distribution.csv, adverse_events.csv, atrophy.csv and responders.svg/.png in {}", dir.display());
-    Ok(())
-}
-
-/// The responder curves as SVG and PNG (the same drawing on both backends).
-fn plot_responders(summary: &bontsim_core::trial::TrialSummary, path: &Path) -> Result<(), String> {
-    let size = (1000, 560);
-    let svg = path.with_extension("partial-write.svg");
-    let png_path = path.with_extension("png");
-    let png = path.with_extension("partial-write.png");
-    draw_responders(&SVGBackend::new(&svg, size).into_drawing_area(), summary)
-        .map_err(|e| format!("cannot draw {}: {e}", path.display()))?;
-    draw_responders(&BitMapBackend::new(&png, size).into_drawing_area(), summary)
-        .map_err(|e| format!("cannot draw {}: {e}", png_path.display()))?;
-    std::fs::rename(&svg, path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    std::fs::rename(&png, &png_path)
-        .map_err(|e| format!("cannot write {}: {e}", png_path.display()))
-}
-
-fn draw_responders<B: DrawingBackend>(
-    root: &DrawingArea<B, plotters::coord::Shift>,
-    summary: &bontsim_core::trial::TrialSummary,
-) -> Result<(), Box<dyn std::error::Error>>
-where
-    B::ErrorType: 'static,
-{
-    root.fill(&WHITE)?;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!(
-                "Responders ({}) over time, 95% intervals; {} virtual patients per arm",
-                summary.responder, summary.patients
-            ),
-            ("sans-serif", 18),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(55)
-        .build_cartesian_2d(0.0..summary.days.max(2) as f64, 0.0..1.0)?;
-    chart
-        .configure_mesh()
-        .x_desc("day")
-        .y_desc("share of patients responding")
-        .x_label_formatter(&|d| format!("{d:.0}"))
-        .draw()?;
-    let palette = [
-        RGBColor(31, 119, 180),
-        RGBColor(214, 39, 40),
-        RGBColor(44, 160, 44),
-        RGBColor(148, 103, 189),
-        RGBColor(255, 127, 14),
-        RGBColor(140, 86, 75),
-    ];
-    let mut k = 0;
-    for arm in &summary.arms {
-        for area in &arm.areas {
-            let colour = palette[k % palette.len()];
-            k += 1;
-            let band: Vec<(f64, f64)> = area
-                .responders
-                .iter()
-                .map(|r| (r.day as f64, r.high))
-                .chain(area.responders.iter().rev().map(|r| (r.day as f64, r.low)))
-                .collect();
-            chart.draw_series(std::iter::once(Polygon::new(
-                band,
-                colour.mix(0.2).filled(),
-            )))?;
-            chart
-                .draw_series(LineSeries::new(
-                    area.responders.iter().map(|r| (r.day as f64, r.rate)),
-                    colour.stroke_width(2),
-                ))?
-                .label(format!("{} - {}", arm.plan, area.area))
-                .legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
-                });
-        }
+    for extension in ["svg", "png"] {
+        render(
+            &dir.join(format!("responders.{extension}")),
+            &ResponderCurves(&summary),
+        )?;
+        render(
+            &dir.join(format!("durations.{extension}")),
+            &DurationHistogram(&summary),
+        )?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
+    eprintln!("wrote summary.json, responders.csv, durations.csv, duration_distribution.csv, adverse_events.csv, atrophy.csv, responders.svg/.png and durations.svg/.png in {}", dir.display());
     Ok(())
 }

@@ -68,8 +68,10 @@ fn run_trial(extra: &[&str], output: &Path) {
     );
 }
 
-const OUTPUTS: [&str; 8] = [
+const OUTPUTS: [&str; 10] = [
     "responders.png",
+    "durations.svg",
+    "durations.png",
     "summary.json",
     "responders.csv",
     "durations.csv",
@@ -170,6 +172,19 @@ fn summary_json_keeps_its_contract() {
     assert_eq!(arms.len(), 2);
     let glabella = &arms[0];
     assert_eq!(glabella["patients"], 300);
+    // Both figures carry the disclaimer; the duration figure states each area's median.
+    for figure in ["responders.svg", "durations.svg"] {
+        let svg = std::fs::read_to_string(dir.join(figure)).unwrap();
+        assert!(svg.contains("not a medical device"), "{figure}");
+    }
+    let median = glabella["areas"][0]["duration_days"]["median"]
+        .as_u64()
+        .unwrap();
+    let durations = std::fs::read_to_string(dir.join("durations.svg")).unwrap();
+    assert!(
+        durations.contains(&format!("median {median} d")),
+        "durations.svg does not show the median of {median} days"
+    );
     assert!(glabella["plan"]
         .as_str()
         .unwrap()
