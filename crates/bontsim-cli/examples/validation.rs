@@ -15,9 +15,8 @@ fn run(text: &str, days: usize) -> Report {
     build_report(&plan, &simulation, &Parameters::TYPICAL)
 }
 
-fn glabella(total: f64, product: &str, potency: f64) -> String {
-    let units = total;
-    let _ = potency;
+/// The label pattern in `product`'s own units: procerus a fifth, each corrugator two fifths.
+fn glabella(units: f64, product: &str) -> String {
     format!(
         "[patient]\nsex = \"female\"\nage = 42\n\
          [[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = {p}\n\
@@ -61,7 +60,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .x_label_formatter(&|d| format!("{d:.0}"))
             .draw()?;
         for (k, units) in [10.0, 20.0, 40.0, 80.0].iter().enumerate() {
-            let report = run(&glabella(*units, "onabotulinumtoxinA", 1.0), 300);
+            let report = run(&glabella(*units, "onabotulinumtoxinA"), 300);
             let colour = COLOURS[k];
             chart
                 .draw_series(LineSeries::new(
@@ -127,11 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .draw()?;
         for (k, units) in [25.0, 40.0].iter().enumerate() {
             let report = run(&masseter(*units), 365);
-            let m = report
-                .muscles
-                .iter()
-                .find(|m| m.muscle == "masseter")
-                .unwrap();
+            let m = report.muscle("masseter").unwrap();
             let colour = COLOURS[k];
             chart
                 .draw_series(LineSeries::new(
@@ -203,59 +198,44 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         (80.0, ">= 168 d (24 wk)", "PMC9558451"),
     ] {
-        let s = run(&glabella(units, "onabotulinumtoxinA", 1.0), 400).areas[0]
+        let s = run(&glabella(units, "onabotulinumtoxinA"), 400).areas[0]
             .summary
             .clone();
         println!("| ONA {units} U glabella: days until return to baseline | {literature} | {source} | {} d |", s.days_improved_1);
     }
-    let daxi = run(&glabella(40.0, "daxibotulinumtoxinA", 1.0), 400).areas[0]
+    let daxi = run(&glabella(40.0, "daxibotulinumtoxinA"), 400).areas[0]
         .summary
         .clone();
     println!("| DAXI 40 U glabella: median duration of none/mild (held out) | 168 d (24.0 wk) | SAKURA 1&2 | {} d |", daxi.days_none_or_mild);
-    let abo = run(&glabella(50.0, "abobotulinumtoxinA", 0.4), 400).areas[0]
+    let abo = run(&glabella(50.0, "abobotulinumtoxinA"), 400).areas[0]
         .summary
         .clone();
     println!("| ABO 50 U glabella: return to baseline (held out) | 52.5% still responding at week 24 (168 d) | Joseph 2021 | {} d |", abo.days_improved_1);
-    let s20 = run(&glabella(20.0, "onabotulinumtoxinA", 1.0), 400);
+    let s20 = run(&glabella(20.0, "onabotulinumtoxinA"), 400);
     println!("| ONA 20 U glabella: onset (>= 1 grade) | median between day 1 and 2 (48% day 1, 77% day 2) | Beer 2011 | day {} |", s20.areas[0].summary.onset_day.unwrap_or(0));
     println!("| ONA 20 U glabella: peak | day 30 visit (visits 7, 30, 60, 90, 120) | Carruthers 2003 | day {} |", s20.areas[0].summary.peak_day);
-    let ptosis = s20
-        .risks
-        .iter()
-        .find(|r| r.risk == "eyelid_ptosis")
-        .unwrap()
-        .probability;
+    let ptosis = s20.risk("eyelid_ptosis").unwrap();
     println!(
         "| ONA 20 U glabella: eyelid ptosis | 0.9-5.4% | SAKURA 3; Carruthers 2002 | {:.1}% |",
         ptosis * 100.0
     );
     for units in [20.0, 40.0, 80.0] {
-        let r = run(&glabella(units, "onabotulinumtoxinA", 1.0), 400);
-        let p = r
-            .risks
-            .iter()
-            .find(|r| r.risk == "eyelid_ptosis")
-            .unwrap()
-            .probability;
+        let r = run(&glabella(units, "onabotulinumtoxinA"), 400);
+        let p = r.risk("eyelid_ptosis").unwrap();
         if units > 20.0 {
             println!("| ONA {units} U glabella: eyelid ptosis (held out) | no dose-response in AEs, 20-80 U | PMC9558451 | {:.1}% |", p * 100.0);
         }
     }
     for units in [25.0, 30.0, 40.0] {
         let r = run(&masseter(units), 400);
-        let m = r.muscles.iter().find(|m| m.muscle == "masseter").unwrap();
+        let m = r.muscle("masseter").unwrap();
         let (day, v) = m
             .daily
             .iter()
             .map(|d| (d.day, d.volume))
             .fold((0, 2.0), |a, b| if b.1 < a.1 { b } else { a });
         println!("| masseter {units} U: volume at day 90 / nadir (day) | 0.67 (Xie), 0.70 (Yu), 0.73 at 12 wk; nadir week 11 | Xie; Yu 2007; 2025; 2016 | {:.3} / {v:.3} (day {day}) |", m.daily[90].volume);
-        let smile = r
-            .risks
-            .iter()
-            .find(|r| r.risk == "smile_asymmetry")
-            .unwrap()
-            .probability;
+        let smile = r.risk("smile_asymmetry").unwrap();
         println!("| masseter {units} U (one side): smile asymmetry (fitted: masseter-smile fascial barrier) | 0.15% of sessions | Peng 2018 | {:.2}% |", smile * 100.0);
         println!("| masseter {units} U: strength at day 90 (held out) | bite force normal at 3 months (synergists compensate) | Yu 2007; Kang 2025 | {:.2} |", m.daily[90].strength);
     }
@@ -266,11 +246,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         120,
     );
-    let m = c8
-        .muscles
-        .iter()
-        .find(|m| m.muscle == "corrugator_supercilii")
-        .unwrap();
+    let m = c8.muscle("corrugator_supercilii").unwrap();
     println!("| corrugator 8 U: strength at day 21 (fitted: c_cov) | EMG amplitude -64% (max voluntary) to -78% (motor unit) | Winn & Sires | {:.2} |", m.daily[21].strength);
     let d2 = run(
         &masseter(0.0).replace(
@@ -279,11 +255,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         120,
     );
-    let m = d2
-        .muscles
-        .iter()
-        .find(|m| m.muscle == "depressor_anguli_oris")
-        .unwrap();
+    let m = d2.muscle("depressor_anguli_oris").unwrap();
     println!("| DAO 2 U: strength at day 21 (fitted: c_cov) | EMG -18% (max voluntary) to -54% (motor unit) | Winn & Sires | {:.2} |", m.daily[21].strength);
     eprintln!("wrote {}", figures.display());
     Ok(())

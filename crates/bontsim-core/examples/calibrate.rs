@@ -3,7 +3,6 @@
 //! fitted values in `docs/model.md` were chosen:
 //! `cargo run --release -p bontsim-core --example calibrate -- ec50=0.4 k_r0=0.05`.
 
-use bontsim_core::anatomy::Side;
 use bontsim_core::metrics::{self, build_report};
 use bontsim_core::plan::{Format, Plan};
 use bontsim_core::{simulate, Parameters, SolverOptions};
@@ -75,18 +74,13 @@ fn main() {
     let run = |text: &str, days: usize| {
         let plan = Plan::parse(text, Format::Toml).unwrap();
         let simulation = simulate(&plan, &parameters, days, &options);
-        (build_report(&plan, &simulation, &parameters), simulation)
+        build_report(&plan, &simulation, &parameters)
     };
     println!("{:<58} {:>10} {:>16}", "target", "model", "literature");
     for (units_per_site, label) in [(2.0, "10"), (4.0, "20"), (8.0, "40"), (16.0, "80")] {
-        let (report, _) = run(&glabella(units_per_site), 400);
+        let report = run(&glabella(units_per_site), 400);
         let area = &report.areas[0].summary;
-        let ptosis = report
-            .risks
-            .iter()
-            .find(|r| r.risk == "eyelid_ptosis")
-            .unwrap()
-            .probability;
+        let ptosis = report.risk("eyelid_ptosis").unwrap();
         println!(
             "ONA {label:>2} U glabella: days improved >= 1 grade (baseline 3) {:>10} {:>16}",
             area.days_improved_1,
@@ -119,65 +113,35 @@ fn main() {
             ptosis, "0.009-0.054"
         );
         if label == "20" {
-            let m = report
-                .muscles
-                .iter()
-                .find(|m| m.muscle == "corrugator_supercilii")
-                .unwrap();
+            let m = report.muscle("corrugator_supercilii").unwrap();
             let lps = report
-                .muscles
-                .iter()
-                .find(|m| m.muscle == "levator_palpebrae_superioris")
+                .muscle("levator_palpebrae_superioris")
                 .map(|m| m.summary.max_blockade);
             let oc = report
-                .muscles
-                .iter()
-                .find(|m| m.muscle == "orbicularis_oculi")
+                .muscle("orbicularis_oculi")
                 .map(|m| m.summary.max_blockade);
-            let f = report
-                .muscles
-                .iter()
-                .find(|m| m.muscle == "frontalis")
-                .map(|m| m.summary.max_blockade);
+            let f = report.muscle("frontalis").map(|m| m.summary.max_blockade);
             println!("  corrugator received {:.2} U, strength d2 {:.2} d4 {:.2} d21 {:.2} d90 {:.2}; LPS {lps:?} OOc {oc:?} frontalis {f:?}",
                 m.received_units, m.daily[2].strength, m.daily[4].strength, m.daily[21].strength, m.daily[90].strength);
         }
     }
-    let (report, _) = run(&single("corrugator_supercilii", 8.0, 0.2), 120);
-    let m = &report
-        .muscles
-        .iter()
-        .find(|m| m.muscle == "corrugator_supercilii")
-        .unwrap();
+    let report = run(&single("corrugator_supercilii", 8.0, 0.2), 120);
+    let m = &report.muscle("corrugator_supercilii").unwrap();
     println!(
         "corrugator 8 U: strength day 21 / day 90              {:>10} {:>16}",
         format!("{:.2}/{:.2}", m.daily[21].strength, m.daily[90].strength),
         "0.22-0.36 / part."
     );
-    let (report, _) = run(&single("depressor_anguli_oris", 2.0, 0.05), 120);
-    let m = &report
-        .muscles
-        .iter()
-        .find(|m| m.muscle == "depressor_anguli_oris")
-        .unwrap();
+    let report = run(&single("depressor_anguli_oris", 2.0, 0.05), 120);
+    let m = &report.muscle("depressor_anguli_oris").unwrap();
     println!(
         "DAO 2 U: strength day 21 / day 90                     {:>10} {:>16}",
         format!("{:.2}/{:.2}", m.daily[21].strength, m.daily[90].strength),
         "0.46-0.82 / part."
     );
     for units in [25.0, 35.0, 50.0] {
-        let (report, simulation) = run(&single("masseter", units, 0.5), 400);
-        let m = &report
-            .muscles
-            .iter()
-            .find(|m| m.muscle == "masseter")
-            .unwrap();
-        let c = simulation
-            .compartments
-            .iter()
-            .find(|c| c.side == Side::Left && report.muscles.iter().any(|r| r.muscle == "masseter"))
-            .unwrap();
-        let _ = c;
+        let report = run(&single("masseter", units, 0.5), 400);
+        let m = &report.muscle("masseter").unwrap();
         println!(
             "masseter {units} U: volume nadir / day / d84 / d175 / d270 {:>10} {:>16}",
             format!(
@@ -207,12 +171,7 @@ fn main() {
             ),
             ""
         );
-        let smile = report
-            .risks
-            .iter()
-            .find(|r| r.risk == "smile_asymmetry")
-            .unwrap()
-            .probability;
+        let smile = report.risk("smile_asymmetry").unwrap();
         println!("masseter {units} U: smile risk {smile:.5} (0.0015)");
     }
     let _ = metrics::EFFECT_STRENGTH;

@@ -22,6 +22,21 @@ pub struct Report {
     pub face: crate::face::FaceReport,
 }
 
+impl Report {
+    /// The first muscle-side entry of `muscle` (the left side when both are reported).
+    pub fn muscle(&self, muscle: &str) -> Option<&MuscleReport> {
+        self.muscles.iter().find(|m| m.muscle == muscle)
+    }
+
+    /// The probability of risk `name` (as in `risks[].risk`).
+    pub fn risk(&self, name: &str) -> Option<f64> {
+        self.risks
+            .iter()
+            .find(|r| r.risk == name)
+            .map(|r| r.probability)
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Thresholds {
     /// Strength (fraction of baseline) at or below which an effect is counted.
