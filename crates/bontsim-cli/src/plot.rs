@@ -91,15 +91,32 @@ where
     Ok(())
 }
 
-/// The footer (a note, then the disclaimer) and the final write of a figure.
-pub(crate) fn finish<B: DrawingBackend>(
+/// Height of a figure's chart area; the footer takes the rest (`render` draws 1100 x 650).
+const CHART_HEIGHT: u32 = 610;
+
+/// A figure that can be drawn on any plotters backend: it draws its chart on `area` and
+/// returns the note for the footer, which `render` writes before the disclaimer.
+pub(crate) trait Figure {
+    fn draw<B: DrawingBackend>(
+        &self,
+        area: &DrawingArea<B, Shift>,
+    ) -> Result<&'static str, Box<dyn std::error::Error>>
+    where
+        B::ErrorType: 'static;
+}
+
+/// White background, the figure above, its note and the disclaimer in the footer, then the
+/// write: every figure carries the disclaimer.
+fn paint<B: DrawingBackend>(
     root: &DrawingArea<B, Shift>,
-    footer: &DrawingArea<B, Shift>,
-    note: &str,
+    figure: &impl Figure,
 ) -> Result<(), Box<dyn std::error::Error>>
 where
     B::ErrorType: 'static,
 {
+    root.fill(&WHITE)?;
+    let (main, footer) = root.split_vertically(CHART_HEIGHT);
+    let note = figure.draw(&main)?;
     footer.draw(&Text::new(
         format!("{note} bontsim is research and education software, not a medical device."),
         (14, 12),
@@ -109,16 +126,6 @@ where
     Ok(())
 }
 
-/// A figure that can be drawn on any plotters backend.
-pub(crate) trait Figure {
-    fn draw<B: DrawingBackend>(
-        &self,
-        root: &DrawingArea<B, Shift>,
-    ) -> Result<(), Box<dyn std::error::Error>>
-    where
-        B::ErrorType: 'static;
-}
-
 /// Draw a figure to SVG or PNG by the output's extension, through a temporary file so an
 /// interrupted run leaves no half-written figure.
 pub(crate) fn render(output: &Path, figure: &impl Figure) -> Result<(), String> {
@@ -126,8 +133,14 @@ pub(crate) fn render(output: &Path, figure: &impl Figure) -> Result<(), String> 
     let size = (1100, 650);
     let temporary = output.with_extension(format!("partial.{extension}"));
     let result = match extension {
-        "svg" => figure.draw(&SVGBackend::new(&temporary, size).into_drawing_area()),
-        "png" => figure.draw(&BitMapBackend::new(&temporary, size).into_drawing_area()),
+        "svg" => paint(
+            &SVGBackend::new(&temporary, size).into_drawing_area(),
+            figure,
+        ),
+        "png" => paint(
+            &BitMapBackend::new(&temporary, size).into_drawing_area(),
+            figure,
+        ),
         other => {
             return Err(format!(
                 "--output: unsupported extension \"{other}\"; use .svg or .png"
@@ -147,12 +160,12 @@ struct Strengths<'a> {
 impl Figure for Strengths<'_> {
     fn draw<B: DrawingBackend>(
         &self,
-        root: &DrawingArea<B, Shift>,
-    ) -> Result<(), Box<dyn std::error::Error>>
+        area: &DrawingArea<B, Shift>,
+    ) -> Result<&'static str, Box<dyn std::error::Error>>
     where
         B::ErrorType: 'static,
     {
-        draw(root, self.report, self.selected)
+        draw(area, self.report, self.selected)
     }
 }
 
@@ -168,21 +181,19 @@ struct FaceScores<'a> {
 impl Figure for FaceScores<'_> {
     fn draw<B: DrawingBackend>(
         &self,
-        root: &DrawingArea<B, Shift>,
-    ) -> Result<(), Box<dyn std::error::Error>>
+        main: &DrawingArea<B, Shift>,
+    ) -> Result<&'static str, Box<dyn std::error::Error>>
     where
         B::ErrorType: 'static,
     {
         let report = self.report;
         let face = &report.face;
-        root.fill(&WHITE)?;
-        let (main, footer) = root.split_vertically(610);
         let days = report.days.max(2) as f64 - 1.0;
         let title = match face.affected_side {
             Some(side) => format!("Face scores over time (palsy on the {side} side)"),
             None => "Face scores over time (left graded against right)".to_string(),
         };
-        let mut chart = ChartBuilder::on(&main)
+        let mut chart = ChartBuilder::on(main)
             .caption(title, ("sans-serif", 20))
             .margin(12)
             .x_label_area_size(45)
@@ -246,22 +257,20 @@ impl Figure for FaceScores<'_> {
             .label("House-Brackmann grade (right axis)")
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], grey));
         legend(chart.configure_series_labels())?;
-        finish(root, &footer, "dotted lines: injection days.")
+        Ok("dotted lines: injection days.")
     }
 }
 
 fn draw<B: DrawingBackend>(
-    root: &DrawingArea<B, Shift>,
+    main: &DrawingArea<B, Shift>,
     report: &Report,
     selected: &[&MuscleReport],
-) -> Result<(), Box<dyn std::error::Error>>
+) -> Result<&'static str, Box<dyn std::error::Error>>
 where
     B::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
-    let (main, footer) = root.split_vertically(610);
     let days = report.days.max(2) as f64 - 1.0;
-    let mut chart = ChartBuilder::on(&main)
+    let mut chart = ChartBuilder::on(main)
         .caption(
             "Strength (solid) and contractile mass (dashed), fraction of untreated baseline",
             ("sans-serif", 20),
@@ -305,5 +314,5 @@ where
         ))?;
     }
     legend(chart.configure_series_labels())?;
-    finish(root, &footer, "triangles and dotted lines: injection days.")
+    Ok("triangles and dotted lines: injection days.")
 }

@@ -1,15 +1,12 @@
 //! The figures of `bontsim trial`: responder curves with their 95% intervals, and the
 //! distribution of response durations, one line per arm and area, drawn through the same
-//! renderer and disclaimer footer as `bontsim plot` (plot.rs).
+//! renderer as `bontsim plot` (plot.rs), which adds the footer and disclaimer.
 
-use crate::plot::{finish, legend_line, Figure, COLOURS};
+use crate::plot::{legend_line, Figure, COLOURS};
 use bontsim_core::trial::TrialSummary;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
 use plotters::prelude::*;
-
-/// Height of the figure above its footer (`plot::render` draws 1100 x 650).
-const CHART_HEIGHT: u32 = 610;
 
 /// Responder rate over time per arm and area, with the 95% interval as a band.
 pub struct ResponderCurves<'a>(pub &'a TrialSummary);
@@ -17,16 +14,14 @@ pub struct ResponderCurves<'a>(pub &'a TrialSummary);
 impl Figure for ResponderCurves<'_> {
     fn draw<B: DrawingBackend>(
         &self,
-        root: &DrawingArea<B, Shift>,
-    ) -> Result<(), Box<dyn std::error::Error>>
+        main: &DrawingArea<B, Shift>,
+    ) -> Result<&'static str, Box<dyn std::error::Error>>
     where
         B::ErrorType: 'static,
     {
         let summary = self.0;
-        root.fill(&WHITE)?;
-        let (main, footer) = root.split_vertically(CHART_HEIGHT);
         let mut chart = frame(
-            &main,
+            main,
             format!(
                 "Responders ({}) over time, 95% intervals; {} virtual patients per arm",
                 summary.responder, summary.patients
@@ -59,7 +54,7 @@ impl Figure for ResponderCurves<'_> {
             }
         }
         upper_right_legend(&mut chart)?;
-        finish(root, &footer, "Bands: 95% intervals of the rate.")
+        Ok("Bands: 95% intervals of the rate.")
     }
 }
 
@@ -70,14 +65,12 @@ pub struct DurationHistogram<'a>(pub &'a TrialSummary);
 impl Figure for DurationHistogram<'_> {
     fn draw<B: DrawingBackend>(
         &self,
-        root: &DrawingArea<B, Shift>,
-    ) -> Result<(), Box<dyn std::error::Error>>
+        main: &DrawingArea<B, Shift>,
+    ) -> Result<&'static str, Box<dyn std::error::Error>>
     where
         B::ErrorType: 'static,
     {
         let summary = self.0;
-        root.fill(&WHITE)?;
-        let (main, footer) = root.split_vertically(CHART_HEIGHT);
         let areas = || summary.arms.iter().flat_map(|arm| arm.areas.iter());
         // Up to four weeks past the longest response, within the horizon.
         let last_day = areas()
@@ -92,7 +85,7 @@ impl Figure for DurationHistogram<'_> {
             .fold(0.0f64, f64::max);
         let top = if top > 0.0 { top * 1.15 } else { 1.0 };
         let mut chart = frame(
-            &main,
+            main,
             format!(
                 "Duration of response ({}), two-week bins; {} virtual patients per arm",
                 summary.responder, summary.patients
@@ -142,7 +135,7 @@ impl Figure for DurationHistogram<'_> {
             }
         }
         upper_right_legend(&mut chart)?;
-        finish(root, &footer, "Dashed: median duration among responders.")
+        Ok("Dashed: median duration among responders.")
     }
 }
 
