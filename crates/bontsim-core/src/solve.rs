@@ -91,47 +91,21 @@ const E: [f64; 7] = [
     22.0 / 525.0,
     -1.0 / 40.0,
 ];
-/// Dormand-Prince's continuous extension of order 4 (Hairer, Norsett & Wanner; the
-/// coefficients of SciPy's RK45): the state at `t0 + theta h` from the step's stages, as
-/// `y0 + h sum_s (sum_j DENSE[s][j] theta^(j+1)) k_s`.
-const DENSE: [[f64; 4]; 7] = [
-    [
-        1.0,
-        -8048581381.0 / 2820520608.0,
-        8663915743.0 / 2820520608.0,
-        -12715105075.0 / 11282082432.0,
-    ],
-    [0.0, 0.0, 0.0, 0.0],
-    [
-        0.0,
-        131558114200.0 / 32700410799.0,
-        -68118460800.0 / 10900136933.0,
-        87487479700.0 / 32700410799.0,
-    ],
-    [
-        0.0,
-        -1754552775.0 / 470086768.0,
-        14199869525.0 / 1410260304.0,
-        -10690763975.0 / 1880347072.0,
-    ],
-    [
-        0.0,
-        127303824393.0 / 49829197408.0,
-        -318862633887.0 / 49829197408.0,
-        701980252875.0 / 199316789632.0,
-    ],
-    [
-        0.0,
-        -282668133.0 / 205662961.0,
-        2019193451.0 / 616988883.0,
-        -1453857185.0 / 822651844.0,
-    ],
-    [
-        0.0,
-        40617522.0 / 29380423.0,
-        -110615467.0 / 29380423.0,
-        69997945.0 / 29380423.0,
-    ],
+/// Dormand-Prince's continuous extension of order 4 (Shampine 1986), in Hairer's form
+/// (`CONTD5` of Hairer & Wanner's DOPRI5): with theta in [0, 1] and `u = 1 - theta`,
+/// `y(t0 + theta h) = y0 + theta (r1 + u (r2 + theta (r3 + u r4)))`, where
+/// `r1 = y1 - y0`, `r2 = h k_0 - r1`, `r3 = r1 - h k_6 - r2` and `r4 = h sum_s DENSE_4[s] k_s`.
+/// It is the quartic with the step's values and slopes at both ends (`k_6 = f(t0 + h, y1)`)
+/// whose theta^4 coefficient is `r4`: the same polynomial as SciPy's RK45, which needs four
+/// weighted sums of the stages per step where this form needs one.
+const DENSE_4: [f64; 7] = [
+    -12715105075.0 / 11282082432.0,
+    0.0,
+    87487479700.0 / 32700410799.0,
+    -10690763975.0 / 1880347072.0,
+    701980252875.0 / 199316789632.0,
+    -1453857185.0 / 822651844.0,
+    69997945.0 / 29380423.0,
 ];
 
 /// `sum_j w_j k_j` for every state and lane, in the order j = 0, 1, ... (stage by stage,
@@ -154,21 +128,6 @@ fn weighted_sum<const S: usize, const N: usize>(
     }
     sum
 }
-
-/// [`DENSE`] by power of theta: `DENSE_COLUMNS[j][s] = DENSE[s][j]`.
-const DENSE_COLUMNS: [[f64; 7]; 4] = {
-    let mut columns = [[0.0; 7]; 4];
-    let mut s = 0;
-    while s < 7 {
-        let mut j = 0;
-        while j < 4 {
-            columns[j][s] = DENSE[s][j];
-            j += 1;
-        }
-        s += 1;
-    }
-    columns
-};
 
 /// One compartment to integrate: its patient's parameters, its constants and its doses
 /// (sorted by day; doses after the horizon are ignored).
@@ -313,8 +272,8 @@ struct Batch<const N: usize> {
     error: Lanes<N>,
     /// `0.9 error^(-1/5)`: the step-size factor before its limits.
     factor: Lanes<N>,
-    /// `sum_s DENSE[s][j] k_s` per state: the dense output without its factor `h`.
-    dense: [[Lanes<N>; DYNAMIC_SIZE]; 4],
+    /// `sum_s DENSE_4[s] k_s` per state: `r4` of the dense output without its factor `h`.
+    dense: [Lanes<N>; DYNAMIC_SIZE],
 }
 
 impl<const N: usize> Batch<N> {
@@ -358,7 +317,7 @@ impl<const N: usize> Batch<N> {
             k: [[zero; DYNAMIC_SIZE]; 7],
             error: zero,
             factor: zero,
-            dense: [[zero; DYNAMIC_SIZE]; 4],
+            dense: [zero; DYNAMIC_SIZE],
         }
     }
 
@@ -500,7 +459,7 @@ impl<const N: usize> Batch<N> {
         out
     }
 
-    /// The solution, its last stage, the error norm and the dense-output sums of every lane.
+    /// The solution, its last stage, the error norm and the dense-output sum of every lane.
     #[inline(always)]
     fn finish_step(&mut self, options: &SolverOptions) {
         self.y_new = self.combine(&B5);
@@ -519,9 +478,7 @@ impl<const N: usize> Batch<N> {
             self.error[l] = (sum[l] / DYNAMIC_SIZE as f64).sqrt();
             self.factor[l] = 0.9 * inverse_fifth_root(self.error[l]);
         }
-        for (j, dense) in self.dense.iter_mut().enumerate() {
-            *dense = weighted_sum(&DENSE_COLUMNS[j], &self.k);
-        }
+        self.dense = weighted_sum(&DENSE_4, &self.k);
     }
 
     /// Run the stages of one attempt in every lane.
@@ -689,11 +646,14 @@ impl<'a> Lane<'a> {
         let t0 = batch.t[l];
         let h = t1 - t0;
         let inverse_h = 1.0 / h;
-        // y(t0 + theta h) = y0 + theta (q0 + theta (q1 + ...)), q_j = h sum_s DENSE[s][j] k_s.
-        let q: [Dynamic; 4] =
-            std::array::from_fn(|j| std::array::from_fn(|i| h * batch.dense[j][i][l]));
+        // y(t0 + theta h) = y0 + theta (r1 + u (r2 + theta (r3 + u r4))), u = 1 - theta
+        // (DENSE_4). `k[0]` is still the step's first stage here.
         let y0 = batch.lane_y(l);
         let y1: Dynamic = std::array::from_fn(|i| batch.y_new[i][l]);
+        let r1: Dynamic = std::array::from_fn(|i| y1[i] - y0[i]);
+        let r2: Dynamic = std::array::from_fn(|i| h * batch.k[0][i][l] - r1[i]);
+        let r3: Dynamic = std::array::from_fn(|i| r1[i] - h * batch.k[6][i][l] - r2[i]);
+        let r4: Dynamic = std::array::from_fn(|i| h * batch.dense[i][l]);
         let first = self.next_output;
         // Days d with d <= t1 (t1 >= 0), within the horizon; a day at t1 itself takes the
         // step's end state.
@@ -708,9 +668,10 @@ impl<'a> Lane<'a> {
         let mut day_time = first as f64;
         for slot in &mut self.states.spare_capacity_mut()[..count] {
             let theta = (day_time - t0) * inverse_h;
+            let u = 1.0 - theta;
             let mut y = y0;
             for i in 0..DYNAMIC_SIZE {
-                y[i] += theta * (q[0][i] + theta * (q[1][i] + theta * (q[2][i] + theta * q[3][i])));
+                y[i] += theta * (r1[i] + u * (r2[i] + theta * (r3[i] + u * r4[i])));
             }
             slot.write(model::full_state(
                 toxin.d * fast,
