@@ -75,7 +75,7 @@ for max_step in 20 5 1; do
   log "${cmd[*]}"
   "${cmd[@]}"
   "$PY" bench/python/peer.py "$WORK/population_max_step_$max_step.json" \
-    --odeint-patients "$DIAG_PATIENTS" --odeint-numpy-patients 0 --lsoda-patients 0 \
+    --odeint-patients "$DIAG_PATIENTS" --odeint-processes 0 --odeint-numpy-patients 0 --lsoda-patients 0 \
     --diffrax-patients 0 --reference-patients "$DIAG_PATIENTS" \
     --json-out "$WORK/diagnostic_max_step_$max_step.json" >/dev/null
 done

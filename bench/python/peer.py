@@ -376,10 +376,38 @@ def timed_scipy(patients, days, method):
     return states, time.perf_counter() - start
 
 
+# Patients and settings the worker processes of `timed_scipy_processes` inherit (fork).
+_SHARED = {}
+
+
+def _simulate_shared(position):
+    return simulate_scipy(_SHARED["patients"][position], _SHARED["days"], _SHARED["method"])
+
+
+def timed_scipy_processes(patients, days, method, processes):
+    """The same as `timed_scipy` on `processes` worker processes (multiprocessing, fork), the
+    usual way to put every core to work from Python: each worker integrates whole patients,
+    the results come back in order. Pool start-up and a warm-up task per worker are not
+    timed."""
+    import multiprocessing
+
+    _SHARED.update(patients=patients, days=days, method=method)
+    context = multiprocessing.get_context("fork")
+    with context.Pool(processes) as pool:
+        pool.map(_simulate_shared, [0] * processes, chunksize=1)  # warm-up
+        start = time.perf_counter()
+        states = pool.map(_simulate_shared, range(len(patients)),
+                          chunksize=max(1, len(patients) // (processes * 16)))
+        seconds = time.perf_counter() - start
+    return np.stack(states), seconds
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("export", help="JSON written by the export_population example")
     parser.add_argument("--odeint-patients", type=int, default=1000)
+    parser.add_argument("--odeint-processes", type=int, default=os.cpu_count() or 1,
+                        help="also run odeint on this many worker processes (0 or 1: skip)")
     parser.add_argument("--odeint-numpy-patients", type=int, default=1000,
                         help="odeint with the right-hand side written with numpy arrays")
     parser.add_argument("--lsoda-patients", type=int, default=1000)
@@ -414,6 +442,8 @@ def main():
         "scipy": scipy.__version__,
         "bontsim_integrate": export["bontsim_integrate"],
         "bontsim_integrate_many": export.get("bontsim_integrate_many"),
+        "bontsim_integrate_many_all_cores": export.get("bontsim_integrate_many_all_cores"),
+        "bontsim_threads": export.get("threads"),
         "bontsim_simulate": export.get("bontsim_simulate"),
         "compartments_per_patient": export.get("compartments_per_patient"),
         "integrations_per_patient": export.get("integrations_per_patient"),
@@ -472,6 +502,11 @@ def main():
         states, seconds = timed_scipy(subset, days, "odeint")
         record("scipy odeint (LSODA)", states, subset, seconds)
         reference_states["scipy odeint (LSODA)"] = states
+    if args.odeint_patients > 0 and args.odeint_processes > 1:
+        subset = patients[: args.odeint_patients]
+        states, seconds = timed_scipy_processes(subset, days, "odeint", args.odeint_processes)
+        record(f"scipy odeint (LSODA), {args.odeint_processes} processes", states, subset,
+               seconds, {"processes": args.odeint_processes})
     if args.odeint_numpy_patients > 0:
         subset = patients[: args.odeint_numpy_patients]
         states, seconds = timed_scipy(subset, days, "odeint-numpy")

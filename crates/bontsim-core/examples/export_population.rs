@@ -26,6 +26,7 @@ use bontsim_core::plan::{Format, Plan};
 use bontsim_core::population::{virtual_patient, Variability};
 use bontsim_core::simulation::{compartment_constants, simulate};
 use bontsim_core::solve::{integrate, integrate_many, Dose, Problem, SolverOptions, WIDTH};
+use rayon::prelude::*;
 use serde::Serialize;
 use std::io::Write;
 use std::time::Instant;
@@ -88,6 +89,11 @@ struct Export {
     /// The same compartments through `solve::integrate_many`, one batch of `WIDTH` patients
     /// (one per vector lane) at a time, one thread: how `simulate` and `bontsim trial` run them.
     bontsim_integrate_many: Timing,
+    /// The same batches spread over all the machine's cores (rayon, one batch per task):
+    /// time per patient on the whole machine.
+    bontsim_integrate_many_all_cores: Timing,
+    /// Threads of that run (rayon's default pool: one per core).
+    threads: usize,
     /// `simulation::simulate` of the whole plan per patient (every compartment the plan
     /// reaches; identical left/right inputs integrated once), one thread.
     bontsim_simulate: Timing,
@@ -301,6 +307,22 @@ fn main() {
         }
         best_many = best_many.min(start.elapsed().as_secs_f64());
     }
+    // The same batches on every core, as `bontsim trial` runs its patients.
+    let mut best_many_all_cores = f64::INFINITY;
+    for _ in 0..arguments.repetitions {
+        let start = Instant::now();
+        let sum: f64 = problems
+            .par_chunks(WIDTH)
+            .map(|batch| {
+                integrate_many(batch, arguments.days, &options)
+                    .iter()
+                    .map(|trajectory| trajectory.states[arguments.days - 1][index::M])
+                    .sum::<f64>()
+            })
+            .sum();
+        checksum += sum;
+        best_many_all_cores = best_many_all_cores.min(start.elapsed().as_secs_f64());
+    }
     let count = inputs.len().max(1);
     // The whole plan per patient, as `bontsim trial --threads 1` simulates it (without the
     // metrics, aggregation and output that the trial adds).
@@ -348,6 +370,19 @@ fn main() {
         many_timing.best_seconds,
         many_timing.microseconds_per_patient
     );
+    let threads = rayon::current_num_threads();
+    let all_cores_timing = Timing {
+        patients: inputs.len(),
+        repetitions: arguments.repetitions,
+        best_seconds: best_many_all_cores,
+        microseconds_per_patient: best_many_all_cores * 1e6 / count as f64,
+    };
+    eprintln!(
+        "solve::integrate_many, the same on {threads} threads: best of {} = {:.4} s ({:.2} us per patient)",
+        all_cores_timing.repetitions,
+        all_cores_timing.best_seconds,
+        all_cores_timing.microseconds_per_patient
+    );
     eprintln!(
         "solve::integrate, {MUSCLE} {}, {} patients x {} days: best of {} = {:.4} s ({:.2} us per patient)",
         SIDE.name(),
@@ -381,6 +416,8 @@ fn main() {
         },
         bontsim_integrate: timing,
         bontsim_integrate_many: many_timing,
+        bontsim_integrate_many_all_cores: all_cores_timing,
+        threads,
         bontsim_simulate: simulate_timing,
         compartments_per_patient: compartments_total as f64 / count as f64,
         integrations_per_patient: integrations_total as f64 / count as f64,
