@@ -77,6 +77,18 @@ struct Timing {
     microseconds_per_patient: f64,
 }
 
+impl Timing {
+    /// The fastest of `repetitions` runs over `patients` (per patient: divided by at least 1).
+    fn new(patients: usize, repetitions: usize, best_seconds: f64) -> Self {
+        Timing {
+            patients,
+            repetitions,
+            best_seconds,
+            microseconds_per_patient: best_seconds * 1e6 / patients.max(1) as f64,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Export {
     plan: String,
@@ -343,24 +355,9 @@ fn main() {
         }
     });
     std::hint::black_box(checksum);
-    let simulate_timing = Timing {
-        patients: virtual_patients.len(),
-        repetitions: arguments.repetitions,
-        best_seconds: best_simulate,
-        microseconds_per_patient: best_simulate * 1e6 / count as f64,
-    };
-    let timing = Timing {
-        patients: inputs.len(),
-        repetitions: arguments.repetitions,
-        best_seconds: best,
-        microseconds_per_patient: best * 1e6 / count as f64,
-    };
-    let many_timing = Timing {
-        patients: inputs.len(),
-        repetitions: arguments.repetitions,
-        best_seconds: best_many,
-        microseconds_per_patient: best_many * 1e6 / count as f64,
-    };
+    let simulate_timing = Timing::new(virtual_patients.len(), arguments.repetitions, best_simulate);
+    let timing = Timing::new(inputs.len(), arguments.repetitions, best);
+    let many_timing = Timing::new(inputs.len(), arguments.repetitions, best_many);
     eprintln!(
         "solve::integrate_many, {MUSCLE} {}, {} patients x {} days, {WIDTH} at a time: best of {} = {:.4} s ({:.2} us per patient)",
         SIDE.name(),
@@ -371,12 +368,7 @@ fn main() {
         many_timing.microseconds_per_patient
     );
     let threads = rayon::current_num_threads();
-    let all_cores_timing = Timing {
-        patients: inputs.len(),
-        repetitions: arguments.repetitions,
-        best_seconds: best_many_all_cores,
-        microseconds_per_patient: best_many_all_cores * 1e6 / count as f64,
-    };
+    let all_cores_timing = Timing::new(inputs.len(), arguments.repetitions, best_many_all_cores);
     eprintln!(
         "solve::integrate_many, the same on {threads} threads: best of {} = {:.4} s ({:.2} us per patient)",
         all_cores_timing.repetitions,
