@@ -387,8 +387,8 @@ def _simulate_shared(position):
 def timed_scipy_processes(patients, days, method, processes):
     """The same as `timed_scipy` on `processes` worker processes (multiprocessing, fork), the
     usual way to put every core to work from Python: each worker integrates whole patients,
-    the results come back in order. Pool start-up and a warm-up task per worker are not
-    timed."""
+    the results come back in order. Pool start-up and one warm-up task per process (as the
+    pool hands them out; not necessarily one to each) are not timed."""
     import multiprocessing
 
     _SHARED.update(patients=patients, days=days, method=method)

@@ -25,7 +25,9 @@ use bontsim_core::model::{self, index, CompartmentConstants, Parameters, State};
 use bontsim_core::plan::{Format, Plan};
 use bontsim_core::population::{virtual_patient, Variability};
 use bontsim_core::simulation::{compartment_constants, simulate};
-use bontsim_core::solve::{integrate, integrate_many, Dose, Problem, SolverOptions, WIDTH};
+use bontsim_core::solve::{
+    integrate, integrate_many, Dose, Problem, SolverOptions, Trajectory, WIDTH,
+};
 use rayon::prelude::*;
 use serde::Serialize;
 use std::io::Write;
@@ -78,8 +80,15 @@ struct Timing {
 }
 
 impl Timing {
-    /// The fastest of `repetitions` runs over `patients` (per patient: divided by at least 1).
-    fn new(patients: usize, repetitions: usize, best_seconds: f64) -> Self {
+    /// The fastest of `repetitions` runs of `run` over `patients` (per patient: divided by at
+    /// least 1). `run` returns a checksum of its output, kept from the optimiser.
+    fn best_of(repetitions: usize, patients: usize, mut run: impl FnMut() -> f64) -> Self {
+        let mut best_seconds = f64::INFINITY;
+        for _ in 0..repetitions {
+            let start = Instant::now();
+            std::hint::black_box(run());
+            best_seconds = best_seconds.min(start.elapsed().as_secs_f64());
+        }
         Timing {
             patients,
             repetitions,
@@ -289,17 +298,24 @@ fn main() {
         virtual_patients.push(patient);
     }
 
+    // Each run returns a checksum of its output, so that none of the work can be skipped.
+    let repetitions = arguments.repetitions;
+    let last_mass = |trajectory: &Trajectory| trajectory.states[arguments.days - 1][index::M];
     // Time exactly the peers' work: one compartment per patient, one thread.
-    let mut best = f64::INFINITY;
-    let mut checksum = 0.0;
-    for _ in 0..arguments.repetitions {
-        let start = Instant::now();
-        for (parameters, constants, doses) in &inputs {
-            let trajectory = integrate(parameters, constants, doses, arguments.days, &options);
-            checksum += trajectory.states[arguments.days - 1][index::M];
-        }
-        best = best.min(start.elapsed().as_secs_f64());
-    }
+    let timing = Timing::best_of(repetitions, inputs.len(), || {
+        inputs
+            .iter()
+            .map(|(parameters, constants, doses)| {
+                last_mass(&integrate(
+                    parameters,
+                    constants,
+                    doses,
+                    arguments.days,
+                    &options,
+                ))
+            })
+            .sum()
+    });
     // The same, one batch of WIDTH patients (one per vector lane) at a time.
     let problems: Vec<Problem> = inputs
         .iter()
@@ -309,32 +325,19 @@ fn main() {
             doses,
         })
         .collect();
-    let mut best_many = f64::INFINITY;
-    for _ in 0..arguments.repetitions {
-        let start = Instant::now();
-        for batch in problems.chunks(WIDTH) {
-            for trajectory in integrate_many(batch, arguments.days, &options) {
-                checksum += trajectory.states[arguments.days - 1][index::M];
-            }
-        }
-        best_many = best_many.min(start.elapsed().as_secs_f64());
-    }
+    let integrate_batch = |batch: &[Problem]| -> f64 {
+        integrate_many(batch, arguments.days, &options)
+            .iter()
+            .map(last_mass)
+            .sum()
+    };
+    let many_timing = Timing::best_of(repetitions, inputs.len(), || {
+        problems.chunks(WIDTH).map(integrate_batch).sum()
+    });
     // The same batches on every core, as `bontsim trial` runs its patients.
-    let mut best_many_all_cores = f64::INFINITY;
-    for _ in 0..arguments.repetitions {
-        let start = Instant::now();
-        let sum: f64 = problems
-            .par_chunks(WIDTH)
-            .map(|batch| {
-                integrate_many(batch, arguments.days, &options)
-                    .iter()
-                    .map(|trajectory| trajectory.states[arguments.days - 1][index::M])
-                    .sum::<f64>()
-            })
-            .sum();
-        checksum += sum;
-        best_many_all_cores = best_many_all_cores.min(start.elapsed().as_secs_f64());
-    }
+    let all_cores_timing = Timing::best_of(repetitions, inputs.len(), || {
+        problems.par_chunks(WIDTH).map(integrate_batch).sum()
+    });
     let count = inputs.len().max(1);
     // The whole plan per patient, as `bontsim trial --threads 1` simulates it (without the
     // metrics, aggregation and output that the trial adds).
@@ -342,22 +345,18 @@ fn main() {
         .num_threads(1)
         .build()
         .expect("one-thread pool");
-    let mut best_simulate = f64::INFINITY;
-    pool.install(|| {
-        for _ in 0..arguments.repetitions {
-            let start = Instant::now();
-            for patient in &virtual_patients {
-                let simulation =
-                    simulate(&patient.plan, &patient.parameters, arguments.days, &options);
-                checksum += simulation.compartments.len() as f64;
-            }
-            best_simulate = best_simulate.min(start.elapsed().as_secs_f64());
-        }
+    let simulate_timing = pool.install(|| {
+        Timing::best_of(repetitions, virtual_patients.len(), || {
+            virtual_patients
+                .iter()
+                .map(|patient| {
+                    simulate(&patient.plan, &patient.parameters, arguments.days, &options)
+                        .compartments
+                        .len() as f64
+                })
+                .sum()
+        })
     });
-    std::hint::black_box(checksum);
-    let simulate_timing = Timing::new(virtual_patients.len(), arguments.repetitions, best_simulate);
-    let timing = Timing::new(inputs.len(), arguments.repetitions, best);
-    let many_timing = Timing::new(inputs.len(), arguments.repetitions, best_many);
     eprintln!(
         "solve::integrate_many, {MUSCLE} {}, {} patients x {} days, {WIDTH} at a time: best of {} = {:.4} s ({:.2} us per patient)",
         SIDE.name(),
@@ -368,7 +367,6 @@ fn main() {
         many_timing.microseconds_per_patient
     );
     let threads = rayon::current_num_threads();
-    let all_cores_timing = Timing::new(inputs.len(), arguments.repetitions, best_many_all_cores);
     eprintln!(
         "solve::integrate_many, the same on {threads} threads: best of {} = {:.4} s ({:.2} us per patient)",
         all_cores_timing.repetitions,
