@@ -91,8 +91,8 @@ where
     Ok(())
 }
 
-/// Height of a figure's chart area; the footer takes the rest (`render` draws 1100 x 650).
-const CHART_HEIGHT: u32 = 610;
+/// Height of the footer below a figure's chart, where `render` writes note and disclaimer.
+const FOOTER_HEIGHT: u32 = 40;
 
 /// A figure that can be drawn on any plotters backend: it draws its chart on `area` and
 /// returns the note for the footer, which `render` writes before the disclaimer.
@@ -103,6 +103,11 @@ pub(crate) trait Figure {
     ) -> Result<&'static str, Box<dyn std::error::Error>>
     where
         B::ErrorType: 'static;
+
+    /// Width and height in pixels, footer included.
+    fn size(&self) -> (u32, u32) {
+        (1100, 650)
+    }
 }
 
 /// White background, the figure above, its note and the disclaimer in the footer, then the
@@ -115,10 +120,15 @@ where
     B::ErrorType: 'static,
 {
     root.fill(&WHITE)?;
-    let (main, footer) = root.split_vertically(CHART_HEIGHT);
+    let (main, footer) = root.split_vertically(figure.size().1 - FOOTER_HEIGHT);
     let note = figure.draw(&main)?;
+    let disclaimer = "bontsim is research and education software, not a medical device.";
     footer.draw(&Text::new(
-        format!("{note} bontsim is research and education software, not a medical device."),
+        if note.is_empty() {
+            disclaimer.to_string()
+        } else {
+            format!("{note} {disclaimer}")
+        },
         (14, 12),
         ("sans-serif", 14),
     ))?;
@@ -130,7 +140,7 @@ where
 /// interrupted run leaves no half-written figure.
 pub(crate) fn render(output: &Path, figure: &impl Figure) -> Result<(), String> {
     let extension = output.extension().and_then(|e| e.to_str()).unwrap_or("");
-    let size = (1100, 650);
+    let size = figure.size();
     let temporary = output.with_extension(format!("partial.{extension}"));
     let result = match extension {
         "svg" => paint(

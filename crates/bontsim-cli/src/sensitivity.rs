@@ -1,8 +1,10 @@
 //! `bontsim sensitivity`: tornado (one at a time) and Sobol indices of a plan's outcomes,
-//! written to a directory as JSON, CSV and SVG.
+//! written to a directory as JSON, CSV, SVG and PNG.
 
+use crate::plot::{render, Figure, COLOURS};
 use bontsim_core::plan::Plan;
 use bontsim_core::sensitivity::{analyse, SensitivityReport};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -37,8 +39,15 @@ pub fn run(
         }
     }
     crate::files::write_atomic(&dir.join("sensitivity.csv"), csv.as_bytes())?;
-    draw(&report, &dir.join("tornado.svg"), true)?;
-    draw(&report, &dir.join("sobol.svg"), false)?;
+    for (name, tornado) in [("tornado", true), ("sobol", false)] {
+        let figure = SensitivityFigure {
+            report: &report,
+            tornado,
+        };
+        for extension in ["svg", "png"] {
+            render(&dir.join(format!("{name}.{extension}")), &figure)?;
+        }
+    }
     eprintln!(
         "wrote sensitivity.json, sensitivity.csv, tornado.svg/.png and sobol.svg/.png in {} ({} model runs)",
         dir.display(),
@@ -47,32 +56,32 @@ pub fn run(
     Ok(())
 }
 
-/// One figure as SVG (at `path`) and PNG (same name, .png): the same drawing on both.
-fn draw(report: &SensitivityReport, path: &Path, tornado: bool) -> Result<(), String> {
-    let panels = report.outputs.len().max(1) as u32;
-    let size = (560 * panels, 480);
-    let svg = path.with_extension("partial-write.svg");
-    let png_path = path.with_extension("png");
-    let png = path.with_extension("partial-write.png");
-    draw_on(
-        &SVGBackend::new(&svg, size).into_drawing_area(),
-        report,
-        tornado,
-    )
-    .map_err(|e| format!("cannot draw {}: {e}", path.display()))?;
-    draw_on(
-        &BitMapBackend::new(&png, size).into_drawing_area(),
-        report,
-        tornado,
-    )
-    .map_err(|e| format!("cannot draw {}: {e}", png_path.display()))?;
-    std::fs::rename(&svg, path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    std::fs::rename(&png, &png_path)
-        .map_err(|e| format!("cannot write {}: {e}", png_path.display()))
+/// The tornado (`tornado`) or the Sobol bars of every output, one panel per output, drawn
+/// through the renderer of every figure (plot.rs: footer with the disclaimer, atomic write).
+struct SensitivityFigure<'a> {
+    report: &'a SensitivityReport,
+    tornado: bool,
 }
 
-fn draw_on<B: DrawingBackend>(
-    root: &DrawingArea<B, plotters::coord::Shift>,
+impl Figure for SensitivityFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (560 * self.report.outputs.len().max(1) as u32, 520)
+    }
+
+    fn draw<B: DrawingBackend>(
+        &self,
+        main: &DrawingArea<B, Shift>,
+    ) -> Result<&'static str, Box<dyn std::error::Error>>
+    where
+        B::ErrorType: 'static,
+    {
+        draw_panels(main, self.report, self.tornado)?;
+        Ok("")
+    }
+}
+
+fn draw_panels<B: DrawingBackend>(
+    main: &DrawingArea<B, Shift>,
     report: &SensitivityReport,
     tornado: bool,
 ) -> Result<(), Box<dyn std::error::Error>>
@@ -80,8 +89,7 @@ where
     B::ErrorType: 'static,
 {
     let panels = report.outputs.len().max(1);
-    root.fill(&WHITE)?;
-    let areas = root.split_evenly((1, panels));
+    let areas = main.split_evenly((1, panels));
     for (area, output) in areas.iter().zip(&report.outputs) {
         let names: Vec<String> = output.sobol.iter().map(|s| s.parameter.clone()).collect();
         let rows = names.len() as i32;
@@ -122,14 +130,14 @@ where
                         (bar.low.min(output.typical), 2 * i),
                         (bar.low.max(output.typical), 2 * i + 2),
                     ],
-                    RGBColor(31, 119, 180).mix(0.7).filled(),
+                    COLOURS[0].mix(0.7).filled(),
                 )))?;
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [
                         (bar.high.min(output.typical), 2 * i),
                         (bar.high.max(output.typical), 2 * i + 2),
                     ],
-                    RGBColor(214, 39, 40).mix(0.7).filled(),
+                    COLOURS[1].mix(0.7).filled(),
                 )))?;
             }
             chart.draw_series(std::iter::once(PathElement::new(
@@ -163,15 +171,14 @@ where
                 let i = i as i32 * 3;
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(0.0, i), (s.first_order.clamp(0.0, 1.0), i + 1)],
-                    RGBColor(31, 119, 180).filled(),
+                    COLOURS[0].filled(),
                 )))?;
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(0.0, i + 1), (s.total_order.clamp(0.0, 1.0), i + 2)],
-                    RGBColor(214, 39, 40).filled(),
+                    COLOURS[1].filled(),
                 )))?;
             }
         }
     }
-    root.present()?;
     Ok(())
 }
