@@ -674,11 +674,6 @@ fn rms_line(points: &[Point], model: &[f64], fitted: bool) -> String {
 /// Sets a spread of `Variability` or a parameter of `Parameters` by name.
 fn set(parameters: &mut Parameters, variability: &mut Variability, name: &str, value: f64) {
     match name {
-        "ec50" => parameters.ec50 = value,
-        "hill" => parameters.hill = value,
-        "k_r0" => parameters.k_r0 = value,
-        "uptake_saturation" => parameters.uptake_saturation = value,
-        "coverage_concentration" => parameters.coverage_concentration = value,
         "sensitivity" => variability.sensitivity = value,
         "load_sensitivity" => variability.load_sensitivity = value,
         "recovery" => variability.recovery = value,
@@ -686,7 +681,10 @@ fn set(parameters: &mut Parameters, variability: &mut Variability, name: &str, v
         "severe_baseline_share" => variability.severe_baseline_share = value,
         "slow_share" => variability.slow_share = value,
         "slow_recovery_factor" => variability.slow_recovery_factor = value,
-        other => panic!("unknown spread or parameter {other}"),
+        other => match parameters.by_name_mut(other) {
+            Some(field) => *field = value,
+            None => panic!("unknown spread or parameter {other}"),
+        },
     }
 }
 

@@ -49,25 +49,9 @@ fn main() {
     for argument in std::env::args().skip(1) {
         let (name, value) = argument.split_once('=').expect("name=value");
         let value: f64 = value.parse().expect("number");
-        match name {
-            "ec50" => parameters.ec50 = value,
-            "hill" => parameters.hill = value,
-            "coverage_concentration" => parameters.coverage_concentration = value,
-            "uptake_saturation" => parameters.uptake_saturation = value,
-            "severity_exponent" => parameters.severity_exponent = value,
-            "mass_exponent" => parameters.mass_exponent = value,
-            "k_in" => parameters.k_in = value,
-            "k_on" => parameters.k_on = value,
-            "k_r0" => parameters.k_r0 = value,
-            "rho_r" => parameters.rho_r = value,
-            "k_r_in" => parameters.k_r_in = value,
-            "k_loss" => parameters.k_loss = value,
-            "k_gain" => parameters.k_gain = value,
-            "k_f" => parameters.k_f = value,
-            "rho_f" => parameters.rho_f = value,
-            "spread_escape" => parameters.spread_escape = value,
-            "spread_length_mm" => parameters.spread_length_mm = value,
-            other => panic!("unknown parameter {other}"),
+        match parameters.by_name_mut(name) {
+            Some(field) => *field = value,
+            None => panic!("unknown parameter {name}"),
         }
     }
     let options = SolverOptions::default();

@@ -68,23 +68,6 @@ pub const FACTORS: [Factor; 10] = [
     },
 ];
 
-fn set(parameters: &mut Parameters, name: &str, multiplier: f64) {
-    let field = match name {
-        "ec50" => &mut parameters.ec50,
-        "coverage_concentration" => &mut parameters.coverage_concentration,
-        "k_in" => &mut parameters.k_in,
-        "k_on" => &mut parameters.k_on,
-        "k_l" => &mut parameters.k_l,
-        "k_r0" => &mut parameters.k_r0,
-        "k_loss" => &mut parameters.k_loss,
-        "k_gain" => &mut parameters.k_gain,
-        "k_f" => &mut parameters.k_f,
-        "spread_escape" => &mut parameters.spread_escape,
-        _ => return,
-    };
-    *field *= multiplier;
-}
-
 /// The outcomes analysed, for the plan's first injected muscle (left side when injected
 /// there) and its first treated wrinkle area.
 #[derive(Debug, Clone, Serialize)]
@@ -131,7 +114,9 @@ pub fn evaluate(
 ) -> Vec<f64> {
     let mut parameters = Parameters::TYPICAL;
     for (factor, multiplier) in FACTORS.iter().zip(multipliers) {
-        set(&mut parameters, factor.name, *multiplier);
+        if let Some(value) = parameters.by_name_mut(factor.name) {
+            *value *= *multiplier;
+        }
     }
     let simulation = simulate(plan, &parameters, days, &SolverOptions::default());
     let anatomy = Anatomy::get();
@@ -332,6 +317,18 @@ pub fn analyse(
 mod tests {
     use super::*;
     use crate::plan::Format;
+
+    #[test]
+    fn every_factor_names_a_parameter() {
+        let mut parameters = Parameters::TYPICAL;
+        for factor in &FACTORS {
+            assert!(
+                parameters.by_name_mut(factor.name).is_some(),
+                "{}",
+                factor.name
+            );
+        }
+    }
 
     #[test]
     fn sobol_indices_rank_the_duration_drivers() {

@@ -134,4 +134,79 @@ impl Parameters {
         k_fd: std::f64::consts::LN_2 / 270.0,
         rho_f: 1.0,
     };
+
+    /// The parameter named as in docs/model.md and the field list above (`ec50`, `k_l`, ...),
+    /// for tools that set parameters by name (sensitivity analysis, calibration scripts).
+    pub fn by_name_mut(&mut self, name: &str) -> Option<&mut f64> {
+        Some(match name {
+            "spread_length_mm" => &mut self.spread_length_mm,
+            "spread_escape" => &mut self.spread_escape,
+            "spread_dose_exponent" => &mut self.spread_dose_exponent,
+            "spread_volume_exponent" => &mut self.spread_volume_exponent,
+            "k_in" => &mut self.k_in,
+            "k_l" => &mut self.k_l,
+            "ec50" => &mut self.ec50,
+            "coverage_concentration" => &mut self.coverage_concentration,
+            "uptake_saturation" => &mut self.uptake_saturation,
+            "mass_exponent" => &mut self.mass_exponent,
+            "hill" => &mut self.hill,
+            "k_on" => &mut self.k_on,
+            "k_r0" => &mut self.k_r0,
+            "rho_r" => &mut self.rho_r,
+            "k_r_in" => &mut self.k_r_in,
+            "k_r_out" => &mut self.k_r_out,
+            "severity_exponent" => &mut self.severity_exponent,
+            "k_loss" => &mut self.k_loss,
+            "k_gain" => &mut self.k_gain,
+            "k_f" => &mut self.k_f,
+            "k_fd" => &mut self.k_fd,
+            "rho_f" => &mut self.rho_f,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Parameters;
+
+    #[test]
+    fn every_field_is_reachable_by_name() {
+        // Each name reaches a field of its own: setting them all to distinct values and
+        // reading them back finds each value once.
+        let names = [
+            "spread_length_mm",
+            "spread_escape",
+            "spread_dose_exponent",
+            "spread_volume_exponent",
+            "k_in",
+            "k_l",
+            "ec50",
+            "coverage_concentration",
+            "uptake_saturation",
+            "mass_exponent",
+            "hill",
+            "k_on",
+            "k_r0",
+            "rho_r",
+            "k_r_in",
+            "k_r_out",
+            "severity_exponent",
+            "k_loss",
+            "k_gain",
+            "k_f",
+            "k_fd",
+            "rho_f",
+        ];
+        let mut parameters = Parameters::TYPICAL;
+        for (i, name) in names.iter().enumerate() {
+            *parameters.by_name_mut(name).expect(name) = 1000.0 + i as f64;
+        }
+        assert_eq!(parameters.ec50, 1006.0);
+        assert_eq!(parameters.rho_f, 1021.0);
+        for (i, name) in names.iter().enumerate() {
+            assert_eq!(*parameters.by_name_mut(name).unwrap(), 1000.0 + i as f64);
+        }
+        assert!(parameters.by_name_mut("no_such_parameter").is_none());
+    }
 }
