@@ -1,5 +1,5 @@
 //! Fits and shows the virtual population against the responder and onset curves of
-//! `../shared/data/clinical_time_courses.csv`, each trial with its own responder definition.
+//! `crates/bontsim-core/data/literature/clinical_time_courses.csv`, each trial with its own responder definition.
 //!
 //! `cargo run --release -p bontsim-cli --example population_fit` prints the tables of
 //! docs/validation.md ("Population") for `Variability::default()` and writes
@@ -487,7 +487,7 @@ fn points() -> Vec<Point> {
     p
 }
 
-/// Arm size (`n_active` of `../shared/data/clinical_time_courses.csv`) behind a point, or
+/// Arm size (`n_active` of `crates/bontsim-core/data/literature/clinical_time_courses.csv`) behind a point, or
 /// `None` when the file gives none. "~" sizes there are derived from randomisation ratios
 /// (pharmacodynamics.md 8.2) and used as they are. Beer 2011 is the exception: the data file
 /// says ~94, the dossier's onset table read n = 45 in the paper [R], and 45 is used.

@@ -1,5 +1,5 @@
 //! Regenerates the figures and the table of `docs/validation.md`: the typical patient beside
-//! the literature points of `../shared/data/`.
+//! the literature points of `crates/bontsim-core/data/literature/`.
 //! `cargo run --release -p bontsim-cli --example validation` (writes docs/figures/validation_*.svg).
 
 use bontsim_core::metrics::build_report;

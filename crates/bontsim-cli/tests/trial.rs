@@ -296,7 +296,7 @@ fn test_plan(name: &str) -> String {
 /// 2,000 virtual patients; `bontsim_core::trial::prediction_interval`). The tolerance comes
 /// from the trial's size, not from us. Every point is `>= 1 grade better` than the patient's
 /// own baseline, as in the sources; arm sizes are `n_active` of
-/// `../shared/data/clinical_time_courses.csv` (Beer 2011: n = 45 as read in the paper).
+/// `crates/bontsim-core/data/literature/clinical_time_courses.csv` (Beer 2011: n = 45 as read in the paper).
 /// The points asserted are those the model meets; the misses (ONA 40-80 U at week 24, the
 /// ABO week-36 and INCO 100 U day-250 tails) are listed in docs/validation.md, "Population".
 #[test]

@@ -1,5 +1,5 @@
 //! Calibration of the typical patient against the digitised literature data in
-//! `../shared/data/*.csv`. Each check reads its target from the data file (by curve id and
+//! `crates/bontsim-core/data/literature/*.csv` (sources in its README). Each check reads its target from the data file (by curve id and
 //! dose) and states its tolerance and why beside it. These are the data the parameters were
 //! fitted to (docs/model.md, "Fit"); held-out comparisons are in docs/validation.md.
 
@@ -9,21 +9,17 @@ use bontsim_core::report::Report;
 use bontsim_core::{simulate, Parameters, SolverOptions};
 use std::path::PathBuf;
 
-fn shared_data(file: &str) -> String {
+fn literature_data(file: &str) -> String {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/data")
+        .join("data/literature")
         .join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!(
-            "calibration data {} is needed beside the repository: {e}",
-            path.display()
-        )
-    })
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("calibration data {} is missing: {e}", path.display()))
 }
 
 /// Rows of a CSV as field vectors (the files have no quoted commas in the columns used).
 fn rows(file: &str) -> Vec<Vec<String>> {
-    shared_data(file)
+    literature_data(file)
         .lines()
         .skip(1)
         .map(|line| line.split(',').map(str::to_string).collect())
