@@ -7,6 +7,7 @@
 //! then written as SVG (by hand, so that each muscle region carries an `id`, its numbers as
 //! `data-` attributes and a `<title>`) or drawn as PNG with plotters.
 
+use crate::figure_text;
 use crate::files;
 use bontsim_core::anatomy::{Anatomy, Side};
 use bontsim_core::face::data::{
@@ -76,11 +77,14 @@ pub fn run(request: Request) -> Result<(), String> {
     );
     let course = FaceCourse::new(request.plan, request.horizon, &CourseParameters::TYPICAL);
     let strengths = Strengths::new(&simulation);
+    let doses = figure_text::doses(request.plan);
     for (&day, path) in days.iter().zip(&outputs) {
         let assessment = face::assess_day(&course, &strengths, day);
         let inputs = course.inputs(day, |m, side| strengths.get(m, side, day));
         let frame = Frame {
             plan_name: &request.plan_name,
+            doses: &doses,
+            date: figure_text::date_of_day(request.plan.start_date, day as f64),
             day,
             expression_name: &request.expression,
             expression,
@@ -398,6 +402,10 @@ fn text(at: Point, text: impl Into<String>, size: f64, anchor: Anchor) -> Shape 
 
 struct Frame<'a> {
     plan_name: &'a str,
+    /// The plan's doses in one line (figure_text::doses).
+    doses: &'a str,
+    /// The day's calendar date when the plan is dated.
+    date: Option<String>,
     day: usize,
     expression_name: &'a str,
     expression: Option<usize>,
@@ -448,7 +456,13 @@ impl Frame<'_> {
         };
         shapes.push(Shape::Text {
             at: (WIDTH / 2.0, 36.0),
-            text: format!("{}: day {}, {expression}", self.plan_name, self.day),
+            text: match &self.date {
+                Some(date) => format!(
+                    "{}: day {} ({date}), {expression}",
+                    self.plan_name, self.day
+                ),
+                None => format!("{}: day {}, {expression}", self.plan_name, self.day),
+            },
             size: 24.0,
             anchor: Anchor::Middle,
             bold: true,
@@ -474,6 +488,7 @@ impl Frame<'_> {
             14.0,
             Anchor::Middle,
         ));
+        shapes.push(text((WIDTH / 2.0, 113.0), self.doses, 13.0, Anchor::Middle));
         for side in Side::BOTH {
             shapes.push(Shape::Text {
                 at: to_screen(side, (50.0, 96.0)),

@@ -4,6 +4,7 @@
 
 mod csv_output;
 mod face_picture;
+mod figure_text;
 mod files;
 mod plot;
 mod sensitivity;
@@ -301,7 +302,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             days,
             face,
         } => {
-            let plan = load_plan(plan.as_deref())?;
+            let plan_path = plan;
+            let plan = load_plan(plan_path.as_deref())?;
             let days = checked_days(days, &plan)?;
             let anatomy = Anatomy::get();
             for name in &muscle {
@@ -320,10 +322,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");
             }
+            let label = figure_text::PlanLabel::new(plan_path.as_deref(), &plan);
             if face {
-                plot::plot_face(&report, &output).map_err(Failure::input)?;
+                plot::plot_face(&report, &label, &output).map_err(Failure::input)?;
             } else {
-                plot::plot(&report, &muscle, &output).map_err(Failure::input)?;
+                plot::plot(&report, &muscle, &label, &output).map_err(Failure::input)?;
             }
             eprintln!("wrote {}", output.display());
             Ok(())
@@ -337,10 +340,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             days,
             output,
         } => {
-            let plan_name = plan.file_stem().map_or_else(
-                || plan.display().to_string(),
-                |s| s.to_string_lossy().into_owned(),
-            );
+            let plan_name = figure_text::plan_name(Some(&plan));
             let plan = load_plan(Some(&plan))?;
             face_picture::run(face_picture::Request {
                 horizon: checked_days(days, &plan)?,
@@ -445,7 +445,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if !(8..=1_000_000).contains(&samples) {
                 return Err(Failure::input("--samples: must be from 8 to 1000000"));
             }
-            let plan = load_plan(Some(&plan))?;
+            let plan_path = plan;
+            let plan = load_plan(Some(&plan_path))?;
             if plan.injections.is_empty() {
                 return Err(Failure::input(
                     "the plan has no injection: nothing to analyse",
@@ -457,7 +458,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     "--mass-day: day {mass_day} is not within the {days} simulated days"
                 )));
             }
-            sensitivity::run(&plan, days, mass_day, samples, seed, &output).map_err(Failure::input)
+            let label = figure_text::PlanLabel::new(Some(&plan_path), &plan);
+            sensitivity::run(&plan, &label, days, mass_day, samples, seed, &output)
+                .map_err(Failure::input)
         }
         Command::PlanSymmetry {
             plan,

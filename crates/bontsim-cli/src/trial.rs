@@ -182,7 +182,7 @@ fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
 
     let mut responders = format!("# {}\narm,area,day,rate,low,high\n", summary.disclaimer);
     let mut durations =
-        String::from("arm,area,median_duration_days,p25,p75,median_onset_day,never_responded\n");
+        String::from("arm,area,median_duration_days,p25,p75,median_onset_day,never_responded,first_cycle_median_duration_days,first_cycle_p25,first_cycle_p75,first_cycle_end_day,first_cycle_still_responding\n");
     let mut adverse = String::from("arm,risk,rate\n");
     let mut distribution = String::from("arm,area,from_day,to_day,share\n");
     let mut atrophy = String::from("arm,muscle,side,day,median_volume,p05_volume,p95_volume\n");
@@ -199,14 +199,19 @@ fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
             }
             let _ = writeln!(
                 durations,
-                "{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{}",
                 plan,
                 area.area,
                 show(area.duration_days.median),
                 show(area.duration_days.p25),
                 show(area.duration_days.p75),
                 show(area.onset_days.median),
-                area.never_responded
+                area.never_responded,
+                show(area.first_cycle_duration_days.median),
+                show(area.first_cycle_duration_days.p25),
+                show(area.first_cycle_duration_days.p75),
+                show(area.first_cycle_end_day),
+                area.first_cycle_still_responding
             );
         }
         for area in &arm.areas {

@@ -58,6 +58,20 @@ pub struct AreaAggregate {
     pub durations: Vec<u64>,
     /// First responding day, histogram over 0..days; the last bin counts never.
     pub onsets: Vec<u64>,
+    /// Day of the area's second treatment session, which ends its first cycle (`None`: one
+    /// session within the horizon, the first cycle runs to the horizon). A repeated plan's
+    /// first response can last the whole course; the first cycle's is one dose's.
+    #[serde(default)]
+    pub first_cycle_end_day: Option<usize>,
+    /// Duration of the first response within the first cycle (days, from the first
+    /// responding day until the response is lost or the second session is given),
+    /// histogram over 0..=days. Empty in partial results of earlier versions.
+    #[serde(default)]
+    pub first_cycle_durations: Vec<u64>,
+    /// Patients still responding when the second session is given (their first-cycle
+    /// duration is cut short by it).
+    #[serde(default)]
+    pub first_cycle_still_responding: u64,
 }
 
 /// Volume of one injected muscle-side at chosen days, as histograms.
@@ -108,6 +122,9 @@ fn empty_arm(name: &str, plan: &Plan, settings: &TrialSettings) -> ArmAggregate 
             responders: vec![0; settings.days],
             durations: vec![0; settings.days + 1],
             onsets: vec![0; settings.days + 1],
+            first_cycle_end_day: first_cycle_end_day(plan, area, settings.days),
+            first_cycle_durations: vec![0; settings.days + 1],
+            first_cycle_still_responding: 0,
         })
         .collect();
     let mut sides: Vec<(usize, Side)> = Vec::new();
@@ -141,6 +158,38 @@ fn empty_arm(name: &str, plan: &Plan, settings: &TrialSettings) -> ArmAggregate 
         atrophy,
         adverse_events: Vec::new(),
     }
+}
+
+/// The day the second treatment session of `area` is given, when within `days`: the end of
+/// the area's first cycle. Sessions are the distinct days of injections into the area's
+/// muscles; a fractional day ends the cycle on the next whole day (days are whole).
+fn first_cycle_end_day(plan: &Plan, area: &str, days: usize) -> Option<usize> {
+    let anatomy = crate::anatomy::Anatomy::get();
+    let mut sessions = plan
+        .injections
+        .iter()
+        .filter(|i| anatomy.muscle(i.muscle).wrinkle_area.as_deref() == Some(area))
+        .map(|i| i.day);
+    let first = sessions.next()?;
+    sessions
+        .find(|&day| day > first)
+        .map(|day| day.ceil() as usize)
+        .filter(|&day| day < days)
+}
+
+/// The first response within `severity[..end]` as `(duration, still responding at end)`:
+/// from the first responding day until the first day it is lost, or `end`.
+fn first_response(
+    severity: &[f64],
+    end: usize,
+    responds: impl Fn(f64) -> bool,
+) -> Option<(usize, bool)> {
+    let window = &severity[..end.min(severity.len())];
+    let onset = window.iter().position(|&s| responds(s))?;
+    Some(match window[onset..].iter().position(|&s| !responds(s)) {
+        Some(length) => (length, false),
+        None => (window.len() - onset, true),
+    })
 }
 
 /// Simulate patients `range` of one arm and aggregate them.
@@ -185,6 +234,15 @@ pub fn run_arm(
                 _ => {}
             }
             area.onsets[onset.unwrap_or(settings.days)] += 1;
+            let end = area.first_cycle_end_day.unwrap_or(settings.days);
+            if let Some((duration, still_responding)) =
+                first_response(&severity, end, |s| settings.responder.responds(s, baseline))
+            {
+                area.first_cycle_durations[duration] += 1;
+                if still_responding && area.first_cycle_end_day.is_some() {
+                    area.first_cycle_still_responding += 1;
+                }
+            }
         }
         for atrophy in &mut arm.atrophy {
             let muscle = anatomy.index_of(&atrophy.muscle).unwrap_or(0);
@@ -230,11 +288,23 @@ impl ArmAggregate {
                 self.plan, other.plan
             ));
         }
+        for (a, b) in self.areas.iter().zip(&other.areas) {
+            if a.first_cycle_durations.len() != b.first_cycle_durations.len()
+                || a.first_cycle_end_day != b.first_cycle_end_day
+            {
+                return Err(format!(
+                    "arm \"{}\", area {}: the partial results were written by different versions of bontsim (first-cycle durations differ in form); rerun the shards with one version",
+                    self.plan, a.area
+                ));
+            }
+        }
         self.patients += other.patients;
         for (a, b) in self.areas.iter_mut().zip(&other.areas) {
             add(&mut a.responders, &b.responders);
             add(&mut a.durations, &b.durations);
             add(&mut a.onsets, &b.onsets);
+            add(&mut a.first_cycle_durations, &b.first_cycle_durations);
+            a.first_cycle_still_responding += b.first_cycle_still_responding;
         }
         for (a, b) in self.atrophy.iter_mut().zip(&other.atrophy) {
             add(&mut a.volume_histogram, &b.volume_histogram);
@@ -331,6 +401,17 @@ pub struct AreaSummary {
     pub never_responded: f64,
     /// Distribution of the responders' durations in two-week bins.
     pub duration_distribution: Vec<DurationBin>,
+    /// Day of the area's second session, which ends the first cycle (null: one session
+    /// within the horizon).
+    pub first_cycle_end_day: Option<usize>,
+    /// Duration of the first response within the first cycle: one dose's effect, where
+    /// `duration_days` is that of the first response, which lasts the whole course when
+    /// re-treatment comes before the response is lost.
+    pub first_cycle_duration_days: Quantiles,
+    /// Share of the arm's patients still responding when the second session is given.
+    pub first_cycle_still_responding: f64,
+    /// Distribution of the first-cycle durations in two-week bins (share of all patients).
+    pub first_cycle_duration_distribution: Vec<DurationBin>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -445,6 +526,19 @@ fn quantile(histogram: &[u64], q: f64) -> Option<usize> {
     None
 }
 
+/// A histogram of durations in two-week bins, as shares of the arm's `patients`.
+fn duration_bins(durations: &[u64], patients: u64) -> Vec<DurationBin> {
+    durations
+        .chunks(DURATION_BIN_DAYS)
+        .enumerate()
+        .map(|(bin, counts)| DurationBin {
+            from_day: bin * DURATION_BIN_DAYS,
+            to_day: bin * DURATION_BIN_DAYS + counts.len(),
+            share: round(counts.iter().sum::<u64>() as f64 / patients.max(1) as f64),
+        })
+        .collect()
+}
+
 impl TrialAggregate {
     pub fn summary(&self) -> TrialSummary {
         TrialSummary {
@@ -492,19 +586,21 @@ impl TrialAggregate {
                                     p75: quantile(onset_days, 0.75),
                                 },
                                 never_responded: round(never as f64 / arm.patients.max(1) as f64),
-                                duration_distribution: area
-                                    .durations
-                                    .chunks(DURATION_BIN_DAYS)
-                                    .enumerate()
-                                    .map(|(bin, counts)| DurationBin {
-                                        from_day: bin * DURATION_BIN_DAYS,
-                                        to_day: bin * DURATION_BIN_DAYS + counts.len(),
-                                        share: round(
-                                            counts.iter().sum::<u64>() as f64
-                                                / arm.patients.max(1) as f64,
-                                        ),
-                                    })
-                                    .collect(),
+                                duration_distribution: duration_bins(&area.durations, arm.patients),
+                                first_cycle_end_day: area.first_cycle_end_day,
+                                first_cycle_duration_days: Quantiles {
+                                    median: quantile(&area.first_cycle_durations, 0.5),
+                                    p25: quantile(&area.first_cycle_durations, 0.25),
+                                    p75: quantile(&area.first_cycle_durations, 0.75),
+                                },
+                                first_cycle_still_responding: round(
+                                    area.first_cycle_still_responding as f64
+                                        / arm.patients.max(1) as f64,
+                                ),
+                                first_cycle_duration_distribution: duration_bins(
+                                    &area.first_cycle_durations,
+                                    arm.patients,
+                                ),
                             }
                         })
                         .collect(),
@@ -567,6 +663,38 @@ mod tests {
     fn shards_partition_the_patients() {
         let ranges: Vec<_> = (1..=3).map(|i| shard_range(10, i, 3)).collect();
         assert_eq!(ranges, vec![0..3, 3..6, 6..10]);
+    }
+
+    #[test]
+    fn the_first_response_stops_at_the_end_of_the_first_cycle() {
+        let severity = [3.0, 0.5, 0.5, 0.5, 2.0, 0.5, 0.5];
+        let responds = |s: f64| s < 1.0;
+        // Lost on day 4: three days, whatever comes after.
+        assert_eq!(first_response(&severity, 7, responds), Some((3, false)));
+        // Re-treated on day 3, while still responding: cut to two days.
+        assert_eq!(first_response(&severity, 3, responds), Some((2, true)));
+        // No response before the second session.
+        assert_eq!(first_response(&severity, 1, responds), None);
+    }
+
+    #[test]
+    fn the_first_cycle_ends_at_the_area_s_second_session() {
+        let text = |second: &str| {
+            format!(
+                "[patient]\nsex = \"female\"\nage = 40\n\
+                 [[injection]]\nday = 0\nproduct = \"Botox\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 4\n\
+                 [[injection]]\nday = 30\nproduct = \"Botox\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = 20\n{second}"
+            )
+        };
+        let plan = |second: &str| Plan::parse(&text(second), crate::plan::Format::Toml).unwrap();
+        let again = "[[injection]]\nday = 119.5\nproduct = \"Botox\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 4\n";
+        // The masseter session on day 30 treats another area: it does not end the cycle.
+        assert_eq!(first_cycle_end_day(&plan(""), "glabella", 400), None);
+        assert_eq!(
+            first_cycle_end_day(&plan(again), "glabella", 400),
+            Some(120)
+        );
+        assert_eq!(first_cycle_end_day(&plan(again), "glabella", 100), None);
     }
 
     #[test]

@@ -164,11 +164,98 @@ impl Parameters {
             _ => return None,
         })
     }
+
+    /// What the parameter named `name` means, in words a clinician reads (docs/model.md), and
+    /// its symbol there: for figures and tables that name parameters.
+    pub fn meaning(name: &str) -> Option<(&'static str, &'static str)> {
+        Some(match name {
+            "spread_length_mm" => ("toxin spread distance", "lambda_1"),
+            "spread_escape" => ("toxin spread beyond the muscle", "kappa"),
+            "spread_dose_exponent" => ("growth of spread with dose", "spread dose exponent"),
+            "spread_volume_exponent" => (
+                "growth of spread with injected volume",
+                "spread volume exponent",
+            ),
+            "k_in" => ("toxin uptake into nerve terminals", "k_in"),
+            "k_l" => ("decay of toxin activity in the terminal", "k_L"),
+            "ec50" => ("toxin load blocking half a terminal", "EC50"),
+            "coverage_concentration" => ("dose reaching most nerve terminals", "c_cov"),
+            "uptake_saturation" => ("saturation of toxin uptake", "c_sat"),
+            "mass_exponent" => ("dilution of toxin by muscle size", "alpha"),
+            "hill" => ("steepness of block against toxin load", "h"),
+            "k_on" => ("speed of onset of the block", "k_on"),
+            "k_r0" => ("nerve sprouting recovery rate", "k_r0"),
+            "rho_r" => ("slower recovery after repeated blocks", "rho_R"),
+            "k_r_in" => ("build-up of nerve remodelling", "k_Rin"),
+            "k_r_out" => ("fading of nerve remodelling", "k_Rout"),
+            "severity_exponent" => ("wrinkle severity against strength", "gamma"),
+            "k_loss" => ("muscle mass loss under block", "k_loss"),
+            "k_gain" => ("muscle mass regrowth", "k_gain"),
+            "k_f" => ("build-up of fibrous tissue", "k_F"),
+            "k_fd" => ("resorption of fibrous tissue", "k_Fd"),
+            "rho_f" => ("slower regrowth with fibrous tissue", "rho_F"),
+            _ => return None,
+        })
+    }
+
+    /// The parameter's meaning with its symbol in parentheses ("nerve sprouting recovery
+    /// rate (k_r0)"); an unknown name is returned as given.
+    pub fn label(name: &str) -> String {
+        match Parameters::meaning(name) {
+            Some((meaning, symbol)) => format!("{meaning} ({symbol})"),
+            None => name.to_string(),
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::Parameters;
+
+    #[test]
+    fn every_parameter_has_a_meaning_in_words() {
+        let mut parameters = Parameters::TYPICAL;
+        let mut meanings = Vec::new();
+        for name in [
+            "spread_length_mm",
+            "spread_escape",
+            "spread_dose_exponent",
+            "spread_volume_exponent",
+            "k_in",
+            "k_l",
+            "ec50",
+            "coverage_concentration",
+            "uptake_saturation",
+            "mass_exponent",
+            "hill",
+            "k_on",
+            "k_r0",
+            "rho_r",
+            "k_r_in",
+            "k_r_out",
+            "severity_exponent",
+            "k_loss",
+            "k_gain",
+            "k_f",
+            "k_fd",
+            "rho_f",
+        ] {
+            let (meaning, symbol) = Parameters::meaning(name).expect(name);
+            assert!(parameters.by_name_mut(name).is_some(), "{name}");
+            assert!(!meaning.contains('_'), "{meaning}");
+            assert!(!symbol.is_empty());
+            meanings.push(meaning);
+        }
+        let count = meanings.len();
+        meanings.sort_unstable();
+        meanings.dedup();
+        assert_eq!(meanings.len(), count, "two parameters share a meaning");
+        assert_eq!(
+            Parameters::label("k_r0"),
+            "nerve sprouting recovery rate (k_r0)"
+        );
+        assert_eq!(Parameters::label("unknown"), "unknown");
+    }
 
     #[test]
     fn every_field_is_reachable_by_name() {
