@@ -894,6 +894,8 @@ fn area_rates(
     };
     let arm = run_arm("fit", &plan, &settings, variability, 0..PATIENTS);
     let aggregate = TrialAggregate {
+        model_version: bontsim_core::MODEL_VERSION.into(),
+        shard: None,
         settings,
         covered: vec![(0, PATIENTS)],
         arms: vec![arm],

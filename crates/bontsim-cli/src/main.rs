@@ -357,12 +357,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Check { plan } => {
             let mut out = String::new();
             let plan = load_plan(Some(&plan))?;
-            let _ = writeln!(
-                out,
-                "plan is valid: {} injections over {} days",
-                plan.injections.len(),
-                plan.injections.last().map(|i| i.day).unwrap_or(0.0)
-            );
+            let _ = writeln!(out, "plan is valid: {}", plan.extent());
             if plan.warnings.is_empty() {
                 let _ = writeln!(out, "no warnings");
             }
@@ -399,19 +394,25 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .map_err(Failure::input)?;
             let mut loaded = Vec::new();
             for path in &plans {
-                let plan = load_plan(Some(path))?;
+                let (name, text, format) = read_plan(Some(path))?;
+                let plan = parse_plan(&name, &text, format)?;
                 for warning in &plan.warnings {
-                    eprintln!("warning: {}: {warning}", path.display());
+                    eprintln!("warning: {name}: {warning}");
                 }
-                loaded.push((path.display().to_string(), plan));
+                let plan_sha256 = bontsim_core::partial::plan_sha256(text.as_bytes());
+                loaded.push(trial::Arm {
+                    name,
+                    plan,
+                    plan_sha256,
+                });
             }
             let longest = loaded
                 .iter()
-                .map(|(_, plan)| simulation::default_days(plan))
+                .map(|arm| simulation::default_days(&arm.plan))
                 .max()
                 .unwrap_or(730);
             let days = match days {
-                Some(_) => checked_days(days, &loaded[0].1)?,
+                Some(_) => checked_days(days, &loaded[0].plan)?,
                 None => longest,
             };
             let atrophy_days = if atrophy_days.is_empty() {

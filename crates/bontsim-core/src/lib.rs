@@ -9,6 +9,7 @@ pub mod anatomy;
 pub mod face;
 pub mod metrics;
 pub mod model;
+pub mod partial;
 pub mod plan;
 pub mod population;
 pub mod product;
@@ -18,6 +19,12 @@ pub mod simulation;
 pub mod solve;
 pub mod trial;
 pub mod warnings;
+
+/// The model that computes every number: the crate version, then `model.N`, a revision raised
+/// whenever a change alters simulated results (equations, parameters, population, solver
+/// tolerances, trial counting). Partial trial results record it, and `trial-merge` merges
+/// only partials of the model it runs, so counts of different models never add up.
+pub const MODEL_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+model.1");
 
 pub use model::Parameters;
 pub use plan::{Format, Plan, PlanError, PlanErrors};

@@ -86,6 +86,11 @@ pub struct AtrophyAggregate {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArmAggregate {
     pub plan: String,
+    /// SHA-256 of the plan file's bytes (lowercase hex, as `sha256sum` prints it), so shards
+    /// of one arm are known to have simulated the same plan ([`crate::partial::plan_sha256`]).
+    /// Empty in partial results of bontsim before it was kept.
+    #[serde(default)]
+    pub plan_sha256: String,
     pub patients: u64,
     pub areas: Vec<AreaAggregate>,
     pub atrophy: Vec<AtrophyAggregate>,
@@ -106,6 +111,14 @@ pub struct TrialSettings {
 /// A (partial) trial: settings, the patient range covered, and per-arm aggregates.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrialAggregate {
+    /// The model that produced the counts ([`crate::MODEL_VERSION`]); empty in partial results
+    /// of bontsim before it was kept.
+    #[serde(default)]
+    pub model_version: String,
+    /// The shard `(i, n)` a partial result holds; `None` for a whole trial (and in partial
+    /// results of bontsim before it was kept).
+    #[serde(default)]
+    pub shard: Option<(u64, u64)>,
     pub settings: TrialSettings,
     /// Patient index ranges `[start, end)` covered, sorted.
     pub covered: Vec<(u64, u64)>,
@@ -153,6 +166,7 @@ fn empty_arm(name: &str, plan: &Plan, settings: &TrialSettings) -> ArmAggregate 
         .collect();
     ArmAggregate {
         plan: name.to_string(),
+        plan_sha256: String::new(),
         patients: 0,
         areas,
         atrophy,
@@ -270,14 +284,44 @@ pub fn run_arm(
     arm
 }
 
-fn add(into: &mut [u64], from: &[u64]) {
-    for (a, b) in into.iter_mut().zip(from) {
-        *a += b;
+/// Add `from` to `into`, element by element, refusing other lengths and overflow: the error
+/// names what failed, relative to `field`.
+fn add_counts<T: Copy + CheckedAdd>(into: &mut [T], from: &[T], field: &str) -> Result<(), String> {
+    if into.len() != from.len() {
+        return Err(format!(
+            "{field}: {} counts where {} are expected",
+            from.len(),
+            into.len()
+        ));
+    }
+    for (index, (a, b)) in into.iter_mut().zip(from).enumerate() {
+        *a = a
+            .checked(*b)
+            .ok_or_else(|| format!("{field}[{index}]: the sum overflows"))?;
+    }
+    Ok(())
+}
+
+/// Overflow-checked addition of the two count types of an aggregate.
+trait CheckedAdd: Sized {
+    fn checked(self, other: Self) -> Option<Self>;
+}
+
+impl CheckedAdd for u64 {
+    fn checked(self, other: u64) -> Option<u64> {
+        self.checked_add(other)
+    }
+}
+
+impl CheckedAdd for u128 {
+    fn checked(self, other: u128) -> Option<u128> {
+        self.checked_add(other)
     }
 }
 
 impl ArmAggregate {
-    /// Add another aggregate of the same arm (other patients).
+    /// Add another aggregate of the same arm (other patients). Lengths must agree and no sum
+    /// may overflow; the error names the field (relative to the arm) that failed.
     pub fn merge(&mut self, other: &ArmAggregate) -> Result<(), String> {
         if self.plan != other.plan
             || self.areas.len() != other.areas.len()
@@ -293,73 +337,58 @@ impl ArmAggregate {
                 || a.first_cycle_end_day != b.first_cycle_end_day
             {
                 return Err(format!(
-                    "arm \"{}\", area {}: the partial results were written by different versions of bontsim (first-cycle durations differ in form); rerun the shards with one version",
-                    self.plan, a.area
+                    "area {}: first_cycle_end_day or the length of first_cycle_durations differs between the arms \"{}\"",
+                    a.area, self.plan
                 ));
             }
         }
-        self.patients += other.patients;
-        for (a, b) in self.areas.iter_mut().zip(&other.areas) {
-            add(&mut a.responders, &b.responders);
-            add(&mut a.durations, &b.durations);
-            add(&mut a.onsets, &b.onsets);
-            add(&mut a.first_cycle_durations, &b.first_cycle_durations);
-            a.first_cycle_still_responding += b.first_cycle_still_responding;
+        self.patients = self
+            .patients
+            .checked_add(other.patients)
+            .ok_or("patients: the sum overflows")?;
+        for (j, (a, b)) in self.areas.iter_mut().zip(&other.areas).enumerate() {
+            add_counts(
+                &mut a.responders,
+                &b.responders,
+                &format!("areas[{j}].responders"),
+            )?;
+            add_counts(
+                &mut a.durations,
+                &b.durations,
+                &format!("areas[{j}].durations"),
+            )?;
+            add_counts(&mut a.onsets, &b.onsets, &format!("areas[{j}].onsets"))?;
+            add_counts(
+                &mut a.first_cycle_durations,
+                &b.first_cycle_durations,
+                &format!("areas[{j}].first_cycle_durations"),
+            )?;
+            a.first_cycle_still_responding = a
+                .first_cycle_still_responding
+                .checked_add(b.first_cycle_still_responding)
+                .ok_or_else(|| {
+                    format!("areas[{j}].first_cycle_still_responding: the sum overflows")
+                })?;
         }
-        for (a, b) in self.atrophy.iter_mut().zip(&other.atrophy) {
-            add(&mut a.volume_histogram, &b.volume_histogram);
+        for (m, (a, b)) in self.atrophy.iter_mut().zip(&other.atrophy).enumerate() {
+            add_counts(
+                &mut a.volume_histogram,
+                &b.volume_histogram,
+                &format!("atrophy[{m}].volume_histogram"),
+            )?;
         }
+        // An arm of no patients has no risks yet: it takes the other's list.
         if self.adverse_events.is_empty() {
             self.adverse_events = other.adverse_events.clone();
-        } else {
-            for (a, b) in self.adverse_events.iter_mut().zip(&other.adverse_events) {
-                a.1 += b.1;
+        } else if !other.adverse_events.is_empty() {
+            let mut totals: Vec<u128> = self.adverse_events.iter().map(|a| a.1).collect();
+            let others: Vec<u128> = other.adverse_events.iter().map(|a| a.1).collect();
+            add_counts(&mut totals, &others, "adverse_events")?;
+            for (a, total) in self.adverse_events.iter_mut().zip(totals) {
+                a.1 = total;
             }
         }
         Ok(())
-    }
-}
-
-impl TrialAggregate {
-    /// Merge partial trials. They must share settings and arms and cover disjoint ranges.
-    pub fn merge(parts: Vec<TrialAggregate>) -> Result<TrialAggregate, String> {
-        let mut parts = parts.into_iter();
-        let mut total = parts.next().ok_or("nothing to merge")?;
-        for part in parts {
-            if part.settings != total.settings {
-                return Err("the partial results come from different trials (seed, patients, days, responder or atrophy days differ)".into());
-            }
-            if part.arms.len() != total.arms.len() {
-                return Err("the partial results have different arms".into());
-            }
-            for (a, b) in total.arms.iter_mut().zip(&part.arms) {
-                a.merge(b)?;
-            }
-            total.covered.extend(part.covered);
-        }
-        total.covered.sort();
-        for pair in total.covered.windows(2) {
-            if pair[0].1 > pair[1].0 {
-                return Err(format!(
-                    "patients {}..{} are covered twice",
-                    pair[1].0,
-                    pair[0].1.min(pair[1].1)
-                ));
-            }
-        }
-        Ok(total)
-    }
-
-    /// Whether every patient of the trial is covered exactly once.
-    pub fn is_complete(&self) -> bool {
-        let mut next = 0;
-        for &(start, end) in &self.covered {
-            if start != next {
-                return false;
-            }
-            next = end;
-        }
-        next == self.settings.patients
     }
 }
 

@@ -133,6 +133,12 @@ pub struct Proposal {
     pub evaluations: usize,
 }
 
+/// Most injections a plan may have for the planner. Every search step simulates and grades
+/// the whole plan, a search takes tens to hundreds of steps, and each step's label check
+/// and simulation grow with the plan's injections: a plan of 99,000 injections did not
+/// finish in a minute. Palsy plans over years of sessions stay far below this.
+pub const MAX_PLANNER_INJECTIONS: usize = 2_000;
+
 /// Why a palsy plan cannot be planned for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannerError(pub String);
@@ -279,6 +285,12 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
     let palsy = plan.palsy.as_ref().ok_or_else(|| {
         PlannerError("the plan has no [palsy] profile: there is no affected side to balance".into())
     })?;
+    if plan.injections.len() > MAX_PLANNER_INJECTIONS {
+        return Err(PlannerError(format!(
+            "injection: the plan has {} injections (repeats expanded); plan-symmetry plans for at most {MAX_PLANNER_INJECTIONS}, since each of its steps simulates the whole plan",
+            plan.injections.len()
+        )));
+    }
     if !(options.step_units > 0.0 && options.step_units.is_finite()) {
         return Err(PlannerError("step units must be above 0".into()));
     }

@@ -165,6 +165,28 @@ impl Plan {
         }
         sessions
     }
+
+    /// The plan's extent in words: "7 injections in 1 session on day 0", "12 injections in
+    /// 3 sessions over 240 days (day 0 to day 240)", "no injections". A session is a day
+    /// with injections.
+    pub fn extent(&self) -> String {
+        let sessions = self.sessions(|_| true);
+        let injections = match self.injections.len() {
+            1 => "1 injection".to_string(),
+            n => format!("{n} injections"),
+        };
+        match (sessions.first(), sessions.last()) {
+            (Some(&(first, _)), _) if sessions.len() == 1 => {
+                format!("{injections} in 1 session on day {first}")
+            }
+            (Some(&(first, _)), Some(&(last, _))) => format!(
+                "{injections} in {} sessions over {} days (day {first} to day {last})",
+                sessions.len(),
+                crate::report::round(last - first)
+            ),
+            _ => "no injections".into(),
+        }
+    }
 }
 
 /// Default injected volume per injection (mL): 4 U in 0.1 mL on the Botox Cosmetic label.
@@ -591,11 +613,22 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
             validate_injection(entry, injection, dates[entry], start_date, &mut errors)
         {
             if injections.len() + expanded.len() > MAX_INJECTIONS {
-                errors.injection(
-                    entry,
-                    "times",
-                    format!("the plan expands to more than {MAX_INJECTIONS} injections"),
-                );
+                // Name `times` where repeats made the plan too large, else the entry itself.
+                if injection.times.is_some_and(|times| times > 1) {
+                    errors.injection(
+                        entry,
+                        "times",
+                        format!("the plan expands to more than {MAX_INJECTIONS} injections"),
+                    );
+                } else {
+                    errors.errors.push(PlanError {
+                        field: format!("injection[{}]", entry + 1),
+                        line: lines.injection(entry, "day"),
+                        message: format!(
+                            "the plan has more than {MAX_INJECTIONS} injections (the most bontsim simulates)"
+                        ),
+                    });
+                }
                 break;
             }
             injections.extend(expanded);
@@ -908,6 +941,50 @@ times = 6
         let plan = Plan::parse(GOOD, Format::Toml).unwrap();
         let days: Vec<f64> = plan.injections.iter().map(|i| i.day).collect();
         assert_eq!(days, vec![0.0, 120.0, 240.0, 360.0, 480.0, 600.0]);
+    }
+
+    #[test]
+    fn extent_counts_sessions_not_only_days() {
+        let one_session = GOOD.replace("every_days = 120\ntimes = 6\n", "");
+        let plan = Plan::parse(&one_session, Format::Toml).unwrap();
+        assert_eq!(plan.extent(), "1 injection in 1 session on day 0");
+        let plan = Plan::parse(GOOD, Format::Toml).unwrap();
+        assert_eq!(
+            plan.extent(),
+            "6 injections in 6 sessions over 600 days (day 0 to day 600)"
+        );
+        let untreated = GOOD.split("[[injection]]").next().unwrap();
+        let plan = Plan::parse(untreated, Format::Toml).unwrap();
+        assert_eq!(plan.extent(), "no injections");
+    }
+
+    #[test]
+    fn too_many_injections_name_the_entry_or_its_times() {
+        let entry = "[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = 1\n";
+        let repeated = |times: u32| {
+            entry.replace(
+                "units = 1\n",
+                &format!("units = 1\nevery_days = 1\ntimes = {times}\n"),
+            )
+        };
+        // Exactly the limit, in repeats that stay within 100 years.
+        let mut text = GOOD.split("[[injection]]").next().unwrap().to_string();
+        for times in [30_000, 30_000, 30_000, 10_000] {
+            text += &repeated(times);
+        }
+        assert_eq!(
+            Plan::parse(&text, Format::Toml).unwrap().injections.len(),
+            100_000
+        );
+        let errors = Plan::parse(&(text.clone() + entry), Format::Toml)
+            .unwrap_err()
+            .0;
+        assert_eq!(errors[0].field, "injection[5]");
+        assert!(errors[0].message.contains("more than 100000 injections"));
+        let errors = Plan::parse(&(text + &repeated(2)), Format::Toml)
+            .unwrap_err()
+            .0;
+        assert_eq!(errors[0].field, "injection[5].times");
     }
 
     #[test]
