@@ -479,3 +479,139 @@ fn read_therapy(reader: &mut Reader, entries: &Entries, section: &str) -> Therap
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::plan::{date, Format, Plan, PlanError};
+
+    const TOML: &str = "[patient]\nsex = \"female\"\nage = 40\n\n[[injection]]\nday = 0\nproduct = \"Botox\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 4\n";
+
+    fn errors(text: &str, format: Format) -> Vec<PlanError> {
+        Plan::parse(text, format).unwrap_err().0
+    }
+
+    fn located(errors: &[PlanError]) -> Vec<(&str, Option<usize>)> {
+        errors.iter().map(|e| (e.field.as_str(), e.line)).collect()
+    }
+
+    #[test]
+    fn a_type_error_names_its_field_and_line_in_toml() {
+        let errors = errors(&TOML.replace("units = 4", "units = \"4\""), Format::Toml);
+        assert_eq!(located(&errors), vec![("injection[1].units", Some(10))]);
+        assert_eq!(
+            errors[0].message,
+            "expected a number of units, got the string \"4\""
+        );
+    }
+
+    #[test]
+    fn a_type_error_names_its_field_and_line_in_json_and_all_are_reported_at_once() {
+        let json = "{\n  \"patient\": {\"sex\": \"female\", \"age\": \"forty\"},\n  \"injection\": [\n    {\"day\": 0, \"product\": \"Botox\", \"muscle\": \"procerus\",\n     \"side\": \"midline\", \"units\": \"4\"},\n    {\"day\": 120, \"product\": \"Botox\", \"muscle\": \"procerus\",\n     \"side\": \"midline\", \"units\": 4, \"times\": 2.5, \"colour\": \"blue\"}\n  ]\n}\n";
+        let errors = errors(json, Format::Json);
+        assert_eq!(
+            located(&errors),
+            vec![
+                ("patient.age", Some(2)),
+                ("injection[1].units", Some(5)),
+                ("injection[2]", Some(7)),
+                ("injection[2].times", Some(7)),
+            ],
+            "{errors:#?}"
+        );
+        assert_eq!(
+            errors[1].message,
+            "expected a number of units, got the string \"4\""
+        );
+        assert!(errors[2].message.contains("unknown field `colour`"));
+        assert!(errors[3].message.contains("got the number 2.5"));
+    }
+
+    #[test]
+    fn type_and_value_errors_come_together() {
+        let text = TOML
+            .replace("units = 4", "units = \"4\"")
+            .replace("procerus", "procrus")
+            .replace("age = 40", "age = 400");
+        let fields: Vec<String> = errors(&text, Format::Toml)
+            .into_iter()
+            .map(|e| e.field)
+            .collect();
+        assert_eq!(
+            fields,
+            vec!["patient.age", "injection[1].muscle", "injection[1].units"]
+        );
+    }
+
+    #[test]
+    fn an_unquoted_toml_date_is_a_date() {
+        let text = TOML.replace("day = 0", "date = 2026-01-15");
+        let plan = Plan::parse(&text, Format::Toml).unwrap();
+        assert_eq!(
+            plan.start_date,
+            Some(date::parse_iso_date("2026-01-15").unwrap())
+        );
+        let with_time = errors(
+            &TOML.replace("day = 0", "date = 2026-01-15T09:30:00"),
+            Format::Toml,
+        );
+        assert_eq!(located(&with_time), vec![("injection[1].date", Some(6))]);
+        assert!(with_time[0].message.contains("YYYY-MM-DD"));
+    }
+
+    const PALSY: &str = "[patient]\nsex = \"female\"\nage = 50\n[palsy]\naffected_side = \"left\"\nhouse_brackmann = 4\nonset_day = -400\n";
+
+    #[test]
+    fn house_brackmann_is_an_integer_or_a_roman_numeral() {
+        for (written, grade) in [
+            ("4", 4),
+            ("\"IV\"", 4),
+            ("\"iv\"", 4),
+            ("\"VI\"", 6),
+            ("\"i\"", 1),
+        ] {
+            let text = PALSY.replace(
+                "house_brackmann = 4",
+                &format!("house_brackmann = {written}"),
+            );
+            let plan = Plan::parse(&text, Format::Toml).unwrap();
+            assert_eq!(
+                plan.palsy.unwrap().house_brackmann,
+                Some(grade),
+                "{written}"
+            );
+        }
+        let bad = errors(&PALSY.replace("= 4", "= \"VII\""), Format::Toml);
+        assert_eq!(located(&bad), vec![("palsy.house_brackmann", Some(6))]);
+        assert!(
+            bad[0].message.contains("\"I\" to \"VI\""),
+            "{}",
+            bad[0].message
+        );
+    }
+
+    #[test]
+    fn a_palsy_without_onset_is_refused_not_guessed_acute() {
+        let bad = errors(&PALSY.replace("onset_day = -400\n", ""), Format::Toml);
+        assert_eq!(located(&bad), vec![("palsy.onset_day", Some(4))]);
+        assert!(bad[0].message.starts_with("missing:"));
+        assert!(
+            bad[0].message.contains("onset_day = 0"),
+            "{}",
+            bad[0].message
+        );
+        let json = "{\"patient\": {\"sex\": \"male\", \"age\": 40},\n \"palsy\": {\"affected_side\": \"left\", \"house_brackmann\": \"III\"}}";
+        let bad = errors(json, Format::Json);
+        assert_eq!(located(&bad), vec![("palsy.onset_day", Some(2))]);
+    }
+
+    #[test]
+    fn a_single_injection_table_gets_the_double_bracket_hint() {
+        let bad = errors(&TOML.replace("[[injection]]", "[injection]"), Format::Toml);
+        assert_eq!(bad[0].field, "injection");
+        assert!(
+            bad[0].message.contains("[[injection]]"),
+            "{}",
+            bad[0].message
+        );
+    }
+}

@@ -404,3 +404,263 @@ fn repeats(entry: usize, raw: &InjectionFile, errors: &mut Collector) -> (f64, i
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::anatomy::Anatomy;
+    use crate::plan::{Format, Plan, Site};
+
+    const PATIENT: &str = "[patient]\nsex = \"female\"\nage = 40\n";
+
+    fn plan(injection: &str) -> Result<Plan, Vec<crate::plan::PlanError>> {
+        Plan::parse(
+            &format!("{PATIENT}[[injection]]\nday = 0\n{injection}"),
+            Format::Toml,
+        )
+        .map_err(|e| e.0)
+    }
+
+    /// (muscle, site, units, volume_ml) of every injection.
+    fn doses(plan: &Plan) -> Vec<(String, Site, f64, f64)> {
+        let anatomy = Anatomy::get();
+        plan.injections
+            .iter()
+            .map(|i| {
+                (
+                    anatomy.muscle(i.muscle).name.clone(),
+                    i.site,
+                    i.units,
+                    i.volume_ml,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn names_of_muscles_sides_and_products_are_case_insensitive() {
+        let typed =
+            plan("product = \"BOTOX\"\nmuscle = \"Frontalis\"\nside = \"Left\"\nunits = 10\n")
+                .unwrap();
+        let exact = plan(
+            "product = \"onabotulinumtoxinA\"\nmuscle = \"frontalis\"\nside = \"left\"\nunits = 10\n",
+        )
+        .unwrap();
+        assert_eq!(typed.injections, exact.injections);
+        let spaced = plan(
+            "product = \"Botox Cosmetic\"\nmuscle = \"Corrugator Supercilii\"\nside = \"RIGHT\"\nunits = 4\n",
+        )
+        .unwrap();
+        assert_eq!(doses(&spaced)[0].0, "corrugator_supercilii");
+        assert_eq!(spaced.injections[0].site, Site::Right);
+    }
+
+    #[test]
+    fn every_area_expands_to_its_muscles_with_the_documented_split() {
+        use Site::{Left, Midline, Right};
+        let cases: [(&str, f64, Vec<(&str, Site, f64, f64)>); 9] = [
+            (
+                "glabella",
+                20.0,
+                vec![
+                    ("procerus", Midline, 4.0, 0.1),
+                    ("corrugator_supercilii", Left, 8.0, 0.2),
+                    ("corrugator_supercilii", Right, 8.0, 0.2),
+                ],
+            ),
+            (
+                "forehead",
+                20.0,
+                vec![
+                    ("frontalis", Left, 10.0, 0.25),
+                    ("frontalis", Right, 10.0, 0.25),
+                ],
+            ),
+            (
+                "crows_feet",
+                24.0,
+                vec![
+                    ("orbicularis_oculi", Left, 12.0, 0.3),
+                    ("orbicularis_oculi", Right, 12.0, 0.3),
+                ],
+            ),
+            (
+                "bunny_lines",
+                8.0,
+                vec![("nasalis", Left, 4.0, 0.1), ("nasalis", Right, 4.0, 0.1)],
+            ),
+            (
+                "gummy_smile",
+                4.0,
+                vec![
+                    ("levator_labii_superioris_alaeque_nasi", Left, 2.0, 0.1),
+                    ("levator_labii_superioris_alaeque_nasi", Right, 2.0, 0.1),
+                ],
+            ),
+            (
+                "jawline",
+                50.0,
+                vec![
+                    ("masseter", Left, 25.0, 0.3),
+                    ("masseter", Right, 25.0, 0.3),
+                ],
+            ),
+            (
+                "neck_bands",
+                30.0,
+                vec![
+                    ("platysma", Left, 15.0, 0.4),
+                    ("platysma", Right, 15.0, 0.4),
+                ],
+            ),
+            ("chin", 4.0, vec![("mentalis", Midline, 4.0, 0.1)]),
+            (
+                "dao",
+                6.0,
+                vec![
+                    ("depressor_anguli_oris", Left, 3.0, 0.1),
+                    ("depressor_anguli_oris", Right, 3.0, 0.1),
+                ],
+            ),
+        ];
+        for (area, units, expected) in cases {
+            let expected: Vec<(String, Site, f64, f64)> = expected
+                .into_iter()
+                .map(|(m, s, u, v)| (m.to_string(), s, u, v))
+                .collect();
+            for key in ["area", "muscle"] {
+                let parsed = plan(&format!(
+                    "product = \"Botox\"\n{key} = \"{area}\"\nunits = {units}\n"
+                ))
+                .unwrap_or_else(|e| panic!("{key} = {area}: {e:?}"));
+                assert_eq!(doses(&parsed), expected, "{key} = \"{area}\"");
+                assert!(parsed.injections.iter().all(|i| i.entry == 1));
+            }
+        }
+    }
+
+    #[test]
+    fn an_area_plan_is_the_same_plan_as_the_muscles_written_out() {
+        let by_hand = include_str!("../../../../examples/glabella_20u_every_4_months.toml");
+        let by_area = format!(
+            "{PATIENT}[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\narea = \"Glabella\"\nunits = 20\nevery_days = 120\ntimes = 6\n"
+        );
+        let by_hand = Plan::parse(by_hand, Format::Toml).unwrap();
+        let by_area = Plan::parse(&by_area, Format::Toml).unwrap();
+        let strip = |plan: &Plan| -> Vec<_> {
+            plan.injections
+                .iter()
+                .map(|i| {
+                    (
+                        i.day,
+                        i.muscle,
+                        i.site,
+                        i.units,
+                        i.equivalent_units,
+                        i.volume_ml,
+                    )
+                })
+                .collect()
+        };
+        assert_eq!(strip(&by_area), strip(&by_hand));
+        assert_eq!(by_area.warnings, by_hand.warnings);
+    }
+
+    #[test]
+    fn area_units_are_the_total_and_warnings_see_the_expanded_doses() {
+        // 100 U into the neck: 50 U per side, above the 40 U per session of the neck limit.
+        let neck = plan("product = \"Botox\"\narea = \"neck bands\"\nunits = 100\n").unwrap();
+        assert_eq!(neck.injections.len(), 2);
+        assert!(neck.injections.iter().all(|i| i.units == 50.0));
+        assert!(
+            neck.warnings
+                .iter()
+                .any(|w| w.starts_with("neck dose: 100.0 U")),
+            "{:?}",
+            neck.warnings
+        );
+        // Dysport 50 U glabella: 20 U-eq in all.
+        let dysport = plan("product = \"Dysport\"\narea = \"glabella\"\nunits = 50\n").unwrap();
+        let total: f64 = dysport.injections.iter().map(|i| i.equivalent_units).sum();
+        assert!((total - 20.0).abs() < 1e-12);
+        // A given volume is the area's total, split like the units.
+        let volume =
+            plan("product = \"Botox\"\narea = \"glabella\"\nunits = 20\nvolume_ml = 1\n").unwrap();
+        let volumes: Vec<f64> = volume.injections.iter().map(|i| i.volume_ml).collect();
+        assert_eq!(volumes, vec![0.2, 0.4, 0.4]);
+    }
+
+    #[test]
+    fn one_side_of_an_area_is_half_its_pattern() {
+        let left = plan("product = \"Botox\"\narea = \"glabella\"\nside = \"left\"\nunits = 10\n")
+            .unwrap();
+        assert_eq!(
+            doses(&left),
+            vec![
+                ("procerus".to_string(), Site::Left, 2.0, 0.05),
+                ("corrugator_supercilii".to_string(), Site::Left, 8.0, 0.2),
+            ]
+        );
+        let errors =
+            plan("product = \"Botox\"\narea = \"forehead\"\nside = \"midline\"\nunits = 20\n")
+                .unwrap_err();
+        assert_eq!(errors[0].field, "injection[1].side");
+        assert!(
+            errors[0].message.contains("frontalis left 10 U"),
+            "{}",
+            errors[0].message
+        );
+    }
+
+    #[test]
+    fn mistyped_products_areas_and_muscles_get_a_suggestion_or_the_expansion() {
+        let errors =
+            plan("product = \"Botx\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 4\n")
+                .unwrap_err();
+        assert_eq!(errors[0].field, "injection[1].product");
+        assert!(
+            errors[0].message.contains("did you mean \"Botox\"?"),
+            "{}",
+            errors[0].message
+        );
+        let errors = plan("product = \"Botox\"\narea = \"glabela\"\nunits = 20\n").unwrap_err();
+        assert!(
+            errors[0].message.contains("did you mean \"glabella\"?"),
+            "{}",
+            errors[0].message
+        );
+        let errors = plan("product = \"Botox\"\nmuscle = \"glabela\"\nunits = 20\n").unwrap_err();
+        assert!(
+            errors[0]
+                .message
+                .contains("did you mean the area \"glabella\"?"),
+            "{}",
+            errors[0].message
+        );
+        let errors = plan("product = \"Botox\"\narea = \"lip flip\"\nunits = 4\n").unwrap_err();
+        assert!(
+            errors[0].message.contains("muscle = \"orbicularis_oris\""),
+            "{}",
+            errors[0].message
+        );
+        let errors = plan("product = \"Botox\"\narea = \"Frontalis\"\nunits = 4\n").unwrap_err();
+        assert!(
+            errors[0].message.contains("is a muscle, not an area"),
+            "{}",
+            errors[0].message
+        );
+        let errors = plan("product = \"Botox\"\nmuscle = \"masseter\"\nunits = 25\n").unwrap_err();
+        assert_eq!(
+            (errors[0].field.as_str(), errors[0].line),
+            ("injection[1].side", Some(7))
+        );
+        assert!(
+            errors[0].message.contains("area = \"masseter\""),
+            "{}",
+            errors[0].message
+        );
+        let errors =
+            plan("product = \"Botox\"\nmuscle = \"procerus\"\narea = \"glabella\"\nunits = 4\n")
+                .unwrap_err();
+        assert_eq!(errors[0].field, "injection[1].area");
+    }
+}
