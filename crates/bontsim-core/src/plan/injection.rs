@@ -457,7 +457,8 @@ mod tests {
     #[test]
     fn every_area_expands_to_its_muscles_with_the_documented_split() {
         use Site::{Left, Midline, Right};
-        let cases: [(&str, f64, Vec<(&str, Site, f64, f64)>); 9] = [
+        type Dose = (&'static str, Site, f64, f64);
+        let cases: [(&str, f64, Vec<Dose>); 9] = [
             (
                 "glabella",
                 20.0,
