@@ -329,3 +329,63 @@ fn therapy_without_an_end_is_located() {
         &["end_day"],
     );
 }
+
+#[test]
+fn units_given_as_a_string_name_the_field_and_line() {
+    plan_error(
+        "units_as_string.toml",
+        &["units ="],
+        "injection[1].units",
+        &["expected a number of units, got the string \"4\""],
+    );
+}
+
+#[test]
+fn a_json_plan_reports_all_its_errors_at_once() {
+    let path = bad("several_errors.json");
+    let err = fails_with_2(&["check".as_ref(), path.as_os_str()]);
+    for expected in [
+        "several_errors.json:4: injection[1].product: unknown product \"Botx\" (did you mean \"Botox\"?)",
+        "several_errors.json:5: injection[1].units: expected a number of units, got the string \"4\"",
+        "several_errors.json:6: injection[2].date: \"2026-02-30\": day 30 does not exist",
+        "several_errors.json:7: injection[2].times: expected a whole number of injections, got the string \"three\"",
+    ] {
+        assert!(
+            err.contains(expected),
+            "missing {expected:?}; stderr: {}",
+            tail(&err, 3000)
+        );
+    }
+}
+
+#[test]
+fn a_palsy_without_onset_day_is_refused_with_a_hint() {
+    plan_error(
+        "palsy_without_onset.toml",
+        &["[palsy]"],
+        "palsy.onset_day",
+        &["missing", "onset_day = 0"],
+    );
+}
+
+#[test]
+fn names_in_any_case_areas_and_unquoted_dates_are_accepted() {
+    let path = plan("forgiving_names_and_areas.toml");
+    let output = run([
+        "simulate".as_ref(),
+        path.as_os_str(),
+        "--days".as_ref(),
+        "30".as_ref(),
+    ]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        tail(&stderr(&output), 3000)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let injections = report["injections"].as_array().unwrap();
+    // Glabella (3 injections), crow's feet (2), frontalis (1).
+    assert_eq!(injections.len(), 6, "{injections:?}");
+    assert_eq!(report["face"]["affected_side"], "left");
+}

@@ -113,6 +113,13 @@ impl Anatomy {
         self.muscles.iter().position(|m| m.name == name)
     }
 
+    /// A muscle by a name as a user typed it: any case, spaces or hyphens for underscores
+    /// ("Corrugator Supercilii"); see [`crate::names::canonical`].
+    pub fn find(&self, name: &str) -> Option<usize> {
+        self.index_of(name)
+            .or_else(|| self.index_of(&crate::names::canonical(name)))
+    }
+
     pub fn muscle(&self, index: usize) -> &Muscle {
         &self.muscles[index]
     }
@@ -134,23 +141,9 @@ impl Anatomy {
         self.muscles.len() * 2
     }
 
-    /// The closest known muscle name, for "did you mean" hints in errors. A typo in the
-    /// whole name or in its first word ("corugator") both count.
+    /// The closest known muscle name, for "did you mean" hints ([`crate::names::closest`]).
     pub fn suggest(&self, name: &str) -> Option<&str> {
-        let length = name.chars().count();
-        self.muscles
-            .iter()
-            .map(|m| {
-                let prefix: String = m.name.chars().take(length + 1).collect();
-                let shorter: String = m.name.chars().take(length).collect();
-                let distance = edit_distance(&m.name, name)
-                    .min(edit_distance(&prefix, name))
-                    .min(edit_distance(&shorter, name));
-                (distance, m.name.as_str())
-            })
-            .min_by_key(|(distance, _)| *distance)
-            .filter(|(distance, _)| *distance <= 1 + length / 4)
-            .map(|(_, m)| m)
+        crate::names::closest(name, self.muscles.iter().map(|m| m.name.as_str()))
     }
 }
 
@@ -216,5 +209,21 @@ mod tests {
             Some("corrugator_supercilii")
         );
         assert_eq!(anatomy.suggest("maseter"), Some("masseter"));
+    }
+
+    #[test]
+    fn muscles_are_found_whatever_the_case_and_separators() {
+        let anatomy = Anatomy::get();
+        let corrugator = anatomy.index_of("corrugator_supercilii");
+        assert!(corrugator.is_some());
+        for typed in [
+            "Corrugator Supercilii",
+            "corrugator-supercilii",
+            "CORRUGATOR_SUPERCILII",
+        ] {
+            assert_eq!(anatomy.find(typed), corrugator, "{typed}");
+        }
+        assert_eq!(anatomy.find("Frontalis"), anatomy.index_of("frontalis"));
+        assert_eq!(anatomy.find("corrugator"), None);
     }
 }

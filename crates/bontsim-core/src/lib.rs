@@ -9,6 +9,7 @@ pub mod anatomy;
 pub mod face;
 pub mod metrics;
 pub mod model;
+pub mod names;
 pub mod partial;
 pub mod plan;
 pub mod population;

@@ -40,11 +40,22 @@ pub fn products() -> &'static [Product] {
     })
 }
 
-/// A product by its generic name or, case-insensitively, by a brand name.
+/// A product by its generic name or a brand name, whatever the case, with spaces or hyphens
+/// for underscores ("Botox Cosmetic", "ONABOTULINUMTOXINA"; [`crate::names::same`]).
 pub fn find_product(name: &str) -> Option<&'static Product> {
-    products()
-        .iter()
-        .find(|p| p.name == name || p.brands.iter().any(|b| b.eq_ignore_ascii_case(name)))
+    products().iter().find(|p| {
+        crate::names::same(&p.name, name) || p.brands.iter().any(|b| crate::names::same(b, name))
+    })
+}
+
+/// The closest generic or brand name to a mistyped product name, for "did you mean" hints.
+pub fn suggest_product(name: &str) -> Option<&'static str> {
+    crate::names::closest(
+        name,
+        products().iter().flat_map(|p| {
+            std::iter::once(p.name.as_str()).chain(p.brands.iter().map(|b| b.as_str()))
+        }),
+    )
 }
 
 #[cfg(test)]
@@ -61,5 +72,33 @@ mod tests {
         let abo = find_product("Dysport").unwrap();
         assert_eq!(abo.name, "abobotulinumtoxinA");
         assert!((abo.equivalent_units(50.0) - 20.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn names_are_found_whatever_the_case_and_mistyped_names_get_a_suggestion() {
+        for typed in [
+            "BOTOX",
+            "botox cosmetic",
+            "Botox-Cosmetic",
+            "OnabotulinumtoxinA",
+        ] {
+            assert_eq!(
+                find_product(typed).unwrap().name,
+                "onabotulinumtoxinA",
+                "{typed}"
+            );
+        }
+        assert_eq!(
+            find_product("bont/a dp").unwrap().name,
+            "letibotulinumtoxinA"
+        );
+        assert!(find_product("Botx").is_none());
+        assert_eq!(suggest_product("Botx"), Some("Botox"));
+        assert_eq!(suggest_product("dysprot"), Some("Dysport"));
+        assert_eq!(
+            suggest_product("incobotulinumtoxin"),
+            Some("incobotulinumtoxinA")
+        );
+        assert_eq!(suggest_product("aspirin"), None);
     }
 }

@@ -5,12 +5,16 @@
 //! Errors name the field and, for TOML, the line; warnings (label limits, short intervals)
 //! never stop a simulation and never silently change the plan.
 
+pub mod aliases;
 pub mod date;
+pub mod fields;
+mod injection;
+pub mod loose;
 pub mod palsy;
 pub mod schema;
 
 use crate::anatomy::{Anatomy, Side};
-use crate::product::{find_product, products, Product};
+use crate::product::{find_product, products, suggest_product, Product};
 use schema::{InjectionFile, PlanFile};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -202,40 +206,36 @@ pub enum Format {
 impl Plan {
     /// Parse and validate plan text. Never panics, whatever the input.
     pub fn parse(text: &str, format: Format) -> Result<Plan, PlanErrors> {
-        let raw: PlanFile = match format {
-            Format::Toml => toml::from_str(text).map_err(|e| {
-                let line = e.span().map(|span| line_of_offset(text, span.start));
-                PlanErrors(vec![PlanError {
-                    field: match line {
-                        // A missing top-level table is the plan's fault, not a section's.
-                        Some(_) if e.message().contains("missing field `patient`") => "plan".into(),
-                        Some(line) => SourceLines::scan_toml(text).section_at(line),
-                        None => "plan".into(),
-                    },
-                    line,
-                    message: e.message().trim().to_string(),
-                }])
-            })?,
-            Format::Json => serde_json::from_str(text).map_err(|e| {
-                PlanErrors(vec![PlanError {
-                    field: "plan".into(),
-                    line: (e.line() > 0).then_some(e.line()),
-                    message: strip_json_position(&e.to_string()),
-                }])
-            })?,
-        };
+        let root = match format {
+            Format::Toml => loose::from_toml(text),
+            Format::Json => loose::from_json(text),
+        }
+        .map_err(|e| {
+            let line = e
+                .line
+                .or(e.offset.map(|offset| line_of_offset(text, offset)));
+            PlanErrors(vec![PlanError {
+                field: match (format, line) {
+                    (Format::Toml, Some(line)) => SourceLines::scan_toml(text).section_at(line),
+                    _ => "plan".into(),
+                },
+                line,
+                message: e.message,
+            }])
+        })?;
         let lines = match format {
             Format::Toml => SourceLines::scan_toml(text),
             Format::Json => SourceLines::scan_json(text),
         };
-        validate(raw, &lines)
-    }
-}
-
-fn strip_json_position(message: &str) -> String {
-    match message.rfind(" at line ") {
-        Some(index) => message[..index].to_string(),
-        None => message.to_string(),
+        let (raw, read_errors) = fields::read_plan(&root);
+        let mut errors = Collector {
+            errors: Vec::new(),
+            lines: &lines,
+        };
+        for error in read_errors {
+            errors.located(error.field, &error.locate, error.message);
+        }
+        validate(raw, errors)
     }
 }
 
@@ -298,6 +298,9 @@ impl SourceLines {
                         let parents: Vec<Option<&str>> =
                             stack.iter().map(|(_, k)| k.as_deref()).collect();
                         match parents.as_slice() {
+                            [None] => {
+                                lines.other.entry(key.clone()).or_insert(key_line);
+                            }
                             [None, Some("patient")] => {
                                 lines.patient.entry(key.clone()).or_insert(key_line);
                             }
@@ -407,6 +410,8 @@ impl SourceLines {
                     if let Some((_, keys)) = lines.therapies.last_mut() {
                         keys.entry(key).or_insert(line_number);
                     }
+                } else if section.is_empty() {
+                    lines.other.entry(key).or_insert(line_number);
                 } else {
                     lines
                         .other
@@ -429,14 +434,41 @@ impl SourceLines {
             .unwrap_or_else(|| "plan".into())
     }
 
-    /// The line of a `palsy...` or `therapy[k]...` field path, or of its nearest known parent.
-    fn line_of(&self, field: &str) -> Option<usize> {
-        if let Some(rest) = field.strip_prefix("therapy[") {
-            let (index, key) = rest.split_once("].")?;
-            let entry: usize = index.parse().ok()?;
-            let (header, keys) = self.therapies.get(entry.checked_sub(1)?)?;
-            return Some(keys.get(key).copied().unwrap_or(*header));
+    /// The line of any field path (`injection[2].units`, `patient.muscles.masseter`,
+    /// `therapy[1]`, `palsy.branches.buccal`, `plan`): the key itself, else the nearest
+    /// enclosing table or key that is known. A plan-wide problem is on line 1.
+    fn line_of_field(&self, field: &str) -> Option<usize> {
+        for (prefix, entries) in [
+            ("injection[", &self.injections),
+            ("therapy[", &self.therapies),
+        ] {
+            if let Some(rest) = field.strip_prefix(prefix) {
+                let (index, key) = rest.split_once(']')?;
+                let (header, keys) = entries.get(index.parse::<usize>().ok()?.checked_sub(1)?)?;
+                let key = key.trim_start_matches('.');
+                let key = key.split('.').next().unwrap_or(key);
+                return Some(keys.get(key).copied().unwrap_or(*header));
+            }
         }
+        if field == "plan" {
+            return Some(1);
+        }
+        if field == "patient" {
+            return self
+                .patient_header
+                .or_else(|| self.other.get("patient").copied());
+        }
+        if let Some(key) = field.strip_prefix("patient.") {
+            return self
+                .patient(key)
+                .or(self.patient_header)
+                .or_else(|| self.other.get("patient").copied());
+        }
+        self.line_of(field)
+    }
+
+    /// The line of a `palsy...` field path, or of its nearest known parent.
+    fn line_of(&self, field: &str) -> Option<usize> {
         let mut path = field;
         loop {
             if let Some(line) = self.other.get(path) {
@@ -471,6 +503,31 @@ struct Collector<'a> {
 }
 
 impl Collector<'_> {
+    /// An error in `field`, at the line of the field path `locate`.
+    fn located(&mut self, field: String, locate: &str, message: String) {
+        let line = self.lines.line_of_field(locate);
+        self.errors.push(PlanError {
+            field,
+            line,
+            message,
+        });
+    }
+
+    fn at(&mut self, field: String, message: String) {
+        let line = self.lines.line_of_field(&field);
+        self.errors.push(PlanError {
+            field,
+            line,
+            message,
+        });
+    }
+
+    /// Whether a problem with `field` itself was already reported (a key of the wrong
+    /// type is not reported again as missing).
+    fn reported(&self, field: &str) -> bool {
+        self.errors.iter().any(|e| e.field == field)
+    }
+
     fn injection(&mut self, entry: usize, key: &str, message: String) {
         self.errors.push(PlanError {
             field: format!("injection[{}].{key}", entry + 1),
@@ -497,36 +554,41 @@ impl Collector<'_> {
     }
 }
 
-fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
+fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, PlanErrors> {
     let anatomy = Anatomy::get();
-    let mut errors = Collector {
-        errors: Vec::new(),
-        lines,
-    };
-
-    let sex = match raw.patient.sex.as_str() {
-        "female" => Sex::Female,
-        "male" => Sex::Male,
-        other => {
+    // A missing `[patient]` was reported while reading; its keys are then all absent.
+    let raw_patient = raw.patient.clone().unwrap_or_default();
+    let sex = match raw_patient.sex.as_deref().map(crate::names::canonical) {
+        Some(sex) if sex == "female" => Sex::Female,
+        Some(sex) if sex == "male" => Sex::Male,
+        Some(_) => {
             errors.patient(
                 "sex",
-                format!("\"{other}\" is not one of \"female\", \"male\""),
+                format!(
+                    "\"{}\" is not one of \"female\", \"male\"",
+                    raw_patient.sex.as_deref().unwrap_or_default()
+                ),
             );
             Sex::Female
         }
+        None => Sex::Female,
     };
-    if !raw.patient.age.is_finite() || !(0.0..=120.0).contains(&raw.patient.age) {
+    let age = raw_patient.age.unwrap_or(0.0);
+    if !age.is_finite() || !(0.0..=120.0).contains(&age) {
         errors.patient(
             "age",
-            format!(
-                "{} is not an age in years between 0 and 120",
-                raw.patient.age
-            ),
+            format!("{age} is not an age in years between 0 and 120"),
         );
     }
     let mut baseline_severity = [DEFAULT_BASELINE_SEVERITY; 3];
-    for (area, severity) in &raw.patient.baseline_severity {
-        match AREAS.iter().position(|a| a == area) {
+    for (area, severity) in &raw_patient.baseline_severity {
+        let canonical = crate::names::canonical(area);
+        // The crow's feet area is scored as lateral canthal lines.
+        let canonical = match aliases::find_area(&canonical) {
+            Some(found) if found.name == "crows_feet" => "lateral_canthal".to_string(),
+            _ => canonical,
+        };
+        match AREAS.iter().position(|a| *a == canonical) {
             Some(index) if severity.is_finite() && (0.0..=3.0).contains(severity) => {
                 baseline_severity[index] = *severity
             }
@@ -541,12 +603,19 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
         }
     }
     let mut overrides = vec![MuscleOverride::default(); anatomy.len()];
-    for (name, raw_override) in &raw.patient.muscles {
+    let mut overridden: Vec<Option<&str>> = vec![None; anatomy.len()];
+    for (name, raw_override) in &raw_patient.muscles {
         let field = format!("muscles.{name}");
-        let Some(index) = anatomy.index_of(name) else {
+        let Some(index) = anatomy.find(name) else {
             errors.patient(&field, unknown_muscle_message(name));
             continue;
         };
+        if let Some(first) = overridden[index].replace(name) {
+            errors.patient(
+                &field,
+                format!("the same muscle as `{first}`: give its overrides once"),
+            );
+        }
         let mut value = MuscleOverride::default();
         for (key, given, target) in [
             ("mass_scale", raw_override.mass_scale, &mut value.mass_scale),
@@ -610,7 +679,7 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
     let mut injections = Vec::new();
     for (entry, injection) in raw.injections.iter().enumerate() {
         if let Some(expanded) =
-            validate_injection(entry, injection, dates[entry], start_date, &mut errors)
+            injection::validate_injection(entry, injection, dates[entry], start_date, &mut errors)
         {
             if injections.len() + expanded.len() > MAX_INJECTIONS {
                 // Name `times` where repeats made the plan too large, else the entry itself.
@@ -621,9 +690,10 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
                         format!("the plan expands to more than {MAX_INJECTIONS} injections"),
                     );
                 } else {
+                    let line = errors.lines.injection(entry, "day");
                     errors.errors.push(PlanError {
                         field: format!("injection[{}]", entry + 1),
-                        line: lines.injection(entry, "day"),
+                        line,
                         message: format!(
                             "the plan has more than {MAX_INJECTIONS} injections (the most bontsim simulates)"
                         ),
@@ -633,9 +703,6 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
             }
             injections.extend(expanded);
         }
-    }
-    if !errors.errors.is_empty() {
-        return Err(PlanErrors(errors.errors));
     }
     injections.sort_by(|a, b| a.day.total_cmp(&b.day));
     let mut problems = Vec::new();
@@ -650,20 +717,18 @@ fn validate(raw: PlanFile, lines: &SourceLines) -> Result<Plan, PlanErrors> {
         .filter_map(|(entry, t)| palsy::validate_therapy(entry, t, &mut problems))
         .collect();
     for problem in problems {
-        let line = lines.line_of(&problem.field);
-        errors.errors.push(PlanError {
-            field: problem.field,
-            line,
-            message: problem.message,
-        });
+        errors.at(problem.field, problem.message);
     }
-    if !errors.errors.is_empty() {
-        return Err(PlanErrors(errors.errors));
+    if raw.patient.is_none() || !errors.errors.is_empty() {
+        let mut errors = errors.errors;
+        // Top to bottom, as the user reads the plan; problems without a line last.
+        errors.sort_by_key(|e| e.line.unwrap_or(usize::MAX));
+        return Err(PlanErrors(errors));
     }
     let mut plan = Plan {
         patient: Patient {
             sex,
-            age: raw.patient.age,
+            age,
             baseline_severity,
             overrides,
         },
@@ -699,222 +764,6 @@ fn unknown_muscle_message(name: &str) -> String {
         ),
         None => format!("unknown muscle \"{name}\" (`bontsim muscles` lists them)"),
     }
-}
-
-fn validate_injection(
-    entry: usize,
-    raw: &InjectionFile,
-    date: Option<i64>,
-    start_date: Option<i64>,
-    errors: &mut Collector,
-) -> Option<Vec<Injection>> {
-    let anatomy = Anatomy::get();
-    let before = errors.errors.len();
-    let day = match (raw.day, date, start_date) {
-        (Some(day), _, _) if !day.is_finite() || day < 0.0 => {
-            errors.injection(
-                entry,
-                "day",
-                format!("{day} is not a day offset of 0 or more"),
-            );
-            0.0
-        }
-        (Some(day), _, _) if day > MAX_DAY => {
-            errors.injection(
-                entry,
-                "day",
-                format!("{day} is more than 100 years ({MAX_DAY} days) after day 0"),
-            );
-            0.0
-        }
-        (Some(day), _, _) => day,
-        (None, Some(date), Some(start)) if (date - start) as f64 > MAX_DAY => {
-            errors.injection(
-                entry,
-                "date",
-                format!(
-                    "{} days after the plan's first date: more than 100 years ({MAX_DAY} days)",
-                    date - start
-                ),
-            );
-            0.0
-        }
-        (None, Some(date), Some(start)) => (date - start) as f64,
-        (None, None, _) if raw.date.is_none() => {
-            errors.injection(
-                entry,
-                "day",
-                "missing: give `day` (days from day 0) or `date` (YYYY-MM-DD)".into(),
-            );
-            0.0
-        }
-        _ => 0.0, // bad date already reported
-    };
-    let product: Option<&'static Product> = find_product(&raw.product);
-    if product.is_none() {
-        let names: Vec<&str> = products().iter().map(|p| p.name.as_str()).collect();
-        errors.injection(
-            entry,
-            "product",
-            format!(
-                "unknown product \"{}\"; known products: {}",
-                raw.product,
-                names.join(", ")
-            ),
-        );
-    }
-    let muscle = anatomy.index_of(&raw.muscle);
-    match muscle {
-        None => errors.injection(entry, "muscle", unknown_muscle_message(&raw.muscle)),
-        Some(index) if !anatomy.muscle(index).injectable => errors.injection(
-            entry,
-            "muscle",
-            format!(
-                "{} is never an injection target (it is modelled only as a neighbour at risk from spread)",
-                raw.muscle
-            ),
-        ),
-        Some(_) => {}
-    }
-    let site = match raw.side.as_str() {
-        "left" => Some(Site::Left),
-        "right" => Some(Site::Right),
-        "midline" => match muscle {
-            Some(index) if !anatomy.muscle(index).midline_allowed => {
-                let allowed: Vec<&str> = anatomy
-                    .muscles
-                    .iter()
-                    .filter(|m| m.midline_allowed)
-                    .map(|m| m.name.as_str())
-                    .collect();
-                errors.injection(
-                    entry,
-                    "side",
-                    format!(
-                        "\"midline\" is not valid for {}; use \"left\" or \"right\" (midline is valid for: {})",
-                        raw.muscle,
-                        allowed.join(", ")
-                    ),
-                );
-                None
-            }
-            _ => Some(Site::Midline),
-        },
-        other => {
-            errors.injection(
-                entry,
-                "side",
-                format!("\"{other}\" is not one of \"left\", \"right\", \"midline\""),
-            );
-            None
-        }
-    };
-    if !raw.units.is_finite() || raw.units <= 0.0 {
-        errors.injection(
-            entry,
-            "units",
-            format!("{} is not a positive number of units", raw.units),
-        );
-    } else if raw.units > 1000.0 {
-        errors.injection(
-            entry,
-            "units",
-            format!(
-                "{} units in one injection is beyond any product's vial",
-                raw.units
-            ),
-        );
-    }
-    let volume_ml = match raw.volume_ml {
-        Some(volume) if !volume.is_finite() || volume <= 0.0 || volume > 10.0 => {
-            errors.injection(
-                entry,
-                "volume_ml",
-                format!("{volume} is not a volume in mL between 0 and 10"),
-            );
-            DEFAULT_VOLUME_ML
-        }
-        Some(volume) => volume,
-        None => DEFAULT_VOLUME_ML,
-    };
-    let (every_days, times) = match (raw.every_days, raw.times) {
-        (None, None) => (0.0, 1),
-        (Some(every), Some(times)) => {
-            if !every.is_finite() || every < 1.0 {
-                errors.injection(
-                    entry,
-                    "every_days",
-                    format!("{every} must be at least 1 day"),
-                );
-            }
-            if times < 1 {
-                errors.injection(
-                    entry,
-                    "times",
-                    format!("{times} must be at least 1 (the number of injections in all)"),
-                );
-            } else if times as usize > MAX_INJECTIONS {
-                errors.injection(
-                    entry,
-                    "times",
-                    format!("{times} is more than {MAX_INJECTIONS}"),
-                );
-            }
-            (every, times.max(1))
-        }
-        (Some(_), None) => {
-            errors.injection_at(
-                entry,
-                "times",
-                "every_days",
-                "missing: `every_days` needs `times` (the number of injections in all)".into(),
-            );
-            (0.0, 1)
-        }
-        (None, Some(times)) => {
-            if times != 1 {
-                errors.injection_at(
-                    entry,
-                    "every_days",
-                    "times",
-                    "missing: `times` above 1 needs `every_days`".into(),
-                );
-            }
-            (0.0, 1)
-        }
-    };
-    let last_day = day + every_days * (times.max(1) - 1) as f64;
-    if errors.errors.len() == before && last_day > MAX_DAY {
-        errors.injection_at(
-            entry,
-            "times",
-            "every_days",
-            format!(
-                "the repeats run to day {last_day}, more than 100 years ({MAX_DAY} days) after day 0"
-            ),
-        );
-    }
-    if errors.errors.len() > before {
-        return None;
-    }
-    let product = product?;
-    let muscle = muscle?;
-    let site = site?;
-    let equivalent_units = product.equivalent_units(raw.units);
-    Some(
-        (0..times as usize)
-            .map(|k| Injection {
-                day: day + every_days * k as f64,
-                product: product.name.as_str(),
-                muscle,
-                site,
-                units: raw.units,
-                equivalent_units,
-                volume_ml,
-                entry: entry + 1,
-            })
-            .collect(),
-    )
 }
 
 #[cfg(test)]
@@ -1007,13 +856,18 @@ times = 6
     fn unknown_keys_are_rejected_with_a_line() {
         let bad = GOOD.replace("units = 4", "unit = 4");
         let errors = Plan::parse(&bad, Format::Toml).unwrap_err().0;
-        assert_eq!(errors[0].line, Some(11));
-        assert_eq!(errors[0].field, "injection[1]");
-        assert!(
-            errors[0].message.contains("unknown field `unit`"),
-            "{}",
-            errors[0].message
-        );
+        // Both problems at once: the unknown key at its line, the required key it was meant
+        // to be as missing (at the entry's header, line 6).
+        let unknown = errors
+            .iter()
+            .find(|e| e.message.contains("unknown field `unit`"))
+            .expect("the unknown key");
+        assert_eq!(unknown.line, Some(11));
+        assert_eq!(unknown.field, "injection[1]");
+        assert!(unknown.message.contains("did you mean `units`?"));
+        assert!(errors
+            .iter()
+            .any(|e| e.field == "injection[1].units" && e.line == Some(6)));
     }
 
     #[test]
@@ -1154,7 +1008,12 @@ sessions_per_week = 3
         let errors = Plan::parse(&typed, Format::Toml).unwrap_err().0;
         assert_eq!(
             (errors[0].field.as_str(), errors[0].line),
-            ("palsy", Some(8))
+            ("palsy.house_brackmann", Some(8))
+        );
+        assert!(
+            errors[0].message.contains("Roman numeral") && errors[0].message.contains("3.5"),
+            "{}",
+            errors[0].message
         );
         let unknown = PALSY.replace(
             "sessions_per_week = 3",

@@ -3,7 +3,7 @@
 //! therapy sessions. This module parses and validates them (the schema of issue 4 is fixed
 //! here); `crate::face` simulates them.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Facial-nerve branches, in the order of [`Palsy::branches`].
@@ -21,19 +21,17 @@ pub const COUPLINGS: [&str; 4] = ["oral_ocular", "ocular_oral", "mentalis", "pla
 /// Therapy kinds.
 pub const THERAPY_KINDS: [&str; 2] = ["neuromuscular_retraining", "mirror_biofeedback"];
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The `[palsy]` table as written, filled by `super::fields` (`None`: absent, or reported).
+#[derive(Debug, Clone, Default)]
 pub struct PalsyFile {
-    pub affected_side: String,
+    pub affected_side: Option<String>,
+    /// From an integer or a Roman numeral ([`grade_from_roman`]).
     pub house_brackmann: Option<i64>,
-    #[serde(default)]
-    pub onset_day: f64,
-    #[serde(default)]
+    /// Required: a palsy's course depends on it, so it is never guessed.
+    pub onset_day: Option<f64>,
     pub branches: BTreeMap<String, f64>,
-    #[serde(default)]
     pub synkinesis: BTreeMap<String, f64>,
     /// Resting tone (tightness, spasm) per muscle, 0..1.
-    #[serde(default)]
     pub hypertonicity: BTreeMap<String, f64>,
     /// Share of the deficit at onset that recovers on its own (default: the typical Bell's
     /// palsy, 0.85; 0 for a palsy that will not recover, e.g. after nerve section).
@@ -42,13 +40,20 @@ pub struct PalsyFile {
     pub recovery_time_constant_days: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One `[[therapy]]` entry as written (`None`: absent, or reported).
+#[derive(Debug, Clone, Default)]
 pub struct TherapyFile {
-    pub kind: String,
-    pub start_day: f64,
+    pub kind: Option<String>,
+    pub start_day: Option<f64>,
     pub end_day: Option<f64>,
-    pub sessions_per_week: f64,
+    pub sessions_per_week: Option<f64>,
+}
+
+/// A House-Brackmann grade written as a Roman numeral, "I" to "VI" in any case.
+pub fn grade_from_roman(text: &str) -> Option<i64> {
+    (1..=6u8)
+        .find(|&grade| crate::face::house_brackmann_roman(grade).eq_ignore_ascii_case(text.trim()))
+        .map(i64::from)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -112,38 +117,37 @@ fn fraction(field: String, value: f64, problems: &mut Vec<Problem>) -> f64 {
 
 pub fn validate_palsy(raw: &PalsyFile, problems: &mut Vec<Problem>) -> Option<Palsy> {
     let before = problems.len();
-    let affected_side = match raw.affected_side.as_str() {
-        "left" => crate::anatomy::Side::Left,
-        "right" => crate::anatomy::Side::Right,
-        other => {
+    let affected_side = match raw.affected_side.as_deref().map(crate::names::canonical) {
+        Some(side) if side == "left" => crate::anatomy::Side::Left,
+        Some(side) if side == "right" => crate::anatomy::Side::Right,
+        Some(_) => {
             problems.push(Problem {
                 field: "palsy.affected_side".into(),
-                message: format!("\"{other}\" is not one of \"left\", \"right\""),
+                message: format!(
+                    "\"{}\" is not one of \"left\", \"right\"",
+                    raw.affected_side.as_deref().unwrap_or_default()
+                ),
             });
             crate::anatomy::Side::Left
         }
+        None => crate::anatomy::Side::Left, // missing: reported while reading
     };
     let house_brackmann = match raw.house_brackmann {
         Some(grade) if (1..=6).contains(&grade) => Some(grade as u8),
         Some(grade) => {
             problems.push(Problem {
                 field: "palsy.house_brackmann".into(),
-                message: format!("{grade} is not a House-Brackmann grade (1 to 6, for I to VI)"),
+                message: format!("{grade} is not a House-Brackmann grade (1 to 6, or I to VI)"),
             });
             None
         }
         None => None,
     };
-    if raw.house_brackmann.is_none() && raw.branches.is_empty() {
-        problems.push(Problem {
-            field: "palsy".into(),
-            message: "give `house_brackmann` (1-6) or `[palsy.branches]` residual function".into(),
-        });
-    }
-    if !raw.onset_day.is_finite() || raw.onset_day.abs() > 36_500.0 {
+    let onset_day = raw.onset_day.unwrap_or(0.0);
+    if !onset_day.is_finite() || onset_day.abs() > 36_500.0 {
         problems.push(Problem {
             field: "palsy.onset_day".into(),
-            message: format!("{} is not a day within 100 years of day 0", raw.onset_day),
+            message: format!("{onset_day} is not a day within 100 years of day 0"),
         });
     }
     let mut branches = branches_for_grade(house_brackmann.unwrap_or(1));
@@ -175,7 +179,7 @@ pub fn validate_palsy(raw: &PalsyFile, problems: &mut Vec<Problem>) -> Option<Pa
     let mut hypertonicity = Vec::new();
     for (name, value) in &raw.hypertonicity {
         let field = format!("palsy.hypertonicity.{name}");
-        match anatomy.index_of(name) {
+        match anatomy.find(name) {
             Some(index) if !BRANCHES.contains(&anatomy.muscle(index).nerve_branch.as_str()) => {
                 problems.push(Problem {
                     field,
@@ -205,16 +209,18 @@ pub fn validate_palsy(raw: &PalsyFile, problems: &mut Vec<Problem>) -> Option<Pa
         }
         other => other,
     };
-    (problems.len() == before).then_some(Palsy {
-        affected_side,
-        house_brackmann,
-        onset_day: raw.onset_day,
-        branches,
-        synkinesis,
-        hypertonicity,
-        expected_recovery,
-        recovery_time_constant_days,
-    })
+    (problems.len() == before && raw.affected_side.is_some() && raw.onset_day.is_some()).then_some(
+        Palsy {
+            affected_side,
+            house_brackmann,
+            onset_day,
+            branches,
+            synkinesis,
+            hypertonicity,
+            expected_recovery,
+            recovery_time_constant_days,
+        },
+    )
 }
 
 pub fn validate_therapy(
@@ -224,60 +230,57 @@ pub fn validate_therapy(
 ) -> Option<Therapy> {
     let before = problems.len();
     let field = |key: &str| format!("therapy[{}].{key}", entry + 1);
-    if !THERAPY_KINDS.contains(&raw.kind.as_str()) {
+    // A missing required key was reported while reading: the entry is dropped.
+    let (Some(kind), Some(start_day), Some(sessions_per_week)) =
+        (&raw.kind, raw.start_day, raw.sessions_per_week)
+    else {
+        return None;
+    };
+    let kind = crate::names::canonical(kind);
+    if !THERAPY_KINDS.contains(&kind.as_str()) {
         problems.push(Problem {
             field: field("kind"),
             message: format!(
                 "\"{}\" is not a therapy kind; known kinds: {}",
-                raw.kind,
+                raw.kind.as_deref().unwrap_or_default(),
                 THERAPY_KINDS.join(", ")
             ),
         });
     }
-    if !raw.start_day.is_finite() || raw.start_day.abs() > 36_500.0 {
+    if !start_day.is_finite() || start_day.abs() > 36_500.0 {
         problems.push(Problem {
             field: field("start_day"),
-            message: format!("{} is not a day within 100 years of day 0", raw.start_day),
+            message: format!("{start_day} is not a day within 100 years of day 0"),
         });
     }
     let end_day = match raw.end_day {
-        None => {
-            problems.push(Problem {
-                field: field("end_day"),
-                message:
-                    "missing: a therapy needs an `end_day` (open-ended therapy cannot be simulated)"
-                        .into(),
-            });
-            0.0
-        }
-        Some(end) if !end.is_finite() || end <= raw.start_day || end > 36_500.0 => {
+        None => return None, // reported while reading
+        Some(end) if !end.is_finite() || end <= start_day || end > 36_500.0 => {
             problems.push(Problem {
                 field: field("end_day"),
                 message: format!(
-                    "{end} must come after start_day {} and within 100 years of day 0",
-                    raw.start_day
+                    "{end} must come after start_day {start_day} and within 100 years of day 0"
                 ),
             });
             0.0
         }
         Some(end) => end,
     };
-    if !raw.sessions_per_week.is_finite()
-        || !(0.0..=21.0).contains(&raw.sessions_per_week)
-        || raw.sessions_per_week == 0.0
+    if !sessions_per_week.is_finite()
+        || !(0.0..=21.0).contains(&sessions_per_week)
+        || sessions_per_week == 0.0
     {
         problems.push(Problem {
             field: field("sessions_per_week"),
             message: format!(
-                "{} is not a number of sessions per week above 0 and at most 21",
-                raw.sessions_per_week
+                "{sessions_per_week} is not a number of sessions per week above 0 and at most 21"
             ),
         });
     }
-    (problems.len() == before).then(|| Therapy {
-        kind: raw.kind.clone(),
-        start_day: raw.start_day,
+    (problems.len() == before).then_some(Therapy {
+        kind,
+        start_day,
         end_day,
-        sessions_per_week: raw.sessions_per_week,
+        sessions_per_week,
     })
 }

@@ -2,38 +2,32 @@
 //!
 //! These keys are a promise to users: extend them, never rename or remove one.
 //! Unknown keys are rejected so that a typo never silently changes a simulation.
+//! [`super::fields`] fills these structures from the text key by key; a key that is absent,
+//! or present with the wrong type (already reported, with its line), is `None` here.
 
-use serde::Deserialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct PlanFile {
-    pub patient: PatientFile,
-    #[serde(default, rename = "injection")]
+    /// `None` only when missing or not a table (reported).
+    pub patient: Option<PatientFile>,
     pub injections: Vec<InjectionFile>,
-    /// Facial palsy profile (issue 4 schema).
-    #[serde(default)]
+    /// Facial palsy profile.
     pub palsy: Option<super::palsy::PalsyFile>,
-    #[serde(default, rename = "therapy")]
     pub therapies: Vec<super::palsy::TherapyFile>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct PatientFile {
-    pub sex: String,
-    pub age: f64,
+    pub sex: Option<String>,
+    pub age: Option<f64>,
     /// Wrinkle severity (0-3) at maximal contraction before treatment, per area.
-    #[serde(default)]
     pub baseline_severity: BTreeMap<String, f64>,
     /// Per-muscle overrides of the typical patient, keyed by muscle name.
-    #[serde(default)]
     pub muscles: BTreeMap<String, MuscleOverrideFile>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct MuscleOverrideFile {
     /// Muscle mass relative to the anatomy table (e.g. 1.4 for masseter hypertrophy).
     pub mass_scale: Option<f64>,
@@ -43,15 +37,19 @@ pub struct MuscleOverrideFile {
     pub atrophy_susceptibility: Option<f64>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default)]
 pub struct InjectionFile {
     pub day: Option<f64>,
+    /// `YYYY-MM-DD`, from a string or an unquoted TOML date.
     pub date: Option<String>,
-    pub product: String,
-    pub muscle: String,
-    pub side: String,
-    pub units: f64,
+    pub product: Option<String>,
+    pub muscle: Option<String>,
+    /// A treatment area (`super::aliases`), instead of `muscle`.
+    pub area: Option<String>,
+    /// Required for a muscle; for an area, absent means both sides.
+    pub side: Option<String>,
+    /// Labelled units; for an area, the total for the area.
+    pub units: Option<f64>,
     pub volume_ml: Option<f64>,
     pub every_days: Option<f64>,
     pub times: Option<i64>,
