@@ -1,7 +1,11 @@
-//! Products: each BoNT-A brand's potency relative to onabotulinumtoxinA, from
-//! `data/products.toml` (compiled in, sourced). The model works in
-//! onabotulinumtoxinA-equivalent units; this module is the only place units are converted.
+//! Products: each BoNT-A brand's potency relative to onabotulinumtoxinA and its onset and
+//! recovery rate multipliers, from `data/products.toml` (compiled in, sourced). The model
+//! works in onabotulinumtoxinA-equivalent units; this module is the only place units are
+//! converted. The rate multipliers travel with each dose to its compartment
+//! ([`crate::model::ProductRates`]); they are 1 for every product today (no product
+//! difference assumed), so a product differs from another only by its potency.
 
+use crate::model::ProductRates;
 use serde::{Deserialize, Serialize};
 use std::sync::OnceLock;
 
@@ -14,12 +18,34 @@ pub struct Product {
     pub potency_source: String,
     pub duration_note: String,
     pub label_glabella_units: f64,
+    /// Multiplier on the uptake rate `k_in` and the onset rate `k_on` (1 when absent).
+    #[serde(default = "one")]
+    pub onset_rate_factor: f64,
+    /// Multiplier on the recovery rate `k_r0` (1 when absent).
+    #[serde(default = "one")]
+    pub recovery_rate_factor: f64,
+    /// Why the two rate factors have their values (a source, or "no product difference
+    /// assumed").
+    #[serde(default)]
+    pub rate_factor_source: String,
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 impl Product {
     /// Labelled units of this product expressed as onabotulinumtoxinA-equivalent units.
     pub fn equivalent_units(&self, units: f64) -> f64 {
         units * self.potency
+    }
+
+    /// The rate multipliers a dose of this product carries to its compartment.
+    pub fn rates(&self) -> ProductRates {
+        ProductRates {
+            onset: self.onset_rate_factor,
+            recovery: self.recovery_rate_factor,
+        }
     }
 }
 
@@ -68,6 +94,10 @@ mod tests {
         for product in products() {
             assert!(product.potency > 0.0 && product.potency <= 1.0);
             assert!(!product.potency_source.is_empty());
+            for factor in [product.onset_rate_factor, product.recovery_rate_factor] {
+                assert!(factor.is_finite() && factor > 0.0, "{}", product.name);
+            }
+            assert!(!product.rate_factor_source.is_empty(), "{}", product.name);
         }
         let abo = find_product("Dysport").unwrap();
         assert_eq!(abo.name, "abobotulinumtoxinA");

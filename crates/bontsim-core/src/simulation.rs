@@ -2,7 +2,7 @@
 //! its compartments, convert units to concentrations, and integrate each compartment.
 
 use crate::anatomy::{Anatomy, Side};
-use crate::model::{spread, CompartmentConstants, Parameters, State};
+use crate::model::{spread, CompartmentConstants, Parameters, ProductRates, State};
 use crate::plan::Plan;
 use crate::solve::{integrate_many, Dose, Problem, SolverOptions, WIDTH};
 use rayon::prelude::*;
@@ -67,7 +67,8 @@ pub fn default_days(plan: &Plan) -> usize {
 pub struct CompartmentDoses {
     pub compartment: usize,
     pub constants: CompartmentConstants,
-    /// Doses sorted by day, same-day deposits merged into one dose (U/g^a).
+    /// Doses sorted by day, same-day deposits merged into one dose (U/g^a) whose product
+    /// rates are the deposits' potency-weighted mean ([`merge_same_day_doses`]).
     pub doses: Vec<Dose>,
     /// Total units received (U-eq), injected or spread.
     pub total_units: f64,
@@ -81,10 +82,13 @@ pub fn compartment_doses(
     parameters: &Parameters,
 ) -> (Vec<CompartmentDoses>, Vec<Vec<(f64, f64)>>) {
     let count = Anatomy::get().compartment_count();
-    let mut received: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
+    // (day, U-eq, the product's rates) of every deposit reaching each compartment.
+    let mut received: Vec<Vec<(f64, f64, ProductRates)>> = vec![Vec::new(); count];
     let mut direct: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
     let mut deposits = Vec::new();
     for injection in &plan.injections {
+        let product = crate::product::find_product(injection.product)
+            .map_or(ProductRates::REFERENCE, |product| product.rates());
         for &(side, share) in injection.site.shares() {
             let units = injection.equivalent_units * share;
             direct[Anatomy::compartment(injection.muscle, side)].push((injection.day, units));
@@ -98,7 +102,7 @@ pub fn compartment_doses(
                 &mut deposits,
             );
             for deposit in &deposits {
-                received[deposit.compartment].push((injection.day, deposit.units));
+                received[deposit.compartment].push((injection.day, deposit.units, product));
             }
         }
     }
@@ -109,29 +113,15 @@ pub fn compartment_doses(
             continue;
         }
         let constants = compartment_constants(plan, compartment / 2);
-        let mut doses: Vec<Dose> = deposits
+        let doses: Vec<Dose> = deposits
             .iter()
-            .map(|&(day, units)| Dose {
+            .map(|&(day, units, product)| Dose {
                 day,
                 concentration: units / constants.mass_g.powf(parameters.mass_exponent),
+                product,
             })
             .collect();
-        // Sorted by day, then by size: left and right twins then sum their same-day deposits
-        // in the same order, so symmetric plans give bit-identical inputs (and one integration).
-        doses.sort_by(|a, b| {
-            a.day
-                .total_cmp(&b.day)
-                .then(a.concentration.total_cmp(&b.concentration))
-        });
-        // Deposits of one day (the injection and spread from its neighbours) are one dose.
-        doses.dedup_by(|later, first| {
-            if later.day == first.day {
-                first.concentration += later.concentration;
-                true
-            } else {
-                false
-            }
-        });
+        let doses = merge_same_day_doses(doses);
         items.push(CompartmentDoses {
             compartment,
             constants,
@@ -140,6 +130,36 @@ pub fn compartment_doses(
         });
     }
     (items, direct)
+}
+
+/// Deposits of one day (an injection and spread from its neighbours, of one product or
+/// several) become one dose: concentrations add, and each product rate multiplier is the
+/// mean of the deposits' weighted by their concentrations (potency-weighted units), so the
+/// product that brings most of the toxin sets most of the speed; deposits of one product
+/// keep its rates exactly. Sorted by day, then by size, then by rates: left and right twins
+/// then sum their same-day deposits in the same order, so symmetric plans give
+/// bit-identical inputs (and one integration).
+pub fn merge_same_day_doses(mut doses: Vec<Dose>) -> Vec<Dose> {
+    doses.sort_by(|a, b| {
+        a.day
+            .total_cmp(&b.day)
+            .then(a.concentration.total_cmp(&b.concentration))
+            .then_with(|| a.product.onset.total_cmp(&b.product.onset))
+            .then_with(|| a.product.recovery.total_cmp(&b.product.recovery))
+    });
+    doses.dedup_by(|later, first| {
+        if later.day == first.day {
+            first.product =
+                first
+                    .product
+                    .merged(first.concentration, later.product, later.concentration);
+            first.concentration += later.concentration;
+            true
+        } else {
+            false
+        }
+    });
+    doses
 }
 
 pub fn simulate(
@@ -222,4 +242,67 @@ fn merge_same_day(injections: &[(f64, f64)]) -> Vec<(f64, f64)> {
         }
     }
     merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Format;
+
+    fn dose(day: f64, concentration: f64, onset: f64) -> Dose {
+        Dose {
+            day,
+            concentration,
+            product: ProductRates {
+                onset,
+                recovery: 1.0,
+            },
+        }
+    }
+
+    #[test]
+    fn same_day_doses_merge_with_potency_weighted_rates() {
+        let merged = merge_same_day_doses(vec![
+            dose(30.0, 1.0, 1.0),
+            dose(0.0, 3.0, 2.0),
+            dose(0.0, 1.0, 1.0),
+        ]);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].day, 0.0);
+        assert_eq!(merged[0].concentration, 4.0);
+        assert!((merged[0].product.onset - 1.75).abs() < 1e-15);
+        assert_eq!(merged[1], dose(30.0, 1.0, 1.0));
+        // The order deposits arrive in does not change the merged dose (left/right twins).
+        let reversed = merge_same_day_doses(vec![
+            dose(0.0, 1.0, 1.0),
+            dose(30.0, 1.0, 1.0),
+            dose(0.0, 3.0, 2.0),
+        ]);
+        assert_eq!(merged, reversed);
+    }
+
+    #[test]
+    fn every_dose_carries_the_rates_of_its_product() {
+        let plan = Plan::parse(
+            "[patient]\nsex = \"female\"\nage = 50\n\
+             [[injection]]\nday = 0\nproduct = \"Dysport\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 10\n\
+             [[injection]]\nday = 90\nproduct = \"Xeomin\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 4\n",
+            Format::Toml,
+        )
+        .unwrap();
+        let (items, _) = compartment_doses(&plan, &Parameters::TYPICAL);
+        let abo = crate::product::find_product("abobotulinumtoxinA")
+            .unwrap()
+            .rates();
+        let inco = crate::product::find_product("incobotulinumtoxinA")
+            .unwrap()
+            .rates();
+        assert!(!items.is_empty());
+        for item in &items {
+            for dose in &item.doses {
+                let expected = if dose.day == 0.0 { abo } else { inco };
+                assert_eq!(dose.product, expected, "{dose:?}");
+            }
+        }
+    }
 }

@@ -18,16 +18,20 @@
 // instructions.
 #![allow(clippy::needless_range_loop)]
 
-use crate::model::pharmacodynamics::{exponentials, Toxin};
+use crate::model::pharmacodynamics::{self, exponentials, HillExponent, Toxin};
 use crate::model::{
-    self, dynamic, CompartmentConstants, Dynamic, Parameters, State, BASELINE_DYNAMIC, DYNAMIC_SIZE,
+    self, dynamic, CompartmentConstants, Dynamic, Parameters, ProductRates, Rates, State,
+    BASELINE_DYNAMIC, DYNAMIC_SIZE,
 };
 
-/// A dose reaching a compartment: `concentration` U/g added to the deposit `D` at `day`.
+/// A dose reaching a compartment: `concentration` U/g added to the deposit `D` at `day`, of
+/// a product with rate multipliers `product` (from that dose on, the compartment's `k_in`,
+/// `k_on` and `k_r0` are this product's).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Dose {
     pub day: f64,
     pub concentration: f64,
+    pub product: ProductRates,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -230,7 +234,7 @@ type Lanes<const N: usize> = [f64; N];
 /// The numeric state of `N` lanes, laid out lane-innermost so that each operation of the
 /// method is one vector operation over the lanes.
 struct Batch<const N: usize> {
-    // Right-hand side constants of each lane's compartment (docs/model.md sec. 2.4, 2.5).
+    // Right-hand side constants of each lane's compartment (`model::Rates`), lane-innermost.
     k_on: Lanes<N>,
     k_r0: Lanes<N>,
     rho_r: Lanes<N>,
@@ -241,18 +245,14 @@ struct Batch<const N: usize> {
     rho_f: Lanes<N>,
     k_f: Lanes<N>,
     k_fd: Lanes<N>,
-    /// `1 - s`, the contractile mass left under sustained complete block.
-    floor: Lanes<N>,
+    contractile_floor: Lanes<N>,
     /// `sensitivity / EC50`.
     scale: Lanes<N>,
     /// `k_L / 90`, `k_in / 90` (the stage exponentials are powers of `e^(-k h / 90)`).
     k_l_90: Lanes<N>,
     k_in_90: Lanes<N>,
-    /// The Hill power, shared by the lanes: `x^h = x^whole sqrt(x)^half`, or `powf`.
-    hill: f64,
-    whole: u32,
-    half: bool,
-    general: bool,
+    /// The Hill exponent, shared by the lanes.
+    hill: HillExponent,
     // Toxin since the lane's last dose: `L = a e^(-k_L tau) + c e^(-k_in tau)`, coverage `P`.
     a: Lanes<N>,
     c: Lanes<N>,
@@ -278,8 +278,6 @@ struct Batch<const N: usize> {
 
 impl<const N: usize> Batch<N> {
     fn new(hill: f64) -> Self {
-        let twice = hill * 2.0;
-        let simple = twice == twice.round() && (0.0..=16.0).contains(&twice);
         // Idle lanes hold harmless values (a baseline compartment with a zero step).
         let zero = [0.0; N];
         let one = [1.0; N];
@@ -294,14 +292,11 @@ impl<const N: usize> Batch<N> {
             rho_f: zero,
             k_f: zero,
             k_fd: zero,
-            floor: zero,
+            contractile_floor: zero,
             scale: zero,
             k_l_90: zero,
             k_in_90: zero,
-            hill,
-            whole: if simple { hill.floor() as u32 } else { 0 },
-            half: simple && (twice as i32) % 2 == 1,
-            general: !simple,
+            hill: HillExponent::new(hill),
             a: zero,
             c: zero,
             coverage: zero,
@@ -323,26 +318,57 @@ impl<const N: usize> Batch<N> {
 
     /// Put a compartment's constants into lane `l`.
     fn load(&mut self, l: usize, parameters: &Parameters, constants: &CompartmentConstants) {
-        self.k_on[l] = parameters.k_on;
-        self.k_r0[l] = parameters.k_r0;
-        self.rho_r[l] = parameters.rho_r;
-        self.k_r_in[l] = parameters.k_r_in;
-        self.k_r_out[l] = parameters.k_r_out;
-        self.k_gain[l] = parameters.k_gain;
-        self.k_loss[l] = parameters.k_loss;
-        self.rho_f[l] = parameters.rho_f;
-        self.k_f[l] = parameters.k_f;
-        self.k_fd[l] = parameters.k_fd;
-        self.floor[l] = 1.0 - constants.atrophy_susceptibility;
+        self.set_product(l, parameters, constants, &ProductRates::REFERENCE);
         self.scale[l] = constants.sensitivity / parameters.ec50;
         self.k_l_90[l] = parameters.k_l / 90.0;
-        self.k_in_90[l] = parameters.k_in / 90.0;
         self.set_toxin(l, &Toxin::NONE);
         self.t[l] = 0.0;
         self.h[l] = 0.0;
         self.segment_end[l] = 0.0;
         for (i, value) in BASELINE_DYNAMIC.iter().enumerate() {
             self.y[i][l] = *value;
+        }
+    }
+
+    /// The rates of lane `l` for `product` (at its first dose, and whenever a dose of another
+    /// product arrives).
+    fn set_product(
+        &mut self,
+        l: usize,
+        parameters: &Parameters,
+        constants: &CompartmentConstants,
+        product: &ProductRates,
+    ) {
+        let rates = Rates::new(parameters, constants, product);
+        self.k_on[l] = rates.k_on;
+        self.k_r0[l] = rates.k_r0;
+        self.rho_r[l] = rates.rho_r;
+        self.k_r_in[l] = rates.k_r_in;
+        self.k_r_out[l] = rates.k_r_out;
+        self.k_gain[l] = rates.k_gain;
+        self.k_loss[l] = rates.k_loss;
+        self.rho_f[l] = rates.rho_f;
+        self.k_f[l] = rates.k_f;
+        self.k_fd[l] = rates.k_fd;
+        self.contractile_floor[l] = rates.contractile_floor;
+        self.k_in_90[l] = product.uptake_rate(parameters) / 90.0;
+    }
+
+    /// The rates of lane `l` as the model takes them.
+    #[inline(always)]
+    fn rates(&self, l: usize) -> Rates {
+        Rates {
+            k_on: self.k_on[l],
+            k_r0: self.k_r0[l],
+            rho_r: self.rho_r[l],
+            k_r_in: self.k_r_in[l],
+            k_r_out: self.k_r_out[l],
+            k_gain: self.k_gain[l],
+            k_loss: self.k_loss[l],
+            rho_f: self.rho_f[l],
+            k_f: self.k_f[l],
+            k_fd: self.k_fd[l],
+            contractile_floor: self.contractile_floor[l],
         }
     }
 
@@ -356,9 +382,10 @@ impl<const N: usize> Batch<N> {
         std::array::from_fn(|i| self.y[i][l])
     }
 
-    /// The right-hand side of every lane (docs/model.md sec. 2.4-2.5) at toxin exponentials
-    /// `slow`, `fast` and state `y`: the blockade level `E = P E_h(L)` from the closed-form
-    /// load, then `dB/dt`, `dR/dt`, `dM/dt`, `dF/dt`.
+    /// The right-hand side of every lane, `model::derivative` at the blockade level
+    /// `E = P E_h(L)` of the closed-form load at toxin exponentials `slow`, `fast` and state
+    /// `y`. Each loop over the lanes becomes vector instructions once the model's functions
+    /// are inlined.
     #[inline(always)]
     fn derivative(
         &self,
@@ -368,51 +395,24 @@ impl<const N: usize> Batch<N> {
     ) -> [Lanes<N>; DYNAMIC_SIZE] {
         let mut x = [0.0; N];
         for l in 0..N {
-            // Clamped at zero with a comparison (not `max`) so that a NaN load stays NaN.
-            let scaled = (self.a[l] * slow[l] + self.c[l] * fast[l]) * self.scale[l];
-            x[l] = if scaled < 0.0 { 0.0 } else { scaled };
+            let load = pharmacodynamics::load(self.a[l], self.c[l], slow[l], fast[l]);
+            x[l] = pharmacodynamics::scaled_load(load, self.scale[l]);
         }
-        let mut power = [1.0; N];
-        if self.general {
-            for l in 0..N {
-                power[l] = x[l].powf(self.hill);
-            }
-        } else {
-            if self.half {
-                for l in 0..N {
-                    power[l] = x[l].sqrt();
-                }
-            }
-            for _ in 0..self.whole {
-                for l in 0..N {
-                    power[l] *= x[l];
-                }
-            }
-        }
+        let power = self.hill.powers(&x);
         let mut dy = [[0.0; N]; DYNAMIC_SIZE];
         for l in 0..N {
-            // A terminal without load is not blocked (E_h(0) = 0 even when h = 0).
-            // Beyond 1e300 the power would overflow to inf and inf/inf to NaN: saturate.
-            let power = if power[l] > 1e300 { 1e300 } else { power[l] };
-            let block = if x[l] <= 0.0 {
-                0.0
-            } else {
-                power / (1.0 + power)
-            };
-            let e = self.coverage[l] * block;
-            let b = y[dynamic::B][l];
-            let r = y[dynamic::R][l];
-            let m = y[dynamic::M][l];
-            let recovery = self.k_r0[l] / (1.0 + self.rho_r[l] * r);
-            let rate = if e >= b { self.k_on[l] } else { recovery };
-            dy[dynamic::B][l] = rate * (e - b);
-            dy[dynamic::R][l] = self.k_r_in[l] * b * (1.0 - r) - self.k_r_out[l] * r;
-            let clamped = b.clamp(0.0, 1.0);
-            let f = y[dynamic::F][l].max(0.0);
-            dy[dynamic::M][l] = self.k_gain[l] * (1.0 - clamped) * (1.0 - f - m)
-                / (1.0 + self.rho_f[l] * f)
-                - self.k_loss[l] * clamped * (m - self.floor[l]);
-            dy[dynamic::F][l] = self.k_f[l] * (1.0 - m) - self.k_fd[l] * f;
+            let block = pharmacodynamics::terminal_block_of(x[l], power[l]);
+            let e = pharmacodynamics::blockade_level(self.coverage[l], block);
+            let lane_y = [
+                y[dynamic::B][l],
+                y[dynamic::R][l],
+                y[dynamic::M][l],
+                y[dynamic::F][l],
+            ];
+            let lane_dy = model::derivative(&self.rates(l), e, &lane_y);
+            for i in 0..DYNAMIC_SIZE {
+                dy[i][l] = lane_dy[i];
+            }
         }
         dy
     }
@@ -502,6 +502,8 @@ struct Lane<'a> {
     constants: CompartmentConstants,
     doses: &'a [Dose],
     toxin: Toxin,
+    /// `k_in` of the product of the last dose (the reference product's before any dose).
+    k_in: f64,
     next_dose: usize,
     t_ref: f64,
     rejected: bool,
@@ -518,6 +520,7 @@ impl<'a> Lane<'a> {
             constants: *problem.constants,
             doses: problem.doses,
             toxin: Toxin::NONE,
+            k_in: problem.parameters.k_in,
             next_dose: 0,
             t_ref: 0.0,
             rejected: false,
@@ -537,7 +540,9 @@ impl<'a> Lane<'a> {
     /// Record day `day` with dynamic state `y`.
     #[inline(always)]
     fn push(&mut self, day: usize, y: &Dynamic) {
-        let (slow, fast) = self.clock.at(self.parameters, day, self.t_ref);
+        let (slow, fast) = self
+            .clock
+            .at(self.parameters.k_l, self.k_in, day, self.t_ref);
         let toxin = &self.toxin;
         self.states.push(model::full_state(
             toxin.d * fast,
@@ -578,10 +583,18 @@ impl<'a> Lane<'a> {
             if next_dose <= t {
                 let parameters = self.parameters;
                 while let Some(dose) = self.doses.get(self.next_dose).filter(|d| d.day <= t) {
-                    self.toxin
-                        .dose(parameters, &self.constants, t, dose.concentration);
+                    self.k_in = dose.product.uptake_rate(parameters);
+                    self.toxin.dose(
+                        parameters,
+                        &self.constants,
+                        self.k_in,
+                        t,
+                        dose.concentration,
+                    );
+                    batch.set_product(l, parameters, &self.constants, &dose.product);
                     self.next_dose += 1;
                 }
+                self.clock.day_fast = (-self.k_in).exp();
                 self.t_ref = t;
                 self.clock.valid = false;
                 batch.set_toxin(l, &self.toxin);
@@ -596,7 +609,7 @@ impl<'a> Lane<'a> {
             }
             batch.h[l] = options.initial_step.min(segment_end - t);
             self.rejected = false;
-            let (slow, fast) = exponentials(self.parameters, t - self.t_ref);
+            let (slow, fast) = exponentials(self.parameters.k_l, self.k_in, t - self.t_ref);
             batch.base_slow[l] = slow;
             batch.base_fast[l] = fast;
             batch.first_stage(l);
@@ -624,7 +637,7 @@ impl<'a> Lane<'a> {
                 batch.y[i][l] = batch.y_new[i][l];
                 batch.k[0][i][l] = batch.k[6][i][l];
             }
-            let fast_done = self.parameters.k_in * (t_new - self.t_ref) > 40.0;
+            let fast_done = self.k_in * (t_new - self.t_ref) > 40.0;
             batch.base_slow[l] = batch.slow[6][l];
             batch.base_fast[l] = if fast_done { 0.0 } else { batch.fast[6][l] };
             let mut factor = if error == 0.0 { 5.0 } else { batch.factor[l] };
@@ -660,7 +673,9 @@ impl<'a> Lane<'a> {
         let last = (t1 as usize).min(days - 1);
         let interior_end = if last as f64 >= t1 { last } else { last + 1 };
         let (day_slow, day_fast) = (self.clock.day_slow, self.clock.day_fast);
-        let (mut slow, mut fast) = self.clock.at(self.parameters, first, self.t_ref);
+        let (mut slow, mut fast) = self
+            .clock
+            .at(self.parameters.k_l, self.k_in, first, self.t_ref);
         let (mut last_slow, mut last_fast) = (slow, fast);
         let toxin = self.toxin;
         let count = interior_end - first;
@@ -715,12 +730,12 @@ struct DayClock {
 
 impl DayClock {
     #[inline(always)]
-    fn at(&mut self, parameters: &Parameters, day: usize, t_ref: f64) -> (f64, f64) {
+    fn at(&mut self, k_l: f64, k_in: f64, day: usize, t_ref: f64) -> (f64, f64) {
         if self.valid && day == self.day + 1 {
             self.slow *= self.day_slow;
             self.fast *= self.day_fast;
         } else if !(self.valid && day == self.day) {
-            (self.slow, self.fast) = exponentials(parameters, day as f64 - t_ref);
+            (self.slow, self.fast) = exponentials(k_l, k_in, day as f64 - t_ref);
         }
         self.day = day;
         self.valid = true;
@@ -870,6 +885,15 @@ mod tests {
     use super::*;
     use crate::model::{index, BASELINE_STATE, STATE_SIZE};
 
+    /// A dose of the reference product.
+    fn reference_dose(day: f64, concentration: f64) -> Dose {
+        Dose {
+            day,
+            concentration,
+            product: ProductRates::REFERENCE,
+        }
+    }
+
     fn constants() -> CompartmentConstants {
         CompartmentConstants {
             mass_g: 1.0,
@@ -883,18 +907,9 @@ mod tests {
         // D and L form a linear chain with a closed form; check it across three doses.
         let parameters = Parameters::TYPICAL;
         let doses = [
-            Dose {
-                day: 0.0,
-                concentration: 10.0,
-            },
-            Dose {
-                day: 30.5,
-                concentration: 5.0,
-            },
-            Dose {
-                day: 120.0,
-                concentration: 8.0,
-            },
+            reference_dose(0.0, 10.0),
+            reference_dose(30.5, 5.0),
+            reference_dose(120.0, 8.0),
         ];
         let trajectory = integrate(
             &parameters,
@@ -929,10 +944,7 @@ mod tests {
     fn default_tolerance_agrees_with_a_tight_reference() {
         let parameters = Parameters::TYPICAL;
         let doses: Vec<Dose> = (0..6)
-            .map(|k| Dose {
-                day: 90.0 * k as f64,
-                concentration: 10.0,
-            })
+            .map(|k| reference_dose(90.0 * k as f64, 10.0))
             .collect();
         let loose = integrate(
             &parameters,
@@ -967,21 +979,9 @@ mod tests {
             ..Parameters::TYPICAL
         };
         let every_120_days: Vec<Dose> = (0..6)
-            .map(|k| Dose {
-                day: 120.0 * k as f64,
-                concentration: 9.0,
-            })
+            .map(|k| reference_dose(120.0 * k as f64, 9.0))
             .collect();
-        let two_doses = [
-            Dose {
-                day: 0.0,
-                concentration: 3.0,
-            },
-            Dose {
-                day: 200.5,
-                concentration: 4.0,
-            },
-        ];
+        let two_doses = [reference_dose(0.0, 3.0), reference_dose(200.5, 4.0)];
         let masseter = CompartmentConstants {
             mass_g: 24.0,
             sensitivity: 1.3,
@@ -1026,14 +1026,15 @@ mod tests {
         let parameters = Parameters::TYPICAL;
         let c = [0.0, 1.0 / 5.0, 3.0 / 10.0, 4.0 / 5.0, 8.0 / 9.0, 1.0, 1.0];
         for (t, h) in [(0.0, 0.02), (3.0, 1.7), (150.0, 20.0)] {
-            let (base_slow, base_fast) = exponentials(&parameters, t);
+            let (base_slow, base_fast) = exponentials(parameters.k_l, parameters.k_in, t);
             let slow = stage_powers(&[exp_nonpositive(-parameters.k_l / 90.0 * h)], &[base_slow]);
             let fast = stage_powers(
                 &[exp_nonpositive(-parameters.k_in / 90.0 * h)],
                 &[base_fast],
             );
             for (stage, c) in c.iter().enumerate() {
-                let (exact_slow, exact_fast) = exponentials(&parameters, t + c * h);
+                let (exact_slow, exact_fast) =
+                    exponentials(parameters.k_l, parameters.k_in, t + c * h);
                 let (s, f) = (slow[stage][0], fast[stage][0]);
                 assert!(
                     (s - exact_slow).abs() <= 1e-13 * exact_slow,
@@ -1071,10 +1072,7 @@ mod tests {
     fn absurd_doses_finish_with_finite_output() {
         // The Hill power of such a load overflows; the blockade saturates instead of
         // turning NaN (and a NaN error could otherwise shrink the step forever).
-        let doses = [Dose {
-            day: 0.0,
-            concentration: 1e90,
-        }];
+        let doses = [reference_dose(0.0, 1e90)];
         let trajectory = integrate(
             &Parameters::TYPICAL,
             &constants(),
@@ -1094,10 +1092,7 @@ mod tests {
         // The run-time dispatch must not change results: compare with the plain build.
         let parameters = Parameters::TYPICAL;
         let doses: Vec<Dose> = (0..4)
-            .map(|k| Dose {
-                day: 100.0 * k as f64 + 0.5 * k as f64,
-                concentration: 4.0 + k as f64,
-            })
+            .map(|k| reference_dose(100.0 * k as f64 + 0.5 * k as f64, 4.0 + k as f64))
             .collect();
         let constants = constants();
         let problems: Vec<Problem> = (0..WIDTH + 5)
@@ -1140,6 +1135,180 @@ mod tests {
                 inverse_fifth_root(x)
             );
         }
+    }
+
+    /// The model's right-hand side integrated independently: classical RK4 with steps of
+    /// 1/512 day, the toxin from the model's closed form with the library `exp`, the blockade
+    /// level from `terminal_block`, and `model::derivative`; daily `[B, R, M, F]`.
+    fn reference_trajectory(
+        parameters: &Parameters,
+        constants: &CompartmentConstants,
+        doses: &[Dose],
+        days: usize,
+    ) -> Vec<Dynamic> {
+        const STEPS_PER_DAY: usize = 512;
+        let h = 1.0 / STEPS_PER_DAY as f64;
+        let mut toxin = Toxin::NONE;
+        let mut rates = Rates::new(parameters, constants, &ProductRates::REFERENCE);
+        let mut y = BASELINE_DYNAMIC;
+        let mut out = vec![y];
+        let level = |toxin: &Toxin, t: f64| {
+            let (_, l) = toxin.at(parameters, t);
+            pharmacodynamics::blockade_level(
+                toxin.coverage,
+                pharmacodynamics::terminal_block(parameters, constants, l),
+            )
+        };
+        let mut next_dose = 0;
+        for step in 0..(days - 1) * STEPS_PER_DAY {
+            let t = step as f64 * h;
+            while let Some(dose) = doses.get(next_dose).filter(|d| d.day <= t) {
+                let k_in = dose.product.uptake_rate(parameters);
+                toxin.dose(parameters, constants, k_in, t, dose.concentration);
+                rates = Rates::new(parameters, constants, &dose.product);
+                next_dose += 1;
+            }
+            let f = |t: f64, y: &Dynamic| model::derivative(&rates, level(&toxin, t), y);
+            let shifted =
+                |k: &Dynamic, by: f64| -> Dynamic { std::array::from_fn(|i| y[i] + by * k[i]) };
+            let k1 = f(t, &y);
+            let k2 = f(t + h / 2.0, &shifted(&k1, h / 2.0));
+            let k3 = f(t + h / 2.0, &shifted(&k2, h / 2.0));
+            let k4 = f(t + h, &shifted(&k3, h));
+            for i in 0..DYNAMIC_SIZE {
+                y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
+            }
+            if (step + 1) % STEPS_PER_DAY == 0 {
+                out.push(y);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_solver_integrates_the_model_derivative() {
+        // Two products: the second dose's onset is twice as fast and its recovery slower, so
+        // the product rates must reach the integrated equations for the two to agree.
+        let parameters = Parameters::TYPICAL;
+        let masseter = CompartmentConstants {
+            mass_g: 24.0,
+            sensitivity: 1.2,
+            atrophy_susceptibility: 0.75,
+        };
+        let doses = [
+            reference_dose(0.0, 9.0),
+            Dose {
+                day: 150.0,
+                concentration: 6.0,
+                product: ProductRates {
+                    onset: 2.0,
+                    recovery: 0.7,
+                },
+            },
+        ];
+        let days = 400;
+        let solver = integrate(
+            &parameters,
+            &masseter,
+            &doses,
+            days,
+            &SolverOptions::default(),
+        );
+        let reference = reference_trajectory(&parameters, &masseter, &doses, days);
+        let mut worst = 0.0f64;
+        for (state, exact) in solver.states.iter().zip(&reference) {
+            for (i, index) in [index::B, index::R, index::M, index::F]
+                .into_iter()
+                .enumerate()
+            {
+                worst = worst.max((state[index] - exact[i]).abs());
+            }
+        }
+        eprintln!("largest difference from RK4 of model::derivative: {worst:e}");
+        assert!(worst < 1e-4, "largest difference {worst}");
+        // The reference is not trivially close: the blockade is deep and the mass moves.
+        assert!(reference.iter().any(|y| y[dynamic::B] > 0.5));
+        assert!(reference.iter().any(|y| y[dynamic::M] < 0.8));
+    }
+
+    /// First day on which `B` reaches half of its peak over the horizon.
+    fn day_of_half_peak(trajectory: &Trajectory) -> usize {
+        let peak = trajectory
+            .states
+            .iter()
+            .map(|s| s[index::B])
+            .fold(0.0, f64::max);
+        trajectory
+            .states
+            .iter()
+            .position(|s| s[index::B] >= peak / 2.0)
+            .expect("the peak is reached")
+    }
+
+    #[test]
+    fn a_faster_onset_product_reaches_half_its_peak_earlier() {
+        let parameters = Parameters::TYPICAL;
+        let run = |onset: f64, recovery: f64| {
+            let dose = Dose {
+                day: 0.0,
+                concentration: 8.0,
+                product: ProductRates { onset, recovery },
+            };
+            integrate(
+                &parameters,
+                &constants(),
+                &[dose],
+                365,
+                &SolverOptions::default(),
+            )
+        };
+        let reference = run(1.0, 1.0);
+        let fast = run(2.0, 1.0);
+        let (reference_day, fast_day) = (day_of_half_peak(&reference), day_of_half_peak(&fast));
+        eprintln!("half peak: day {fast_day} with onset x2, day {reference_day} without");
+        assert!(fast_day < reference_day);
+        // Twice the uptake and onset rates run the onset twice as fast: day d with the
+        // factor looks like day 2d without it (the slow loss of toxin, k_L, barely differs).
+        for day in 1..6 {
+            let (fast_b, reference_b) = (
+                fast.states[day][index::B],
+                reference.states[2 * day][index::B],
+            );
+            assert!(
+                (fast_b - reference_b).abs() < 1e-3,
+                "B {fast_b} on day {day} with onset x2, {reference_b} on day {} without",
+                2 * day
+            );
+        }
+        // Recovery: with half the recovery rate the blockade falls below half its peak later.
+        let below_half_after_peak = |trajectory: &Trajectory| {
+            let peak_day = day_of_half_peak(trajectory) + 10;
+            let peak = trajectory.states[peak_day][index::B];
+            (peak_day..365)
+                .find(|&day| trajectory.states[day][index::B] < peak / 2.0)
+                .expect("recovered within the year")
+        };
+        let slow_recovery = run(1.0, 0.5);
+        let (reference_end, slow_end) = (
+            below_half_after_peak(&reference),
+            below_half_after_peak(&slow_recovery),
+        );
+        eprintln!("half recovered: day {slow_end} with recovery x0.5, day {reference_end} without");
+        assert!(
+            slow_end >= reference_end + 5,
+            "half recovered on day {slow_end} with recovery x0.5, {reference_end} without"
+        );
+        // A factor of 1 is the model unchanged, to the bit.
+        assert_eq!(
+            reference,
+            integrate(
+                &parameters,
+                &constants(),
+                &[reference_dose(0.0, 8.0)],
+                365,
+                &SolverOptions::default()
+            )
+        );
     }
 
     #[test]

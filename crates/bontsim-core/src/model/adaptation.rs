@@ -13,22 +13,25 @@
 //! reduced, Fortuna 2015 [R]).
 //! `s` is the muscle's atrophy susceptibility: the fraction of contractile mass lost under
 //! sustained complete block (large for the masseter, small for expression muscles).
+//! `B` is held to [0, 1] and `F` to >= 0 here: the integrator may overshoot them by its
+//! tolerance.
 
-use super::{dynamic, CompartmentConstants, Dynamic, Parameters};
+use super::Rates;
 
-#[inline]
-pub fn derivative(
-    parameters: &Parameters,
-    constants: &CompartmentConstants,
-    y: &Dynamic,
-    dy: &mut Dynamic,
-) {
-    let b = y[dynamic::B].clamp(0.0, 1.0);
-    let m = y[dynamic::M];
-    let f = y[dynamic::F].max(0.0);
+/// `dM/dt`: contractile mass regrows with activity into the space `1 - F - M` (slowed by
+/// non-contractile tissue) and is lost under block down to `1 - s`.
+#[inline(always)]
+pub fn contractile_mass_rate(rates: &Rates, b: f64, m: f64, f: f64) -> f64 {
+    let b = b.clamp(0.0, 1.0);
+    let f = f.max(0.0);
     let activity = 1.0 - b;
-    let floor = 1.0 - constants.atrophy_susceptibility;
-    dy[dynamic::M] = parameters.k_gain * activity * (1.0 - f - m) / (1.0 + parameters.rho_f * f)
-        - parameters.k_loss * b * (m - floor);
-    dy[dynamic::F] = parameters.k_f * (1.0 - m) - parameters.k_fd * f;
+    rates.k_gain * activity * (1.0 - f - m) / (1.0 + rates.rho_f * f)
+        - rates.k_loss * b * (m - rates.contractile_floor)
+}
+
+/// `dF/dt`: non-contractile tissue builds up with the mass deficit and is resorbed.
+#[inline(always)]
+pub fn non_contractile_rate(rates: &Rates, m: f64, f: f64) -> f64 {
+    let f = f.max(0.0);
+    rates.k_f * (1.0 - m) - rates.k_fd * f
 }

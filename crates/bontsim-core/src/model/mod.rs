@@ -1,5 +1,8 @@
 //! The equations of `docs/model.md`, one file per process. Symbols in code match the
-//! document: `k_in`, `k_L`, `EC50`, `k_on`, `k_r`, `M`, `F`, ...
+//! document: `k_in`, `k_L`, `EC50`, `k_on`, `k_r`, `M`, `F`, ... The right-hand side that
+//! `solve.rs` integrates is [`derivative`] (built from `pharmacodynamics` and `adaptation`),
+//! with the toxin chain of [`pharmacodynamics::Toxin`]: editing an equation here changes
+//! the results.
 //!
 //! State of one compartment (a muscle on one side), all per compartment:
 //! `D` deposited toxin and `L` internalised active toxin (U/g onabotulinumtoxinA-equivalent),
@@ -61,19 +64,102 @@ pub mod dynamic {
 /// The untreated dynamic state.
 pub const BASELINE_DYNAMIC: Dynamic = [0.0, 0.0, 1.0, 0.0];
 
-/// Right-hand side of the compartment ODE for `[B, R, M, F]` given the blockade level `E`
-/// that the toxin sets at that time ([`pharmacodynamics::Toxin::effect`]).
-#[inline]
-pub fn derivative(
-    parameters: &Parameters,
-    constants: &CompartmentConstants,
-    e: f64,
-    y: &Dynamic,
-) -> Dynamic {
-    let mut dy = [0.0; DYNAMIC_SIZE];
-    pharmacodynamics::derivative(parameters, e, y, &mut dy);
-    adaptation::derivative(parameters, constants, y, &mut dy);
-    dy
+/// A product's rate multipliers (`data/products.toml`): `onset` multiplies the uptake rate
+/// `k_in` and the onset rate `k_on`, `recovery` the recovery rate `k_r0`. 1 for the reference
+/// product, onabotulinumtoxinA.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProductRates {
+    pub onset: f64,
+    pub recovery: f64,
+}
+
+impl ProductRates {
+    /// The reference product's rates: the model's parameters unchanged.
+    pub const REFERENCE: ProductRates = ProductRates {
+        onset: 1.0,
+        recovery: 1.0,
+    };
+
+    /// `k_in` of this product's deposit (1/day).
+    pub fn uptake_rate(&self, parameters: &Parameters) -> f64 {
+        parameters.k_in * self.onset
+    }
+
+    /// The rates of deposits of one day merged into one dose: each multiplier is the mean of
+    /// the two weighted by their concentrations (onabotulinumtoxinA-equivalent units, since
+    /// the compartment's mass is the same), so the product that brings most of the toxin sets
+    /// most of the speed. Equal rates stay exactly as they are.
+    pub fn merged(self, weight: f64, other: ProductRates, other_weight: f64) -> ProductRates {
+        if self == other {
+            return self;
+        }
+        let mean = |a: f64, b: f64| (a * weight + b * other_weight) / (weight + other_weight);
+        ProductRates {
+            onset: mean(self.onset, other.onset),
+            recovery: mean(self.recovery, other.recovery),
+        }
+    }
+}
+
+/// The rate constants of one compartment's right-hand side (docs/model.md sec. 2.4-2.5): the
+/// patient's parameters, the compartment's constants and the rates of the product of its
+/// latest dose, combined here and nowhere else (with [`ProductRates::uptake_rate`] for the
+/// toxin chain).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rates {
+    /// `k_on`: onset of blockade (1/day).
+    pub k_on: f64,
+    /// `k_r0`: recovery of transmission without remodelling (1/day).
+    pub k_r0: f64,
+    pub rho_r: f64,
+    pub k_r_in: f64,
+    pub k_r_out: f64,
+    pub k_gain: f64,
+    pub k_loss: f64,
+    pub rho_f: f64,
+    pub k_f: f64,
+    pub k_fd: f64,
+    /// `1 - s`: the contractile mass left under sustained complete block.
+    pub contractile_floor: f64,
+}
+
+impl Rates {
+    pub fn new(
+        parameters: &Parameters,
+        constants: &CompartmentConstants,
+        product: &ProductRates,
+    ) -> Rates {
+        Rates {
+            k_on: parameters.k_on * product.onset,
+            k_r0: parameters.k_r0 * product.recovery,
+            rho_r: parameters.rho_r,
+            k_r_in: parameters.k_r_in,
+            k_r_out: parameters.k_r_out,
+            k_gain: parameters.k_gain,
+            k_loss: parameters.k_loss,
+            rho_f: parameters.rho_f,
+            k_f: parameters.k_f,
+            k_fd: parameters.k_fd,
+            contractile_floor: 1.0 - constants.atrophy_susceptibility,
+        }
+    }
+}
+
+/// The right-hand side of the compartment ODE, `d[B, R, M, F]/dt`, given the blockade level
+/// `E` the toxin sets at that time ([`pharmacodynamics::blockade_level`]). This is the
+/// function the solver integrates (`solve.rs` calls it in every lane at every stage).
+#[inline(always)]
+pub fn derivative(rates: &Rates, e: f64, y: &Dynamic) -> Dynamic {
+    let b = y[dynamic::B];
+    let r = y[dynamic::R];
+    let m = y[dynamic::M];
+    let f = y[dynamic::F];
+    [
+        pharmacodynamics::blockade_rate(rates, e, b, r),
+        pharmacodynamics::remodelling_rate(rates, b, r),
+        adaptation::contractile_mass_rate(rates, b, m, f),
+        adaptation::non_contractile_rate(rates, m, f),
+    ]
 }
 
 /// The full state from the toxin levels and the dynamic part.
@@ -97,4 +183,87 @@ pub fn strength(y: &State) -> f64 {
 /// Muscle volume `V = M + F`, what ultrasound, CT and MRI measure.
 pub fn volume(y: &State) -> f64 {
     y[index::M] + y[index::F]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derivative_is_the_documented_equations() {
+        // docs/model.md sec. 2.4-2.5, written out here independently of the model's files.
+        let parameters = Parameters::TYPICAL;
+        let constants = CompartmentConstants {
+            mass_g: 2.0,
+            sensitivity: 1.1,
+            atrophy_susceptibility: 0.4,
+        };
+        let product = ProductRates {
+            onset: 1.5,
+            recovery: 0.8,
+        };
+        let rates = Rates::new(&parameters, &constants, &product);
+        let p = &parameters;
+        for (e, y) in [
+            (0.7, [0.2, 0.1, 0.9, 0.05]),
+            (0.1, [0.6, 0.4, 0.7, 0.2]),
+            (0.0, [1.000001, 0.0, 1.0, -1e-9]),
+        ] {
+            let [b, r, m, f] = y;
+            let k_on = p.k_on * 1.5;
+            let k_r = p.k_r0 * 0.8 / (1.0 + p.rho_r * r);
+            let db = if e >= b {
+                k_on * (e - b)
+            } else {
+                k_r * (e - b)
+            };
+            let dr = p.k_r_in * b * (1.0 - r) - p.k_r_out * r;
+            let (bc, fc) = (b.clamp(0.0, 1.0), f.max(0.0));
+            let dm = p.k_gain * (1.0 - bc) * (1.0 - fc - m) / (1.0 + p.rho_f * fc)
+                - p.k_loss * bc * (m - (1.0 - 0.4));
+            let df = p.k_f * (1.0 - m) - p.k_fd * fc;
+            let dy = derivative(&rates, e, &y);
+            for (actual, expected) in dy.iter().zip([db, dr, dm, df]) {
+                assert!(
+                    (actual - expected).abs() <= 1e-15,
+                    "{dy:?} at E {e}, y {y:?}"
+                );
+            }
+        }
+        assert_eq!(product.uptake_rate(&parameters), parameters.k_in * 1.5);
+    }
+
+    #[test]
+    fn merged_product_rates_are_weighted_by_concentration() {
+        let slow = ProductRates {
+            onset: 1.0,
+            recovery: 1.0,
+        };
+        let fast = ProductRates {
+            onset: 2.0,
+            recovery: 0.5,
+        };
+        let merged = slow.merged(3.0, fast, 1.0);
+        assert!((merged.onset - 1.25).abs() < 1e-15);
+        assert!((merged.recovery - 0.875).abs() < 1e-15);
+        // One product keeps its rates to the bit, whatever the weights.
+        let odd = ProductRates {
+            onset: 0.3,
+            recovery: 1.7,
+        };
+        assert_eq!(odd.merged(0.1, odd, 7.3), odd);
+        assert_eq!(
+            Rates::new(
+                &Parameters::TYPICAL,
+                &CompartmentConstants {
+                    mass_g: 1.0,
+                    sensitivity: 1.0,
+                    atrophy_susceptibility: 0.2
+                },
+                &ProductRates::REFERENCE
+            )
+            .k_on,
+            Parameters::TYPICAL.k_on
+        );
+    }
 }

@@ -19,57 +19,121 @@
 //! days (ln 2 / k_L). Terminals from an earlier dose count toward `P` only while their load
 //! still blocks them (`P_before E_h(L + D)` at the new dose).
 
-use super::{dynamic, CompartmentConstants, Dynamic, Parameters};
+use super::{CompartmentConstants, Parameters, Rates};
+
+/// The Hill exponent `h` in the form that decides the operations of `x^h`: integer and
+/// half-integer `h` by multiplication (and one square root), others by `powf`. The solver
+/// integrates compartments that share this form side by side, one per vector lane.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HillExponent {
+    hill: f64,
+    /// `floor(h)`, and whether `h` has a half (`x^h = x^floor(h) sqrt(x)`).
+    whole: u32,
+    half: bool,
+    /// `h` is neither an integer nor a half-integer (up to 8): `powf`.
+    general: bool,
+}
+
+impl HillExponent {
+    pub fn new(hill: f64) -> HillExponent {
+        let twice = hill * 2.0;
+        let simple = twice == twice.round() && (0.0..=16.0).contains(&twice);
+        HillExponent {
+            hill,
+            whole: if simple { hill.floor() as u32 } else { 0 },
+            half: simple && (twice as i32) % 2 == 1,
+            general: !simple,
+        }
+    }
+
+    /// `x^h` of every lane, the same operations in every lane (each loop over the lanes is
+    /// one vector operation once inlined).
+    #[inline(always)]
+    pub fn powers<const N: usize>(&self, x: &[f64; N]) -> [f64; N] {
+        let mut power = [1.0; N];
+        if self.general {
+            for (power, x) in power.iter_mut().zip(x) {
+                *power = x.powf(self.hill);
+            }
+        } else {
+            if self.half {
+                for (power, x) in power.iter_mut().zip(x) {
+                    *power = x.sqrt();
+                }
+            }
+            for _ in 0..self.whole {
+                for (power, x) in power.iter_mut().zip(x) {
+                    *power *= x;
+                }
+            }
+        }
+        power
+    }
+
+    /// `x^h` of one value.
+    #[inline(always)]
+    pub fn power(&self, x: f64) -> f64 {
+        self.powers(&[x])[0]
+    }
+}
+
+/// The closed-form load `L = a e^(-k_L tau) + c e^(-k_in tau)` from the two exponentials.
+#[inline(always)]
+pub fn load(a: f64, c: f64, slow: f64, fast: f64) -> f64 {
+    a * slow + c * fast
+}
+
+/// `x = L sensitivity / EC50` (`scale = sensitivity / EC50`), held at zero from below with a
+/// comparison (not `max`) so that a NaN load stays NaN.
+#[inline(always)]
+pub fn scaled_load(l: f64, scale: f64) -> f64 {
+    let scaled = l * scale;
+    if scaled < 0.0 {
+        0.0
+    } else {
+        scaled
+    }
+}
+
+/// `E_h = x^h / (1 + x^h)` from `x` and `power = x^h`: the block of a reached terminal. A
+/// terminal without load is not blocked (`E_h(0) = 0` even when `h = 0`); beyond 1e300 the
+/// power would overflow to inf and inf/inf to NaN, so it saturates.
+#[inline(always)]
+pub fn terminal_block_of(x: f64, power: f64) -> f64 {
+    let power = if power > 1e300 { 1e300 } else { power };
+    if x <= 0.0 {
+        0.0
+    } else {
+        power / (1.0 + power)
+    }
+}
 
 /// Fraction of a reached terminal's transmission blocked by load `L`: `E_h(L)`.
 pub fn terminal_block(parameters: &Parameters, constants: &CompartmentConstants, l: f64) -> f64 {
-    HillCurve::new(parameters, constants).block(l)
+    let x = scaled_load(l, constants.sensitivity / parameters.ec50);
+    terminal_block_of(x, HillExponent::new(parameters.hill).power(x))
 }
 
-/// `E_h` for one compartment with its constants folded in once (it is evaluated at every
-/// stage of every step).
-#[derive(Debug, Clone, Copy)]
-pub struct HillCurve {
-    /// `sensitivity / EC50`.
-    scale: f64,
-    /// `floor(h)`, and whether `h` has a half (x^h = x^floor(h) sqrt(x)).
-    whole: u32,
-    half: bool,
-    /// `h` when it is neither an integer nor a half-integer.
-    general: Option<f64>,
+/// `E = P E_h(L)`: the blockade level the toxin sets.
+#[inline(always)]
+pub fn blockade_level(coverage: f64, terminal_block: f64) -> f64 {
+    coverage * terminal_block
 }
 
-impl HillCurve {
-    pub fn new(parameters: &Parameters, constants: &CompartmentConstants) -> HillCurve {
-        let h = parameters.hill;
-        let twice = h * 2.0;
-        let simple = twice == twice.round() && (0.0..=16.0).contains(&twice);
-        HillCurve {
-            scale: constants.sensitivity / parameters.ec50,
-            whole: h.floor() as u32,
-            half: simple && (twice as i32) % 2 == 1,
-            general: (!simple).then_some(h),
-        }
-    }
+/// `dB/dt = k_on (E - B)` while `E >= B` (onset), `k_r (E - B)` with
+/// `k_r = k_r0 / (1 + rho_R R)` while `E < B` (recovery). Both rates are computed and one
+/// chosen, so that the lanes of the solver run the same operations.
+#[inline(always)]
+pub fn blockade_rate(rates: &Rates, e: f64, b: f64, r: f64) -> f64 {
+    let recovery = rates.k_r0 / (1.0 + rates.rho_r * r);
+    let rate = if e >= b { rates.k_on } else { recovery };
+    rate * (e - b)
+}
 
-    #[inline]
-    pub fn block(&self, l: f64) -> f64 {
-        if l <= 0.0 {
-            return 0.0;
-        }
-        let x = l * self.scale;
-        let power = match self.general {
-            Some(h) => x.powf(h),
-            None => {
-                let mut power = if self.half { x.sqrt() } else { 1.0 };
-                for _ in 0..self.whole {
-                    power *= x;
-                }
-                power
-            }
-        };
-        power / (1.0 + power)
-    }
+/// `dR/dt = k_Rin B (1 - R) - k_Rout R`.
+#[inline(always)]
+pub fn remodelling_rate(rates: &Rates, b: f64, r: f64) -> f64 {
+    rates.k_r_in * b * (1.0 - r) - rates.k_r_out * r
 }
 
 /// Toxin a dose of concentration `c` loads into the terminals it reaches:
@@ -84,63 +148,26 @@ pub fn dose_coverage(parameters: &Parameters, constants: &CompartmentConstants, 
     1.0 - (-c * constants.sensitivity / parameters.coverage_concentration).exp()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn hill_curve_matches_the_formula() {
-        let constants = crate::model::CompartmentConstants {
-            mass_g: 1.0,
-            sensitivity: 1.3,
-            atrophy_susceptibility: 0.1,
-        };
-        for h in [1.0, 1.5, 2.0, 3.5, 4.0, 2.7] {
-            let parameters = crate::model::Parameters {
-                hill: h,
-                ..crate::model::Parameters::TYPICAL
-            };
-            let curve = super::HillCurve::new(&parameters, &constants);
-            for l in [0.0, 0.01, 0.5, 1.0, 3.0, 40.0] {
-                let x: f64 = (l * 1.3 / parameters.ec50).powf(h);
-                let exact = if l == 0.0 { 0.0 } else { x / (1.0 + x) };
-                assert!((curve.block(l) - exact).abs() <= 1e-12, "h {h}, l {l}");
-            }
-        }
-    }
-}
-
-/// `dB/dt` and `dR/dt` given the blockade level `E` set by the toxin.
-#[inline]
-pub fn derivative(parameters: &Parameters, e: f64, y: &Dynamic, dy: &mut Dynamic) {
-    let b = y[dynamic::B];
-    let r = y[dynamic::R];
-    let rate = if e >= b {
-        parameters.k_on
-    } else {
-        parameters.k_r0 / (1.0 + parameters.rho_r * r)
-    };
-    dy[dynamic::B] = rate * (e - b);
-    dy[dynamic::R] = parameters.k_r_in * b * (1.0 - r) - parameters.k_r_out * r;
-}
-
 /// `(e^(-k_L tau), e^(-k_in tau))`, the two exponentials of the toxin chain `tau` days after
 /// its reference time. Past ~40 uptake time constants the deposit term is below 1e-17 of the
 /// dose: its exponential is skipped (most calls come long after a dose).
 #[inline]
-pub fn exponentials(parameters: &Parameters, tau: f64) -> (f64, f64) {
-    let fast_exponent = parameters.k_in * tau;
+pub fn exponentials(k_l: f64, k_in: f64, tau: f64) -> (f64, f64) {
+    let fast_exponent = k_in * tau;
     let fast = if fast_exponent > 40.0 {
         0.0
     } else {
         (-fast_exponent).exp()
     };
-    ((-parameters.k_l * tau).exp(), fast)
+    ((-k_l * tau).exp(), fast)
 }
 
 /// The toxin chain `dD/dt = -k_in D`, `dL/dt = k_in D - k_L L` in closed form since the
 /// last dose at `t_ref`:
 /// `D(t) = d e^(-k_in tau)`, `L(t) = a e^(-k_L tau) + c e^(-k_in tau)`, `tau = t - t_ref`.
 /// Solving it exactly keeps the integrator's steps set by the slow muscle dynamics instead
-/// of by the decay of a deposit that no longer matters.
+/// of by the decay of a deposit that no longer matters. `k_in` is that of the product of
+/// the last dose (the deposit left from earlier doses is taken up at that rate too).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Toxin {
     pub t_ref: f64,
@@ -149,6 +176,8 @@ pub struct Toxin {
     pub c: f64,
     /// Coverage `P` since the last dose.
     pub coverage: f64,
+    /// Uptake rate `k_in` of the chain since the last dose (1/day).
+    pub k_in: f64,
 }
 
 impl Toxin {
@@ -158,6 +187,7 @@ impl Toxin {
         a: 0.0,
         c: 0.0,
         coverage: 0.0,
+        k_in: 0.0,
     };
 
     /// `(D(t), L(t))`.
@@ -166,59 +196,23 @@ impl Toxin {
         if self.d == 0.0 && self.a == 0.0 && self.c == 0.0 && self.coverage == 0.0 {
             return (0.0, 0.0);
         }
-        let (slow, fast) = exponentials(parameters, t - self.t_ref);
-        (self.d * fast, self.a * slow + self.c * fast)
+        let (slow, fast) = exponentials(parameters.k_l, self.k_in, t - self.t_ref);
+        (self.d * fast, self.load_from(slow, fast))
     }
 
-    /// The blockade level `E = P E_h(L)` at time `t`.
-    #[inline]
-    pub fn effect(&self, parameters: &Parameters, constants: &CompartmentConstants, t: f64) -> f64 {
-        if self.coverage == 0.0 {
-            return 0.0;
-        }
-        let (_, l) = self.at(parameters, t);
-        self.coverage * terminal_block(parameters, constants, l)
-    }
-
-    /// `E = P E_h(L)` from the shared exponentials and the compartment's curve.
-    #[inline]
-    pub fn effect_from(&self, curve: &HillCurve, slow: f64, fast: f64) -> f64 {
-        if self.coverage == 0.0 {
-            0.0
-        } else {
-            self.coverage * curve.block(self.load_from(slow, fast))
-        }
-    }
-
-    /// The same toxin expressed from reference time `t` (no dose): used to put all
-    /// compartments on one reference time so they can share the exponentials.
-    pub fn rereference(&mut self, parameters: &Parameters, t: f64) {
-        if *self == Toxin::NONE {
-            self.t_ref = t;
-            return;
-        }
-        let (d, l) = self.at(parameters, t);
-        let gain = parameters.k_in / (parameters.k_in - parameters.k_l);
-        *self = Toxin {
-            t_ref: t,
-            d,
-            a: l + d * gain,
-            c: -d * gain,
-            coverage: self.coverage,
-        };
-    }
-
-    /// `L` from the shared exponentials `slow = e^(-k_L tau)`, `fast = e^(-k_in tau)`.
+    /// `L` from the exponentials `slow = e^(-k_L tau)`, `fast = e^(-k_in tau)`.
     #[inline]
     pub fn load_from(&self, slow: f64, fast: f64) -> f64 {
-        self.a * slow + self.c * fast
+        load(self.a, self.c, slow, fast)
     }
 
-    /// Add a dose of `concentration` at time `t` (not before the last dose).
+    /// Add a dose of `concentration` at time `t` (not before the last dose), of a product
+    /// whose deposit is taken up at rate `k_in` ([`Rates::k_in`]).
     pub fn dose(
         &mut self,
         parameters: &Parameters,
         constants: &CompartmentConstants,
+        k_in: f64,
         t: f64,
         concentration: f64,
     ) {
@@ -228,13 +222,52 @@ impl Toxin {
         let still_blocked = self.coverage * terminal_block(parameters, constants, l + d);
         let reached = dose_coverage(parameters, constants, concentration);
         let d = d + taken_up(parameters, concentration);
-        let gain = parameters.k_in / (parameters.k_in - parameters.k_l);
+        let gain = k_in / (k_in - parameters.k_l);
         *self = Toxin {
             t_ref: t,
             d,
             a: l + d * gain,
             c: -d * gain,
             coverage: 1.0 - (1.0 - still_blocked) * (1.0 - reached),
+            k_in,
         };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hill_power_matches_the_formula() {
+        let constants = CompartmentConstants {
+            mass_g: 1.0,
+            sensitivity: 1.3,
+            atrophy_susceptibility: 0.1,
+        };
+        for h in [1.0, 1.5, 2.0, 3.5, 4.0, 2.7] {
+            let parameters = Parameters {
+                hill: h,
+                ..Parameters::TYPICAL
+            };
+            for l in [0.0, 0.01, 0.5, 1.0, 3.0, 40.0] {
+                let x: f64 = (l * 1.3 / parameters.ec50).powf(h);
+                let exact = if l == 0.0 { 0.0 } else { x / (1.0 + x) };
+                let block = terminal_block(&parameters, &constants, l);
+                assert!((block - exact).abs() <= 1e-12, "h {h}, l {l}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_overflowing_load_saturates_the_block() {
+        let constants = CompartmentConstants {
+            mass_g: 1.0,
+            sensitivity: 1.0,
+            atrophy_susceptibility: 0.1,
+        };
+        let block = terminal_block(&Parameters::TYPICAL, &constants, 1e200);
+        assert!(block > 0.999_999 && block <= 1.0, "{block}");
+        assert_eq!(terminal_block(&Parameters::TYPICAL, &constants, -1.0), 0.0);
     }
 }

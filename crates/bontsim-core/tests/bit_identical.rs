@@ -1,0 +1,162 @@
+//! Simulation outputs fixed to the bit: a hash of every daily state of every simulated
+//! compartment, for every example plan, the benchmark's full face and a few virtual patients.
+//! The expected hashes were computed by the code before the right-hand side moved into
+//! `model/` (commit eaa80dd), so a refactoring of the equations or the solver that changes a
+//! single bit of a result fails here. A deliberate change of the model's results updates them
+//! (and says so in its commit message).
+
+mod common;
+
+use bontsim_core::plan::{Format, Plan};
+use bontsim_core::population::{virtual_patient, Variability};
+use bontsim_core::{simulate, Parameters, Simulation, SolverOptions};
+use common::{example, full_face};
+
+/// FNV-1a over the bits of every output value, with each compartment's muscle and side, so
+/// that a moved, missing or changed series changes the hash.
+fn hash(simulation: &Simulation) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut feed = |word: u64| {
+        for byte in word.to_le_bytes() {
+            hash ^= byte as u64;
+            hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    };
+    feed(simulation.days as u64);
+    for compartment in &simulation.compartments {
+        feed(compartment.muscle as u64);
+        feed(compartment.side as u64);
+        feed(compartment.total_units.to_bits());
+        for state in compartment.states.iter() {
+            for value in state {
+                feed(value.to_bits());
+            }
+        }
+    }
+    hash
+}
+
+const EXAMPLES: [(&str, u64); 15] = [
+    ("every_warning.toml", 0x2e3e_696b_5b59_275c),
+    ("forehead_and_crows_feet.toml", 0x4cab_b452_f4c2_4235),
+    ("glabella_20u_every_4_months.toml", 0x55a1_b8c9_896a_b044),
+    ("glabella_light_10u.toml", 0xd5b2_c419_1a38_ea84),
+    ("masseter_25u_every_3_months.toml", 0x6745_657e_47af_182e),
+    ("masseter_25u_every_6_months.toml", 0x445b_af39_b5dc_a120),
+    ("masseter_stopped_after_3_years.toml", 0x4b9d_de54_9eec_8f32),
+    ("palsy_acute_bell.toml", 0x94fa_6cfa_1b86_ff95),
+    ("palsy_acute_bell_healthy_side.toml", 0xc63e_f0f3_6028_04b9),
+    ("palsy_healthy_side.toml", 0x02af_dc43_3631_db01),
+    ("palsy_healthy_side_overtreated.toml", 0x2ec5_8acd_8b47_d4a8),
+    ("palsy_long_standing_untreated.toml", 0x94fa_6cfa_1b86_ff95),
+    ("palsy_post_paralytic_tightness.toml", 0x74df_c892_413e_68ca),
+    ("palsy_synkinesis_affected_side.toml", 0xece1_9c3d_46a5_c065),
+    ("palsy_with_therapy.toml", 0x94fa_6cfa_1b86_ff95),
+];
+
+const FULL_FACE: u64 = 0x4965_58e1_f8d7_7558;
+
+/// Two products on one day reaching the same compartments (the procerus's spread meets the
+/// corrugators' own doses), then a second session of one product: same-day doses of
+/// different products merged.
+const MIXED_PRODUCTS_PLAN: &str = r#"
+[patient]
+sex = "female"
+age = 50
+
+[[injection]]
+day = 0
+product = "onabotulinumtoxinA"
+muscle = "procerus"
+side = "midline"
+units = 6
+
+[[injection]]
+day = 0
+product = "abobotulinumtoxinA"
+muscle = "corrugator_supercilii"
+side = "left"
+units = 25
+
+[[injection]]
+day = 0
+product = "incobotulinumtoxinA"
+muscle = "corrugator_supercilii"
+side = "right"
+units = 9
+
+[[injection]]
+day = 100
+product = "daxibotulinumtoxinA"
+muscle = "corrugator_supercilii"
+side = "left"
+units = 12
+"#;
+
+const MIXED_PRODUCTS: u64 = 0xff42_b01c_e322_945e;
+
+/// Virtual patients 0..4 of the glabella plan, seed 7 (their parameters and compartment
+/// constants differ from the typical patient's, including slow recoverers).
+const VIRTUAL_PATIENTS: [u64; 4] = [
+    0xe10a_2668_f703_f890,
+    0xa67f_3855_8390_3fac,
+    0xbae1_a290_4131_850c,
+    0x7d2f_dd82_815c_ce98,
+];
+
+#[test]
+fn example_plans_simulate_to_the_same_bits() {
+    let mut wrong = Vec::new();
+    for (name, expected) in EXAMPLES {
+        let plan = example(name);
+        let days = bontsim_core::simulation::default_days(&plan);
+        let actual = hash(&simulate(
+            &plan,
+            &Parameters::TYPICAL,
+            days,
+            &SolverOptions::default(),
+        ));
+        if actual != expected {
+            wrong.push(format!("{name}: {actual:#018x}"));
+        }
+    }
+    let actual = hash(&simulate(
+        &full_face(),
+        &Parameters::TYPICAL,
+        730,
+        &SolverOptions::default(),
+    ));
+    if actual != FULL_FACE {
+        wrong.push(format!("full face: {actual:#018x}"));
+    }
+    let mixed = Plan::parse(MIXED_PRODUCTS_PLAN, Format::Toml).expect("mixed plan is valid");
+    let actual = hash(&simulate(
+        &mixed,
+        &Parameters::TYPICAL,
+        400,
+        &SolverOptions::default(),
+    ));
+    if actual != MIXED_PRODUCTS {
+        wrong.push(format!("mixed products: {actual:#018x}"));
+    }
+    let plan = example("glabella_20u_every_4_months.toml");
+    for (index, expected) in VIRTUAL_PATIENTS.iter().enumerate() {
+        let patient = virtual_patient(
+            &plan,
+            &Parameters::TYPICAL,
+            &Variability::default(),
+            7,
+            index as u64,
+        );
+        let actual = hash(&simulate(
+            &patient.plan,
+            &patient.parameters,
+            730,
+            &SolverOptions::default(),
+        ));
+        if actual != *expected {
+            wrong.push(format!("virtual patient {index}: {actual:#018x}"));
+        }
+    }
+    assert!(wrong.is_empty(), "changed outputs:\n{}", wrong.join("\n"));
+}
