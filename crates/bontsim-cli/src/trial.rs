@@ -1,9 +1,9 @@
 //! `bontsim trial` and `bontsim trial-merge`: virtual trials on the core's streaming
-//! aggregation, written to a directory. Files appear only when complete (written under a
-//! temporary name and renamed), so an interrupted run leaves no partial output files.
+//! aggregation, written to a directory. The directory changes as a whole (files.rs,
+//! [`OutputDirectory`]): an interrupted or failed run leaves the previous result intact.
 
-use crate::files::{prepare_output, write_atomic};
-use crate::plot::render;
+use crate::files::{register_input, OutputDirectory};
+use crate::plot::render_bytes;
 use crate::trial_plot::{DurationHistogram, ResponderCurves};
 use bontsim_core::plan::Plan;
 use bontsim_core::population::Variability;
@@ -20,6 +20,21 @@ const CHUNK: u64 = 64;
 /// Work items run in parallel before their aggregates are merged (bounds memory: a million
 /// patients are 15,625 chunks, and a chunk's aggregate holds every day's counts).
 const WAVE: u64 = 256;
+
+/// Every file `trial` and `trial-merge` write (a directory holding only these may be replaced).
+const TRIAL_FILES: &[&str] = &[
+    "summary.json",
+    "responders.csv",
+    "durations.csv",
+    "adverse_events.csv",
+    "duration_distribution.csv",
+    "atrophy.csv",
+    "responders.svg",
+    "responders.png",
+    "durations.svg",
+    "durations.png",
+    "partial.json",
+];
 
 pub struct TrialRequest {
     pub plans: Vec<(String, Plan)>,
@@ -60,7 +75,7 @@ pub fn parse_responder(text: &str) -> Result<Responder, String> {
 }
 
 pub fn run(request: TrialRequest) -> Result<(), String> {
-    prepare_output(&request.output)?;
+    let output = OutputDirectory::begin(&request.output, "trial", TRIAL_FILES)?;
     let settings = &request.settings;
     let range = match request.shard {
         Some((i, n)) => shard_range(settings.patients, i, n),
@@ -125,7 +140,8 @@ pub fn run(request: TrialRequest) -> Result<(), String> {
     };
     if request.shard.is_some() {
         let json = serde_json::to_vec(&aggregate).map_err(|e| e.to_string())?;
-        write_atomic(&request.output.join("partial.json"), &json)?;
+        output.write("partial.json", &json)?;
+        output.commit()?;
         eprintln!(
             "wrote {} (patients {}..{}); combine the shards with `bontsim trial-merge`",
             request.output.join("partial.json").display(),
@@ -134,7 +150,7 @@ pub fn run(request: TrialRequest) -> Result<(), String> {
         );
         return Ok(());
     }
-    write_outputs(&aggregate, &request.output)
+    write_outputs(&aggregate, output)
 }
 
 pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), String> {
@@ -143,6 +159,7 @@ pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), String> {
     }
     let mut parts = Vec::new();
     for dir in inputs {
+        register_input(dir);
         let path = dir.join("partial.json");
         let text = std::fs::read(&path).map_err(|e| {
             format!(
@@ -161,8 +178,10 @@ pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), String> {
             aggregate.covered, aggregate.settings.patients
         ));
     }
-    prepare_output(output)?;
-    write_outputs(&aggregate, output)
+    write_outputs(
+        &aggregate,
+        OutputDirectory::begin(output, "trial-merge", TRIAL_FILES)?,
+    )
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break (plan paths may).
@@ -174,11 +193,11 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
+fn write_outputs(aggregate: &TrialAggregate, dir: OutputDirectory) -> Result<(), String> {
     let summary = aggregate.summary();
     let mut json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
     json.push('\n');
-    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
+    dir.write("summary.json", json.as_bytes())?;
 
     let mut responders = format!("# {}\narm,area,day,rate,low,high\n", summary.disclaimer);
     let mut durations =
@@ -229,24 +248,23 @@ fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
             );
         }
     }
-    write_atomic(&dir.join("responders.csv"), responders.as_bytes())?;
-    write_atomic(&dir.join("durations.csv"), durations.as_bytes())?;
-    write_atomic(&dir.join("adverse_events.csv"), adverse.as_bytes())?;
-    write_atomic(
-        &dir.join("duration_distribution.csv"),
-        distribution.as_bytes(),
-    )?;
-    write_atomic(&dir.join("atrophy.csv"), atrophy.as_bytes())?;
+    dir.write("responders.csv", responders.as_bytes())?;
+    dir.write("durations.csv", durations.as_bytes())?;
+    dir.write("adverse_events.csv", adverse.as_bytes())?;
+    dir.write("duration_distribution.csv", distribution.as_bytes())?;
+    dir.write("atrophy.csv", atrophy.as_bytes())?;
     for extension in ["svg", "png"] {
-        render(
-            &dir.join(format!("responders.{extension}")),
-            &ResponderCurves(&summary),
-        )?;
-        render(
-            &dir.join(format!("durations.{extension}")),
-            &DurationHistogram(&summary),
-        )?;
+        let responders = format!("responders.{extension}");
+        let figure = ResponderCurves(&summary);
+        let bytes = render_bytes(extension, &figure, &dir.path().join(&responders))?;
+        dir.write(&responders, &bytes)?;
+        let durations = format!("durations.{extension}");
+        let figure = DurationHistogram(&summary);
+        let bytes = render_bytes(extension, &figure, &dir.path().join(&durations))?;
+        dir.write(&durations, &bytes)?;
     }
-    eprintln!("wrote summary.json, responders.csv, durations.csv, duration_distribution.csv, adverse_events.csv, atrophy.csv, responders.svg/.png and durations.svg/.png in {}", dir.display());
+    let shown = dir.path().to_path_buf();
+    dir.commit()?;
+    eprintln!("wrote summary.json, responders.csv, durations.csv, duration_distribution.csv, adverse_events.csv, atrophy.csv, responders.svg/.png and durations.svg/.png in {}", shown.display());
     Ok(())
 }
