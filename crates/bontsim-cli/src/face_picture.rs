@@ -43,6 +43,7 @@ pub struct Request<'a> {
 
 /// Validate the request, simulate, and write one picture per day.
 pub fn run(request: Request) -> Result<(), String> {
+    files::refuse_standard_output(&request.output)?;
     let format = Format::of(&request.output)?;
     let data = FaceData::get();
     let expression = match request.expression.as_str() {
@@ -59,13 +60,6 @@ pub fn run(request: Request) -> Result<(), String> {
     };
     let days = select_days(&request)?;
     let outputs = frame_paths(&request.output, &days);
-    if let Some(dir) = request
-        .output
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-    {
-        files::prepare_output(dir)?;
-    }
     for warning in &request.plan.warnings {
         eprintln!("warning: {warning}");
     }
@@ -94,8 +88,8 @@ pub fn run(request: Request) -> Result<(), String> {
         };
         let shapes = frame.shapes();
         match format {
-            Format::Svg => files::write_atomic(path, svg(&shapes).as_bytes())?,
-            Format::Png => png(&shapes, path)?,
+            Format::Svg => files::write_file(path, svg(&shapes).as_bytes())?,
+            Format::Png => files::write_file(path, &png(&shapes, path)?)?,
         }
         eprintln!("wrote {}", path.display());
     }
@@ -947,14 +941,22 @@ fn svg(shapes: &[Shape]) -> String {
     out
 }
 
-fn png(shapes: &[Shape], path: &Path) -> Result<(), String> {
-    let temporary = path.with_extension("partial.png");
-    draw_png(shapes, &temporary).map_err(|e| format!("cannot draw {}: {e}", path.display()))?;
-    std::fs::rename(&temporary, path).map_err(|e| format!("cannot write {}: {e}", path.display()))
+/// The PNG file of the picture, drawn in memory (`shown` names it in errors).
+fn png(shapes: &[Shape], shown: &Path) -> Result<Vec<u8>, String> {
+    let size = (WIDTH as u32, HEIGHT as u32);
+    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    draw_png(shapes, &mut pixels, size)
+        .map_err(|e| format!("cannot draw {}: {e}", shown.display()))?;
+    crate::plot::encode_png(&pixels, size)
+        .map_err(|e| format!("cannot draw {}: {e}", shown.display()))
 }
 
-fn draw_png(shapes: &[Shape], path: &Path) -> Result<(), Box<dyn std::error::Error>> {
-    let root = BitMapBackend::new(path, (WIDTH as u32, HEIGHT as u32)).into_drawing_area();
+fn draw_png(
+    shapes: &[Shape],
+    pixels: &mut [u8],
+    size: (u32, u32),
+) -> Result<(), Box<dyn std::error::Error>> {
+    let root = BitMapBackend::with_buffer(pixels, size).into_drawing_area();
     let pixels = |points: &[Point]| -> Vec<(i32, i32)> {
         points
             .iter()

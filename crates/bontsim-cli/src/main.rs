@@ -55,7 +55,7 @@ enum Command {
         days: Option<usize>,
         #[arg(long, value_enum, default_value = "json")]
         format: OutputFormat,
-        /// Write to this file instead of standard output.
+        /// Write to this file instead of standard output (`-`: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
         /// Days graded in full in `face.at` (comma-separated; default 0,14,30,90,180,365).
@@ -234,6 +234,7 @@ fn keep_freed_memory_for_reuse() {}
 
 fn main() -> ExitCode {
     keep_freed_memory_for_reuse();
+    files::remove_temporaries_on_interrupt();
     let cli = Cli::parse();
     // A panic is a bug in bontsim, never the user's input: say so and exit 1 (not 101).
     std::panic::set_hook(Box::new(|info| {
@@ -608,8 +609,7 @@ fn read_plan(path: Option<&Path>) -> Result<(String, String, Format), Failure> {
             Format::Toml,
         ),
         Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|e| Failure::input(format!("cannot read plan {}: {e}", path.display())))?;
+            let text = files::read_plan(path).map_err(Failure::input)?;
             let format = match path.extension().and_then(|e| e.to_str()) {
                 Some("json") => Format::Json,
                 _ => Format::Toml,
@@ -634,19 +634,5 @@ fn parse_plan(name: &str, text: &str, format: Format) -> Result<Plan, Failure> {
 }
 
 fn write_output(path: Option<&Path>, text: &str) -> Result<(), Failure> {
-    match path {
-        None => {
-            use std::io::Write;
-            let mut stdout = std::io::stdout().lock();
-            match stdout.write_all(text.as_bytes()) {
-                Ok(()) => Ok(()),
-                // A closed pipe (`| head`) is not an error worth a message.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-                Err(e) => Err(Failure::input(format!(
-                    "cannot write to standard output: {e}"
-                ))),
-            }
-        }
-        Some(path) => files::write_atomic(path, text.as_bytes()).map_err(Failure::input),
-    }
+    files::write_output(path, text.as_bytes()).map_err(Failure::input)
 }

@@ -5,6 +5,7 @@
 //! chart (never over the curves), the footer with the disclaimer, and the file writer.
 
 use crate::figure_text::{date_of_day, muscle_label, muscle_name, PlanLabel};
+use crate::files;
 use bontsim_core::plan::date::{format_iso_date, parse_iso_date};
 use bontsim_core::report::{MuscleReport, Report};
 use plotters::coord::Shift;
@@ -283,30 +284,56 @@ where
     Ok(())
 }
 
-/// Draw a figure to SVG or PNG by the output's extension, through a temporary file so an
-/// interrupted run leaves no half-written figure.
+/// Draw a figure to SVG or PNG by the output's extension and write it through
+/// [`files::write_file`] (atomic, never through a link or onto a device).
 pub(crate) fn render(output: &Path, figure: &impl Figure) -> Result<(), String> {
+    files::refuse_standard_output(output)?;
     let extension = output.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let bytes = render_bytes(extension, figure, output)?;
+    files::write_file(output, &bytes)
+}
+
+/// The bytes of a figure as an `svg` or `png` file, drawn in memory; errors name `shown`.
+pub(crate) fn render_bytes(
+    extension: &str,
+    figure: &impl Figure,
+    shown: &Path,
+) -> Result<Vec<u8>, String> {
     let size = figure.size();
-    let temporary = output.with_extension(format!("partial.{extension}"));
-    let result = match extension {
-        "svg" => paint(
-            &SVGBackend::new(&temporary, size).into_drawing_area(),
-            figure,
-        ),
-        "png" => paint(
-            &BitMapBackend::new(&temporary, size).into_drawing_area(),
-            figure,
-        ),
-        other => {
-            return Err(format!(
-                "--output: unsupported extension \"{other}\"; use .svg or .png"
-            ))
+    let cannot = |e: Box<dyn std::error::Error>| format!("cannot draw {}: {e}", shown.display());
+    match extension {
+        "svg" => {
+            let mut text = String::new();
+            paint(
+                &SVGBackend::with_string(&mut text, size).into_drawing_area(),
+                figure,
+            )
+            .map_err(cannot)?;
+            Ok(text.into_bytes())
         }
-    };
-    result.map_err(|e| format!("cannot draw {}: {e}", output.display()))?;
-    std::fs::rename(&temporary, output)
-        .map_err(|e| format!("cannot write {}: {e}", output.display()))
+        "png" => {
+            let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+            paint(
+                &BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area(),
+                figure,
+            )
+            .map_err(cannot)?;
+            encode_png(&pixels, size).map_err(|e| cannot(e.into()))
+        }
+        other => Err(format!(
+            "--output: unsupported extension \"{other}\"; use .svg or .png"
+        )),
+    }
+}
+
+/// A PNG file of RGB pixels, encoded as plotters encodes the figures it saves itself.
+pub(crate) fn encode_png(pixels: &[u8], (width, height): (u32, u32)) -> Result<Vec<u8>, String> {
+    use image::ImageEncoder;
+    let mut bytes = Vec::new();
+    image::codecs::png::PngEncoder::new(&mut bytes)
+        .write_image(pixels, width, height, image::ColorType::Rgb8)
+        .map_err(|e| e.to_string())?;
+    Ok(bytes)
 }
 
 struct Strengths<'a> {

@@ -1,8 +1,10 @@
 //! `bontsim sensitivity`: tornado (one at a time) and Sobol indices of a plan's outcomes,
-//! written to a directory as JSON, CSV, SVG and PNG.
+//! written to a directory as JSON, CSV, SVG and PNG. The directory changes as a whole
+//! (files.rs, [`OutputDirectory`]).
 
 use crate::figure_text::{words, PlanLabel};
-use crate::plot::{render, titled, Figure, COLOURS, TITLE_HEIGHT};
+use crate::files::OutputDirectory;
+use crate::plot::{render_bytes, titled, Figure, COLOURS, TITLE_HEIGHT};
 use bontsim_core::plan::Plan;
 use bontsim_core::sensitivity::{
     analyse, OutputSensitivity, SensitivityReport, SobolIndex, TornadoBar,
@@ -13,6 +15,16 @@ use plotters::prelude::*;
 use std::fmt::Write as _;
 use std::path::Path;
 
+/// Every file `sensitivity` writes (a directory holding only these may be replaced).
+const SENSITIVITY_FILES: &[&str] = &[
+    "sensitivity.json",
+    "sensitivity.csv",
+    "tornado.svg",
+    "tornado.png",
+    "sobol.svg",
+    "sobol.png",
+];
+
 pub fn run(
     plan: &Plan,
     label: &PlanLabel,
@@ -22,11 +34,11 @@ pub fn run(
     seed: u64,
     dir: &Path,
 ) -> Result<(), String> {
-    crate::files::prepare_output(dir)?;
+    let output = OutputDirectory::begin(dir, "sensitivity", SENSITIVITY_FILES)?;
     let report = analyse(plan, days, mass_day, samples, seed);
     let mut json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
     json.push('\n');
-    crate::files::write_atomic(&dir.join("sensitivity.json"), json.as_bytes())?;
+    output.write("sensitivity.json", json.as_bytes())?;
     let mut csv = String::from("output,parameter,first_order,total_order,low,high,typical\n");
     for output in &report.outputs {
         for (s, t) in output.sobol.iter().zip(&output.tornado) {
@@ -43,7 +55,7 @@ pub fn run(
             );
         }
     }
-    crate::files::write_atomic(&dir.join("sensitivity.csv"), csv.as_bytes())?;
+    output.write("sensitivity.csv", csv.as_bytes())?;
     for (name, tornado) in [("tornado", true), ("sobol", false)] {
         let figure = SensitivityFigure {
             report: &report,
@@ -51,9 +63,11 @@ pub fn run(
             tornado,
         };
         for extension in ["svg", "png"] {
-            render(&dir.join(format!("{name}.{extension}")), &figure)?;
+            let file = format!("{name}.{extension}");
+            output.write(&file, &render_bytes(extension, &figure, &dir.join(&file))?)?;
         }
     }
+    output.commit()?;
     eprintln!(
         "wrote sensitivity.json, sensitivity.csv, tornado.svg/.png and sobol.svg/.png in {} ({} model runs)",
         dir.display(),

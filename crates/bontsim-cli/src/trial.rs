@@ -1,9 +1,9 @@
 //! `bontsim trial` and `bontsim trial-merge`: virtual trials on the core's streaming
-//! aggregation, written to a directory. Files appear only when complete (written under a
-//! temporary name and renamed), so an interrupted run leaves no partial output files.
+//! aggregation, written to a directory. The directory changes as a whole (files.rs,
+//! [`OutputDirectory`]): an interrupted or failed run leaves the previous result intact.
 
-use crate::files::{prepare_output, write_atomic};
-use crate::plot::render;
+use crate::files::{read_partial, register_input, OutputDirectory};
+use crate::plot::render_bytes;
 use crate::trial_plot::{DurationHistogram, ResponderCurves};
 use bontsim_core::partial::parse_partial;
 use bontsim_core::plan::Plan;
@@ -33,6 +33,21 @@ pub struct Arm {
     pub plan: Plan,
     pub plan_sha256: String,
 }
+
+/// Every file `trial` and `trial-merge` write (a directory holding only these may be replaced).
+const TRIAL_FILES: &[&str] = &[
+    "summary.json",
+    "responders.csv",
+    "durations.csv",
+    "adverse_events.csv",
+    "duration_distribution.csv",
+    "atrophy.csv",
+    "responders.svg",
+    "responders.png",
+    "durations.svg",
+    "durations.png",
+    "partial.json",
+];
 
 pub struct TrialRequest {
     pub plans: Vec<Arm>,
@@ -90,7 +105,7 @@ fn bounded_threads(requested: Option<usize>) -> usize {
 }
 
 pub fn run(request: TrialRequest) -> Result<(), String> {
-    prepare_output(&request.output)?;
+    let output = OutputDirectory::begin(&request.output, "trial", TRIAL_FILES)?;
     let settings = &request.settings;
     let range = match request.shard {
         Some((i, n)) => shard_range(settings.patients, i, n),
@@ -166,7 +181,8 @@ pub fn run(request: TrialRequest) -> Result<(), String> {
     };
     if request.shard.is_some() {
         let json = serde_json::to_vec(&aggregate).map_err(|e| e.to_string())?;
-        write_atomic(&request.output.join("partial.json"), &json)?;
+        output.write("partial.json", &json)?;
+        output.commit()?;
         eprintln!(
             "wrote {} (patients {}..{}); combine the shards with `bontsim trial-merge`",
             request.output.join("partial.json").display(),
@@ -175,7 +191,7 @@ pub fn run(request: TrialRequest) -> Result<(), String> {
         );
         return Ok(());
     }
-    write_outputs(&aggregate, &request.output)
+    write_outputs(&aggregate, output)
 }
 
 pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), String> {
@@ -184,20 +200,19 @@ pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), String> {
     }
     let mut parts = Vec::new();
     for dir in inputs {
+        register_input(dir);
         let path = dir.join("partial.json");
-        let bytes = std::fs::read(&path).map_err(|e| {
-            format!(
-                "cannot read {}: {e} (run `bontsim trial --shard i/n --output DIR` first)",
-                path.display()
-            )
-        })?;
+        let bytes = read_partial(&path)
+            .map_err(|e| format!("{e} (run `bontsim trial --shard i/n --output DIR` first)"))?;
         let label = path.display().to_string();
         let part = parse_partial(&label, &bytes).map_err(|e| e.to_string())?;
         parts.push((label, part));
     }
     let aggregate = TrialAggregate::merge_partials(&parts).map_err(|e| e.to_string())?;
-    prepare_output(output)?;
-    write_outputs(&aggregate, output)
+    write_outputs(
+        &aggregate,
+        OutputDirectory::begin(output, "trial-merge", TRIAL_FILES)?,
+    )
 }
 
 /// A CSV field, quoted when it holds a comma, quote or line break (plan paths may).
@@ -209,11 +224,11 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
+fn write_outputs(aggregate: &TrialAggregate, dir: OutputDirectory) -> Result<(), String> {
     let summary = aggregate.summary();
     let mut json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
     json.push('\n');
-    write_atomic(&dir.join("summary.json"), json.as_bytes())?;
+    dir.write("summary.json", json.as_bytes())?;
 
     let mut responders = format!("# {}\narm,area,day,rate,low,high\n", summary.disclaimer);
     let mut durations =
@@ -269,24 +284,23 @@ fn write_outputs(aggregate: &TrialAggregate, dir: &Path) -> Result<(), String> {
             );
         }
     }
-    write_atomic(&dir.join("responders.csv"), responders.as_bytes())?;
-    write_atomic(&dir.join("durations.csv"), durations.as_bytes())?;
-    write_atomic(&dir.join("adverse_events.csv"), adverse.as_bytes())?;
-    write_atomic(
-        &dir.join("duration_distribution.csv"),
-        distribution.as_bytes(),
-    )?;
-    write_atomic(&dir.join("atrophy.csv"), atrophy.as_bytes())?;
+    dir.write("responders.csv", responders.as_bytes())?;
+    dir.write("durations.csv", durations.as_bytes())?;
+    dir.write("adverse_events.csv", adverse.as_bytes())?;
+    dir.write("duration_distribution.csv", distribution.as_bytes())?;
+    dir.write("atrophy.csv", atrophy.as_bytes())?;
     for extension in ["svg", "png"] {
-        render(
-            &dir.join(format!("responders.{extension}")),
-            &ResponderCurves(&summary),
-        )?;
-        render(
-            &dir.join(format!("durations.{extension}")),
-            &DurationHistogram(&summary),
-        )?;
+        let responders = format!("responders.{extension}");
+        let figure = ResponderCurves(&summary);
+        let bytes = render_bytes(extension, &figure, &dir.path().join(&responders))?;
+        dir.write(&responders, &bytes)?;
+        let durations = format!("durations.{extension}");
+        let figure = DurationHistogram(&summary);
+        let bytes = render_bytes(extension, &figure, &dir.path().join(&durations))?;
+        dir.write(&durations, &bytes)?;
     }
-    eprintln!("wrote summary.json, responders.csv, durations.csv, duration_distribution.csv, adverse_events.csv, atrophy.csv, responders.svg/.png and durations.svg/.png in {}", dir.display());
+    let shown = dir.path().to_path_buf();
+    dir.commit()?;
+    eprintln!("wrote summary.json, responders.csv, durations.csv, duration_distribution.csv, adverse_events.csv, atrophy.csv, responders.svg/.png and durations.svg/.png in {}", shown.display());
     Ok(())
 }
