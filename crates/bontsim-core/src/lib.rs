@@ -25,6 +25,12 @@ pub use report::Report;
 pub use simulation::{simulate, Simulation};
 pub use solve::SolverOptions;
 
+/// Version of the model (equations, parameters and thresholds of `docs/model.md`), separate
+/// from the software version: it changes only when the same plan would give different
+/// predictions, so a report can be matched to the model that produced it. `bontsim --version`
+/// prints it beside the crate version.
+pub const MODEL_VERSION: &str = "1";
+
 /// Parse, simulate and report in one call, with the typical patient's parameters.
 pub fn run(plan: &Plan, days: usize) -> Report {
     let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
