@@ -397,3 +397,34 @@ fn a_trial_prints_its_arms_on_a_terminal_only() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_readme_shows_the_real_summary() {
+    let readme = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md"),
+    )
+    .expect("README.md");
+    let command = format!("$ bontsim simulate examples/{MASSETER}\n");
+    let shown = readme
+        .split_once(&command)
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+        .expect("README shows the summary of the masseter example in a code block");
+    // Run from the workspace root so that the plan's name reads as in the README.
+    let output = Command::new(bin())
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+        .args([
+            "simulate",
+            &format!("examples/{MASSETER}"),
+            "--format",
+            "text",
+        ])
+        .output()
+        .expect("bontsim runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(
+        shown,
+        stdout(&output),
+        "README.md's summary is out of date: paste the output of `bontsim simulate examples/{MASSETER}`"
+    );
+}
