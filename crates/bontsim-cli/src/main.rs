@@ -2,23 +2,28 @@
 //! JSON, CSV and plots. Exit codes: 0 success, 2 bad input (plan, arguments, files),
 //! 1 an internal failure (a bug: please report it).
 
+mod arguments;
+mod compare;
 mod csv_output;
 mod face_picture;
 mod figure_text;
 mod files;
 mod plot;
 mod sensitivity;
+mod summary;
 mod symmetry;
 mod trial;
 mod trial_plot;
 
+use arguments::OutputFormat;
 use bontsim_core::anatomy::Anatomy;
 use bontsim_core::plan::{Format, Plan};
 use bontsim_core::product::products;
 use bontsim_core::report::DISCLAIMER;
 use bontsim_core::{metrics, simulate, simulation, Parameters, SolverOptions};
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::fmt::Write as _;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -26,83 +31,124 @@ use std::process::ExitCode;
 const DEFAULT_PLAN_NAME: &str = "examples/glabella_20u_every_4_months.toml (embedded)";
 const DEFAULT_PLAN: &str = include_str!("../../../examples/glabella_20u_every_4_months.toml");
 
+const EXAMPLE_PLAN_NOTE: &str = "PLAN is optional: without it, the embedded example plan \
+examples/glabella_20u_every_4_months.toml (glabella 20 U every 4 months) is used.";
+
 #[derive(Parser)]
 #[command(
     name = "bontsim",
-    version,
+    version = arguments::VERSION.as_str(),
     about = "Simulate botulinum toxin A treatment of the facial muscles (research and education software, not a medical device)",
-    after_help = "Plan files are TOML (or the same schema as JSON, by the .json extension). See docs/cli.md."
+    after_help = "Plan files are TOML (or the same schema as JSON, by the .json extension). See docs/cli.md.\n\n\
+Examples:\n  bontsim simulate examples/masseter_25u_every_3_months.toml\n  bontsim compare examples/masseter_25u_every_3_months.toml examples/masseter_25u_every_6_months.toml\n  bontsim simulate PLAN --format json -o report.json"
 )]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
-#[derive(Clone, Copy, ValueEnum)]
-enum OutputFormat {
-    Json,
-    Csv,
-}
-
 #[derive(Subcommand)]
 enum Command {
-    /// Simulate a plan: daily blockade, strength and mass per muscle, areas, risks, warnings.
+    /// Simulate a plan: a short summary on a terminal, the full report (JSON or CSV) otherwise.
+    ///
+    /// On a terminal without --format, prints a one-screen summary: effect per area and muscle,
+    /// largest strength, mass and volume changes, recovery after the last dose, lower face,
+    /// warnings, risks, and whether the plan atrophies the muscles visibly. When standard
+    /// output is a file or a pipe (or with -o), the default is the full JSON report.
+    #[command(
+        allow_negative_numbers = true,
+        after_help = simulate_help()
+    )]
     Simulate {
-        /// Plan file (.toml or .json). Without it, the embedded example plan is simulated.
+        /// Plan file (.toml or .json). Optional: without it, the embedded example plan
+        /// (glabella 20 U every 4 months) is simulated.
         plan: Option<PathBuf>,
-        /// Days to simulate (default: a year past the last injection, at least 730).
-        #[arg(long)]
+        /// Days to simulate, 1 to 36500 (default: a year past the last injection, at least 730).
+        #[arg(long, value_name = "N", value_parser = arguments::days())]
         days: Option<usize>,
-        #[arg(long, value_enum, default_value = "json")]
-        format: OutputFormat,
-        /// Write to this file instead of standard output (`-`: standard output).
-        #[arg(long, short)]
+        /// Output format: text (the summary; default on a terminal), json (default otherwise) or csv.
+        #[arg(long, value_enum)]
+        format: Option<OutputFormat>,
+        /// Write to this file instead of standard output (`-`: standard output; JSON unless
+        /// --format says otherwise).
+        #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Days graded in full in `face.at` (comma-separated; default 0,14,30,90,180,365).
-        #[arg(long = "face-days", value_delimiter = ',')]
+        #[arg(long = "face-days", value_delimiter = ',', value_name = "DAY", value_parser = arguments::day())]
         face_days: Vec<usize>,
+    },
+    /// Compare two plans side by side: effect duration, atrophy, lower face, risks, units per year.
+    ///
+    /// Both plans are simulated over the same days; the table gives each plan's value and the
+    /// difference (B - A), the better value marked (bold on a terminal unless NO_COLOR is set).
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Example:\n  bontsim compare examples/masseter_25u_every_3_months.toml examples/masseter_25u_every_6_months.toml\n  bontsim compare A.toml B.toml --format json > comparison.json"
+    )]
+    Compare {
+        /// First plan file (A, .toml or .json).
+        plan_a: PathBuf,
+        /// Second plan file (B, .toml or .json).
+        plan_b: PathBuf,
+        /// Days to simulate both plans, 1 to 36500 (default: the longer of the two plans' defaults).
+        #[arg(long, value_name = "N", value_parser = arguments::days())]
+        days: Option<usize>,
+        /// Output format: text (a table, the default) or json (the same rows as a JSON object).
+        #[arg(long, value_enum, default_value = "text")]
+        format: CompareFormat,
     },
     /// Propose doses that even a palsied face: healthy-side doses (and affected-side doses
     /// for synkinesis with --synkinesis) maximising the mean Sunnybrook composite without
     /// flattening the face. Prints the plan with the proposed injections added.
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Example:\n  bontsim plan-symmetry examples/palsy_long_standing_untreated.toml > planned.toml"
+    )]
     PlanSymmetry {
-        /// Plan file with a [palsy] profile (.toml or .json).
+        /// Plan file with a [palsy] profile (.toml or .json). Required.
         plan: PathBuf,
         /// Total units the proposal may add.
-        #[arg(long, default_value_t = 50.0)]
+        #[arg(long, default_value_t = 50.0, value_name = "U")]
         max_units: f64,
         /// Days graded from the injection day on.
-        #[arg(long, default_value_t = 180)]
+        #[arg(long, default_value_t = 180, value_name = "N", value_parser = arguments::days())]
         horizon_days: usize,
         /// Also treat synkinesis on the affected side.
         #[arg(long)]
         synkinesis: bool,
         /// Day of the proposed injections.
-        #[arg(long, default_value_t = 0.0)]
+        #[arg(long, default_value_t = 0.0, value_name = "DAY")]
         day: f64,
-        /// Product of the proposed injections.
-        #[arg(long, default_value = "onabotulinumtoxinA")]
+        /// Product of the proposed injections (`bontsim products` lists them).
+        #[arg(long, default_value = "onabotulinumtoxinA", value_name = "NAME")]
         product: String,
         /// Units per muscle at most (default: twice the muscle's usual upper dose).
-        #[arg(long)]
+        #[arg(long, value_name = "U")]
         max_per_muscle: Option<f64>,
         /// Units added per search step.
-        #[arg(long, default_value_t = 2.5)]
+        #[arg(long, default_value_t = 2.5, value_name = "U")]
         step_units: f64,
         /// Expressivity floor (1.0 = a healthy face's movement).
-        #[arg(long, default_value_t = bontsim_core::face::EXPRESSIVITY_FLOOR)]
+        #[arg(long, default_value_t = bontsim_core::face::EXPRESSIVITY_FLOOR, value_name = "F")]
         min_expressivity: f64,
     },
     /// Plot strength and mass over time (SVG or PNG by the output's extension).
+    #[command(
+        allow_negative_numbers = true,
+        after_help = plot_help()
+    )]
     Plot {
-        /// Plan file (.toml or .json). Without it, the embedded example plan is plotted.
+        /// Plan file (.toml or .json). Optional: without it, the embedded example plan
+        /// (glabella 20 U every 4 months) is plotted.
         plan: Option<PathBuf>,
-        #[arg(long, short)]
+        /// Image to write: FILE.svg or FILE.png. Required.
+        #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
         /// Muscles to plot (repeatable; default: the injected ones).
-        #[arg(long)]
+        #[arg(long, value_name = "NAME")]
         muscle: Vec<String>,
-        #[arg(long)]
+        /// Days to simulate, 1 to 36500 (default: a year past the last injection, at least 730).
+        #[arg(long, value_name = "N", value_parser = arguments::days())]
         days: Option<usize>,
         /// Plot the face's clinical scores (Sunnybrook, eFACE, House-Brackmann, expressivity)
         /// instead of muscle strength.
@@ -111,92 +157,161 @@ enum Command {
     },
     /// Draw the face (front view) on chosen days: muscle regions shaded by capacity,
     /// landmarks for an expression, scores in the title (SVG or PNG by the extension).
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Example:\n  bontsim face examples/palsy_healthy_side.toml --day 0,14,90 --expression smile -o face.svg"
+    )]
     Face {
-        /// Plan file (.toml or .json).
+        /// Plan file (.toml or .json). Required.
         plan: PathBuf,
         /// Days to draw (comma-separated or repeated; default 0).
-        #[arg(long, value_delimiter = ',')]
+        #[arg(long, value_delimiter = ',', value_name = "DAY", value_parser = arguments::day())]
         day: Vec<usize>,
         /// Also draw days 0, N, 2N, ... up to --until.
-        #[arg(long)]
+        #[arg(long, value_name = "N", value_parser = arguments::days())]
         every: Option<usize>,
         /// Last day of --every (default: the last simulated day).
-        #[arg(long)]
+        #[arg(long, value_name = "DAY", value_parser = arguments::day())]
         until: Option<usize>,
         /// rest, or an expression: brow_lift, gentle_eye_closure, full_eye_closure, smile,
         /// snarl, lip_pucker, lower_lip_eee.
-        #[arg(long, default_value = "rest")]
+        #[arg(long, default_value = "rest", value_name = "EXPRESSION")]
         expression: String,
-        /// Days simulated (default as simulate).
-        #[arg(long)]
+        /// Days simulated, 1 to 36500 (default as simulate).
+        #[arg(long, value_name = "N", value_parser = arguments::days())]
         days: Option<usize>,
         /// FILE.svg or FILE.png; several days are written as FILE_dayNNNN.svg beside it.
-        #[arg(long, short)]
+        #[arg(long, short, value_name = "FILE")]
         output: PathBuf,
     },
     /// Validate a plan and print its warnings, without simulating.
-    Check { plan: PathBuf },
+    #[command(after_help = "Example:\n  bontsim check examples/every_warning.toml")]
+    Check {
+        /// Plan file to validate (.toml or .json). Required.
+        plan: PathBuf,
+    },
     /// Run a virtual trial: one arm per plan, virtual patients with inter-individual
     /// variability; responder rates with 95% intervals, durations, onsets, adverse events and
-    /// atrophy, written to a directory (summary.json, CSV, responders.svg).
+    /// atrophy, written to a directory (summary.json, CSV, responders.svg). On a terminal, a
+    /// table of the arms is also printed.
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Example:\n  bontsim trial examples/glabella_20u_every_4_months.toml examples/glabella_light_10u.toml --patients 10000 -o trial/"
+    )]
     Trial {
-        /// Plan files, one arm each.
+        /// Plan files, one arm each. At least one is required.
         #[arg(required = true)]
         plans: Vec<PathBuf>,
         /// Virtual patients per arm.
-        #[arg(long, default_value_t = 1000)]
+        #[arg(long, default_value_t = 1000, value_name = "N", value_parser = arguments::at_least_u64(1))]
         patients: u64,
         /// Seed of the virtual population (same seed, same patients and output).
-        #[arg(long, default_value_t = 1)]
+        #[arg(long, default_value_t = 1, value_name = "S", value_parser = arguments::at_least_u64(0))]
         seed: u64,
         /// Worker threads (default: all cores). The output does not depend on it.
-        #[arg(long)]
+        #[arg(long, value_name = "T", value_parser = arguments::at_least(1))]
         threads: Option<usize>,
-        /// Output directory.
-        #[arg(long, short)]
+        /// Output directory. Required.
+        #[arg(long, short, value_name = "DIR")]
         output: PathBuf,
         /// Responder definition: none_or_mild, improved_1 or improved_2.
-        #[arg(long, default_value = "none_or_mild")]
+        #[arg(long, default_value = "none_or_mild", value_name = "R")]
         responder: String,
-        /// Days simulated (default: a year past the last injection of the longest plan).
-        #[arg(long)]
+        /// Days simulated, 1 to 36500 (default: a year past the last injection of the longest plan).
+        #[arg(long, value_name = "N", value_parser = arguments::days())]
         days: Option<usize>,
         /// Days at which muscle volume is summarised (repeatable; default 90, 180, 365).
-        #[arg(long = "atrophy-day")]
+        #[arg(long = "atrophy-day", value_name = "DAY", value_parser = arguments::day())]
         atrophy_days: Vec<usize>,
         /// Run only shard i of n (e.g. 2/8) and write a mergeable partial result.
-        #[arg(long)]
+        #[arg(long, value_name = "i/n")]
         shard: Option<String>,
     },
     /// Sensitivity of a plan's outcomes (days of effect, nadir strength, mass at a day,
     /// days improved) to the model parameters: tornado and Sobol indices.
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Example:\n  bontsim sensitivity examples/glabella_20u_every_4_months.toml --samples 256 -o sens/"
+    )]
     Sensitivity {
+        /// Plan file to analyse (.toml or .json, with at least one injection). Required.
         plan: PathBuf,
-        #[arg(long, short)]
+        /// Output directory for the tables and figures. Required.
+        #[arg(long, short, value_name = "DIR")]
         output: PathBuf,
-        /// Base samples N of the Sobol design (N x (parameters + 2) model runs).
-        #[arg(long, default_value_t = 512)]
+        /// Base samples N of the Sobol design (N x (parameters + 2) model runs), 8 to 1000000.
+        #[arg(long, default_value_t = 512, value_name = "N", value_parser = arguments::at_least(0))]
         samples: usize,
-        #[arg(long, default_value_t = 1)]
+        /// Seed of the parameter samples (same seed, same output).
+        #[arg(long, default_value_t = 1, value_name = "S", value_parser = arguments::at_least_u64(0))]
         seed: u64,
-        #[arg(long)]
+        /// Days simulated per model run, 1 to 36500 (default as simulate).
+        #[arg(long, value_name = "N", value_parser = arguments::days())]
         days: Option<usize>,
         /// Day at which the mass outcome is read.
-        #[arg(long, default_value_t = 180)]
+        #[arg(long, default_value_t = 180, value_name = "DAY", value_parser = arguments::day())]
         mass_day: usize,
     },
     /// Merge the partial results of `trial --shard` runs into the full trial's outputs.
+    #[command(
+        after_help = "Example:\n  bontsim trial A.toml --patients 1000000 --shard 1/2 -o part1/\n  bontsim trial A.toml --patients 1000000 --shard 2/2 -o part2/\n  bontsim trial-merge part1/ part2/ -o trial/"
+    )]
     TrialMerge {
-        /// Directories written by `bontsim trial --shard i/n --output DIR`.
-        #[arg(required = true)]
+        /// Directories written by `bontsim trial --shard i/n --output DIR`. At least one.
+        #[arg(required = true, value_name = "PARTIAL_DIR")]
         partials: Vec<PathBuf>,
-        #[arg(long, short)]
+        /// Output directory of the merged trial (the same files as an unsharded run). Required.
+        #[arg(long, short, value_name = "DIR")]
         output: PathBuf,
     },
     /// List the muscles bontsim knows.
+    #[command(after_help = "Example:\n  bontsim muscles")]
     Muscles,
     /// List the products and their potency relative to onabotulinumtoxinA.
+    #[command(after_help = "Example:\n  bontsim products")]
     Products,
+    /// Print a shell completion script (bash, zsh, fish, elvish or powershell) to standard output.
+    #[command(
+        after_help = "Example:\n  bontsim completions bash > ~/.local/share/bash-completion/completions/bontsim\n  bontsim completions zsh > ~/.zfunc/_bontsim"
+    )]
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write the manual page (roff): to standard output, or one page per command into a directory.
+    #[command(
+        after_help = "Example:\n  bontsim man | man -l -\n  bontsim man -o /usr/local/share/man/man1/"
+    )]
+    Man {
+        /// Directory to write bontsim.1 and one bontsim-COMMAND.1 per command into
+        /// (default: bontsim.1 to standard output).
+        #[arg(long, short, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CompareFormat {
+    /// A table for people.
+    Text,
+    /// The same rows as a JSON object.
+    Json,
+}
+
+fn simulate_help() -> String {
+    format!(
+        "{EXAMPLE_PLAN_NOTE}\n\nExample:\n  bontsim simulate examples/masseter_25u_every_3_months.toml\n  \
+bontsim simulate examples/masseter_25u_every_3_months.toml --format json > report.json\n  \
+bontsim simulate PLAN --days 1500 --format csv -o report.csv"
+    )
+}
+
+fn plot_help() -> String {
+    format!(
+        "{EXAMPLE_PLAN_NOTE}\n\nExample:\n  bontsim plot examples/masseter_25u_every_3_months.toml -o masseter.svg --muscle masseter\n  \
+bontsim plot -o glabella.png"
+    )
 }
 
 /// An error for the user: message already formatted, and the exit code.
@@ -261,6 +376,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             output,
             face_days,
         } => {
+            let plan_name = plan.as_deref().map_or_else(
+                || DEFAULT_PLAN_NAME.to_string(),
+                |p| p.display().to_string(),
+            );
             let plan = load_plan(plan.as_deref())?;
             let days = checked_days(days, &plan)?;
             if let Some(day) = face_days.iter().find(|&&d| d >= days) {
@@ -280,22 +399,69 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 &Parameters::TYPICAL,
                 &face_days,
             );
-            for warning in &report.warnings {
-                eprintln!("warning: {warning}");
+            // A person at a terminal gets the summary; files, pipes and scripts keep the JSON.
+            let format = format.unwrap_or(if output.is_none() && std::io::stdout().is_terminal() {
+                OutputFormat::Text
+            } else {
+                OutputFormat::Json
+            });
+            // The summary on standard output lists the warnings itself.
+            if !(format == OutputFormat::Text && output.is_none()) {
+                for warning in &report.warnings {
+                    eprintln!("warning: {warning}");
+                }
             }
             let text = match format {
-                OutputFormat::Json => {
-                    let mut text = serde_json::to_string_pretty(&report).map_err(|e| Failure {
-                        message: format!("could not serialise the report: {e}"),
-                        code: 1,
-                    })?;
-                    text.push('\n');
-                    text
-                }
+                OutputFormat::Json => json_text(&report)?,
                 OutputFormat::Csv => csv_output::report_csv(&report),
+                OutputFormat::Text => summary::summary(&report, &plan_name),
             };
             write_output(output.as_deref(), &text)
         }
+        Command::Compare {
+            plan_a,
+            plan_b,
+            days,
+            format,
+        } => {
+            let mut plans = Vec::new();
+            for path in [&plan_a, &plan_b] {
+                let plan = load_plan(Some(path))?;
+                for warning in &plan.warnings {
+                    eprintln!("warning: {}: {warning}", path.display());
+                }
+                plans.push((path.display().to_string(), plan));
+            }
+            let days = match days {
+                Some(_) => checked_days(days, &plans[0].1)?,
+                None => plans
+                    .iter()
+                    .map(|(_, plan)| simulation::default_days(plan))
+                    .max()
+                    .unwrap_or(730),
+            };
+            let reports: Vec<(String, bontsim_core::Report)> = plans
+                .into_iter()
+                .map(|(name, plan)| (name, bontsim_core::run(&plan, days)))
+                .collect();
+            let comparison = compare::compare(&reports[0], &reports[1]);
+            let text = match format {
+                CompareFormat::Json => json_text(&comparison)?,
+                CompareFormat::Text => {
+                    let stdout = std::io::stdout();
+                    let colour = stdout.is_terminal()
+                        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+                    compare::table(&comparison, colour)
+                }
+            };
+            write_output(None, &text)
+        }
+        Command::Completions { shell } => {
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "bontsim", &mut script);
+            write_output(None, &String::from_utf8_lossy(&script))
+        }
+        Command::Man { output } => man_pages(output.as_deref()),
         Command::Plot {
             plan,
             output,
@@ -435,6 +601,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 output,
             })
             .map_err(Failure::input)
+            .map(|summary| print_trial_table(summary.as_ref()))
         }
         Command::Sensitivity {
             plan,
@@ -535,7 +702,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             write_output(None, &out)
         }
         Command::TrialMerge { partials, output } => {
-            trial::merge(&partials, &output).map_err(Failure::input)
+            let summary = trial::merge(&partials, &output).map_err(Failure::input)?;
+            print_trial_table(Some(&summary));
+            Ok(())
         }
         Command::Muscles => {
             let mut out = String::new();
@@ -580,6 +749,63 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             let _ = writeln!(out, "potency: onabotulinumtoxinA-equivalent units per labelled unit (sources: bontsim-core/data/products.toml)");
             write_output(None, &out)
+        }
+    }
+}
+
+/// A trial's arms as a table on standard output, when it is a terminal: scripts that pipe or
+/// redirect a trial's standard output keep getting nothing there (the files hold it all).
+fn print_trial_table(summary: Option<&bontsim_core::trial::TrialSummary>) {
+    if let Some(summary) = summary {
+        if std::io::stdout().is_terminal() {
+            let _ = write_output(None, &trial::arms_table(summary));
+        }
+    }
+}
+
+fn json_text(value: &impl serde::Serialize) -> Result<String, Failure> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|e| Failure {
+        message: format!("could not serialise the report: {e}"),
+        code: 1,
+    })?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// `bontsim man`: the top page to standard output, or every command's page into `directory`
+/// (bontsim.1, bontsim-simulate.1, ...), as `man` expects them.
+fn man_pages(directory: Option<&Path>) -> Result<(), Failure> {
+    let render = |page: &clap_mangen::Man| -> Result<Vec<u8>, Failure> {
+        let mut text = Vec::new();
+        page.render(&mut text)
+            .map_err(|e| Failure::input(format!("cannot render the manual page: {e}")))?;
+        Ok(text)
+    };
+    let mut top = Cli::command().disable_help_subcommand(true);
+    // Building names every command's page after its full name (bontsim-simulate).
+    top.build();
+    let pages: Vec<clap_mangen::Man> = std::iter::once(top.clone())
+        .chain(top.get_subcommands().cloned())
+        .map(clap_mangen::Man::new)
+        .collect();
+    match directory {
+        None => write_output(None, &String::from_utf8_lossy(&render(&pages[0])?)),
+        Some(directory) => {
+            std::fs::create_dir_all(directory).map_err(|e| {
+                Failure::input(format!(
+                    "--output: cannot create {}: {e}",
+                    directory.display()
+                ))
+            })?;
+            let mut written = Vec::new();
+            for page in &pages {
+                let name = page.get_filename();
+                files::write_file(&directory.join(&name), &render(page)?)
+                    .map_err(Failure::input)?;
+                written.push(name);
+            }
+            eprintln!("wrote {} in {}", written.join(", "), directory.display());
+            Ok(())
         }
     }
 }

@@ -9,7 +9,7 @@ use bontsim_core::partial::parse_partial;
 use bontsim_core::plan::Plan;
 use bontsim_core::population::Variability;
 use bontsim_core::trial::{
-    run_arm, shard_range, ArmAggregate, Responder, TrialAggregate, TrialSettings,
+    run_arm, shard_range, ArmAggregate, Responder, TrialAggregate, TrialSettings, TrialSummary,
 };
 use bontsim_core::MODEL_VERSION;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -104,7 +104,9 @@ fn bounded_threads(requested: Option<usize>) -> usize {
     }
 }
 
-pub fn run(request: TrialRequest) -> Result<(), String> {
+/// Runs the trial and writes its directory; the summary of a whole trial (`None` for a shard,
+/// whose partial result is not a trial yet).
+pub fn run(request: TrialRequest) -> Result<Option<TrialSummary>, String> {
     let output = OutputDirectory::begin(&request.output, "trial", TRIAL_FILES)?;
     let settings = &request.settings;
     let range = match request.shard {
@@ -189,12 +191,12 @@ pub fn run(request: TrialRequest) -> Result<(), String> {
             range.start,
             range.end
         );
-        return Ok(());
+        return Ok(None);
     }
-    write_outputs(&aggregate, output)
+    write_outputs(&aggregate, output).map(Some)
 }
 
-pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<(), String> {
+pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<TrialSummary, String> {
     if inputs.is_empty() {
         return Err("trial-merge: give at least one partial result directory".into());
     }
@@ -224,7 +226,7 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-fn write_outputs(aggregate: &TrialAggregate, dir: OutputDirectory) -> Result<(), String> {
+fn write_outputs(aggregate: &TrialAggregate, dir: OutputDirectory) -> Result<TrialSummary, String> {
     let summary = aggregate.summary();
     let mut json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
     json.push('\n');
@@ -302,5 +304,156 @@ fn write_outputs(aggregate: &TrialAggregate, dir: OutputDirectory) -> Result<(),
     let shown = dir.path().to_path_buf();
     dir.commit()?;
     eprintln!("wrote summary.json, responders.csv, durations.csv, duration_distribution.csv, adverse_events.csv, atrophy.csv, responders.svg/.png and durations.svg/.png in {}", shown.display());
-    Ok(())
+    Ok(summary)
+}
+
+/// The day at which the arms' responder rates are set side by side: day 30, the primary
+/// endpoint of the glabellar line trials (or the last simulated day of a shorter trial).
+pub const RESPONDER_TABLE_DAY: usize = 30;
+
+/// The arms of a trial as a table for a terminal: per arm and area the responder rate with its
+/// 95% interval on [`RESPONDER_TABLE_DAY`], the median duration and onset; then each arm's
+/// adverse-event rates and its largest median volume loss.
+pub fn arms_table(summary: &TrialSummary) -> String {
+    let mut out = String::new();
+    let day = RESPONDER_TABLE_DAY.min(summary.days.saturating_sub(1));
+    let _ = writeln!(
+        out,
+        "{} patients per arm, seed {}, responder: {}",
+        summary.patients, summary.seed, summary.responder
+    );
+    let _ = writeln!(
+        out,
+        "{:<4} {:<16} {:>26} {:>20} {:>12}",
+        "arm",
+        "area",
+        format!("responders day {day} (95% CI)"),
+        "median duration",
+        "median onset"
+    );
+    let show = |value: Option<usize>| value.map_or_else(|| "-".into(), |d| format!("day {d}"));
+    for (index, arm) in summary.arms.iter().enumerate() {
+        if arm.areas.is_empty() {
+            let _ = writeln!(
+                out,
+                "{:<4} {:<16} {:>26}",
+                index + 1,
+                "(no wrinkle area)",
+                "-"
+            );
+        }
+        for area in &arm.areas {
+            let rate = area.responders.iter().find(|r| r.day == day).map_or_else(
+                || "-".into(),
+                |r| {
+                    format!(
+                        "{:.1}% ({:.1}-{:.1}%)",
+                        r.rate * 100.0,
+                        r.low * 100.0,
+                        r.high * 100.0
+                    )
+                },
+            );
+            let _ = writeln!(
+                out,
+                "{:<4} {:<16} {:>26} {:>20} {:>12}",
+                index + 1,
+                area.area,
+                rate,
+                area.duration_days
+                    .median
+                    .map_or_else(|| "-".into(), |d| format!("{d} days")),
+                show(area.onset_days.median),
+            );
+        }
+    }
+    out.push_str("\nAdverse events (share of patients) and the largest median volume loss\n");
+    for (index, arm) in summary.arms.iter().enumerate() {
+        let events: Vec<String> = arm
+            .adverse_events
+            .iter()
+            .map(|a| {
+                format!(
+                    "{} {}",
+                    a.risk.replace('_', " "),
+                    crate::summary::percent(a.rate)
+                )
+            })
+            .collect();
+        out.push_str(&crate::summary::wrap(
+            &format!("arm {}: {}", index + 1, events.join(", ")),
+            7,
+        ));
+        if let Some(worst) = arm
+            .atrophy
+            .iter()
+            .min_by(|a, b| a.median_volume.total_cmp(&b.median_volume))
+        {
+            let _ = writeln!(
+                out,
+                "       {} ({}) volume {:.0}% below baseline on day {} (median)",
+                worst.muscle,
+                worst.side,
+                (1.0 - worst.median_volume) * 100.0,
+                worst.day
+            );
+        }
+    }
+    out.push('\n');
+    for (index, arm) in summary.arms.iter().enumerate() {
+        out.push_str(&crate::summary::wrap(
+            &format!("arm {}: {}", index + 1, arm.plan),
+            7,
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bontsim_core::plan::Format;
+
+    #[test]
+    fn the_arms_table_shows_the_day_30_rate_with_its_interval() {
+        let plan = Plan::parse(
+            include_str!("../../../examples/glabella_20u_every_4_months.toml"),
+            Format::Toml,
+        )
+        .expect("valid example");
+        let settings = TrialSettings {
+            seed: 1,
+            patients: 40,
+            days: 200,
+            responder: Responder::NoneOrMild,
+            atrophy_days: vec![90],
+        };
+        let arm = run_arm("glabella", &plan, &settings, &Variability::default(), 0..40);
+        let summary = TrialAggregate {
+            model_version: MODEL_VERSION.into(),
+            shard: None,
+            settings,
+            covered: vec![(0, 40)],
+            arms: vec![arm],
+        }
+        .summary();
+        let table = arms_table(&summary);
+        let rate = summary.arms[0].areas[0]
+            .responders
+            .iter()
+            .find(|r| r.day == RESPONDER_TABLE_DAY)
+            .expect("day 30 within 200 days");
+        let expected = format!(
+            "{:.1}% ({:.1}-{:.1}%)",
+            rate.rate * 100.0,
+            rate.low * 100.0,
+            rate.high * 100.0
+        );
+        assert!(table.contains(&expected), "{expected} not in\n{table}");
+        assert!(table.contains("arm 1: glabella"), "{table}");
+        assert!(table.contains("eyelid ptosis"), "{table}");
+        assert!(table
+            .lines()
+            .all(|l| l.chars().count() <= crate::summary::WIDTH));
+    }
 }

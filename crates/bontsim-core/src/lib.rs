@@ -21,17 +21,19 @@ pub mod solve;
 pub mod trial;
 pub mod warnings;
 
-/// The model that computes every number: the crate version, then `model.N`, a revision raised
-/// whenever a change alters simulated results (equations, parameters, population, solver
-/// tolerances, trial counting). Partial trial results record it, and `trial-merge` merges
-/// only partials of the model it runs, so counts of different models never add up.
-pub const MODEL_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+model.1");
-
 pub use model::Parameters;
 pub use plan::{Format, Plan, PlanError, PlanErrors};
 pub use report::Report;
 pub use simulation::{simulate, Simulation};
 pub use solve::SolverOptions;
+
+/// Version of the model (equations, parameters and thresholds of `docs/model.md`, the
+/// population, solver tolerances and trial counting), separate from the software version: it
+/// is raised whenever the same plan would give different predictions, so a report can be
+/// matched to the model that produced it. `bontsim --version` prints it beside the crate
+/// version; partial trial results record it, and `trial-merge` merges only partials of the
+/// model it runs, so counts of different models never add up.
+pub const MODEL_VERSION: &str = "1";
 
 /// Parse, simulate and report in one call, with the typical patient's parameters.
 pub fn run(plan: &Plan, days: usize) -> Report {
