@@ -473,15 +473,21 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let plan = load_plan(plan_path.as_deref())?;
             let days = checked_days(days, &plan)?;
             let anatomy = Anatomy::get();
+            // Names as the plan accepts them (any case, spaces for underscores), drawn by
+            // the anatomy's own name.
+            let mut muscles = Vec::with_capacity(muscle.len());
             for name in &muscle {
-                if anatomy.index_of(name).is_none() {
-                    return Err(Failure::input(format!(
-                        "--muscle: unknown muscle \"{name}\"{}",
-                        anatomy
-                            .suggest(name)
-                            .map(|s| format!(" (did you mean \"{s}\"?)"))
-                            .unwrap_or_default()
-                    )));
+                match anatomy.find(name) {
+                    Some(index) => muscles.push(anatomy.muscle(index).name.clone()),
+                    None => {
+                        return Err(Failure::input(format!(
+                            "--muscle: unknown muscle \"{name}\"{}",
+                            anatomy
+                                .suggest(name)
+                                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                                .unwrap_or_default()
+                        )))
+                    }
                 }
             }
             let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
@@ -493,7 +499,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             if face {
                 plot::plot_face(&report, &label, &output).map_err(Failure::input)?;
             } else {
-                plot::plot(&report, &muscle, &label, &output).map_err(Failure::input)?;
+                plot::plot(&report, &muscles, &label, &output).map_err(Failure::input)?;
             }
             eprintln!("wrote {}", output.display());
             Ok(())
@@ -545,10 +551,11 @@ fn run(cli: Cli) -> Result<(), Failure> {
             atrophy_days,
             shard,
         } => {
-            if patients == 0 || patients > 1_000_000_000 {
-                return Err(Failure::input(
-                    "--patients: must be from 1 to 1000000000 (shard larger trials with --shard)",
-                ));
+            let most = bontsim_core::partial::MAX_PATIENTS;
+            if patients == 0 || patients > most {
+                return Err(Failure::input(format!(
+                    "--patients: must be from 1 to {most} (shard larger trials with --shard)"
+                )));
             }
             if threads == Some(0) {
                 return Err(Failure::input("--threads: must be at least 1"));

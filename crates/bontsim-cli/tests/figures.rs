@@ -204,6 +204,23 @@ fn the_embedded_example_says_left_equals_right() {
 }
 
 #[test]
+fn muscles_to_plot_are_named_as_in_a_plan() {
+    // Any case, spaces for underscores, as the plan schema accepts; only that muscle is drawn.
+    let dir = scratch("muscle-names");
+    let svg = dir.join("corrugator.svg");
+    succeed(&[
+        "plot",
+        "-o",
+        svg.to_str().unwrap(),
+        "--muscle",
+        "Corrugator Supercilii",
+    ]);
+    let labels = labels(&text_of(&svg));
+    find(&labels, "corrugator supercilii (left = right)");
+    assert!(!labels.iter().any(|l| l.text.starts_with("procerus (")));
+}
+
+#[test]
 fn the_face_score_plot_names_the_plan_and_shows_the_day_0_injection() {
     let dir = scratch("face-scores");
     let svg = dir.join("scores.svg");
