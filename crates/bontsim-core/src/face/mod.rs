@@ -9,6 +9,7 @@ pub mod course;
 pub mod data;
 pub mod kinematics;
 pub mod planner;
+pub mod scene;
 pub mod scores;
 
 use crate::anatomy::{Anatomy, Side};
