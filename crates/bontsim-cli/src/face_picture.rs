@@ -6,9 +6,9 @@
 
 use crate::files;
 use crate::plot::{output_format, render_error};
+use bontsim_core::face;
 use bontsim_core::face::data::FaceData;
 use bontsim_core::face::scene::{FaceSeries, SceneTitle};
-use bontsim_core::face;
 use bontsim_core::plan::Plan;
 use bontsim_render::labels;
 use std::path::{Path, PathBuf};

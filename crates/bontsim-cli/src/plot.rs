@@ -4,9 +4,9 @@
 //! by the output's extension, and the render errors in the command line's words.
 
 use crate::files;
+use bontsim_core::report::Report;
 use bontsim_render::labels::PlanLabel;
 use bontsim_render::{figures, Format, RenderError};
-use bontsim_core::report::Report;
 use std::path::Path;
 
 /// Draw the strength figure of `muscles` (every injected muscle when empty), or the face

@@ -4,7 +4,6 @@
 
 use crate::files::{read_partial, register_input, OutputDirectory};
 use crate::plot::render_error;
-use bontsim_render::{figures, Format};
 use bontsim_core::partial::parse_partial;
 use bontsim_core::plan::Plan;
 use bontsim_core::population::Variability;
@@ -12,6 +11,7 @@ use bontsim_core::trial::{
     run_arm, shard_range, ArmAggregate, Responder, TrialAggregate, TrialSettings, TrialSummary,
 };
 use bontsim_core::MODEL_VERSION;
+use bontsim_render::{figures, Format};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::fmt::Write as _;

@@ -39,7 +39,12 @@ pub struct SceneTitle {
 impl FaceSeries {
     /// Simulate `plan` with typical parameters over `horizon` days.
     pub fn new(plan: &Plan, horizon: usize) -> FaceSeries {
-        let simulation = simulate(plan, &Parameters::TYPICAL, horizon, &SolverOptions::default());
+        let simulation = simulate(
+            plan,
+            &Parameters::TYPICAL,
+            horizon,
+            &SolverOptions::default(),
+        );
         FaceSeries {
             course: FaceCourse::new(plan, horizon, &CourseParameters::TYPICAL),
             simulation,
@@ -787,7 +792,11 @@ mod tests {
                 .shapes
                 .iter()
                 .filter_map(|shape| match shape {
-                    Shape::Area { region: Some(r), fill, .. } => Some((r.clone(), *fill)),
+                    Shape::Area {
+                        region: Some(r),
+                        fill,
+                        ..
+                    } => Some((r.clone(), *fill)),
                     _ => None,
                 })
                 .collect()

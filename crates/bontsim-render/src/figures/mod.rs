@@ -241,4 +241,3 @@ pub(crate) fn encode_png(
         .map_err(|e| RenderError::Drawing(e.to_string()))?;
     Ok(bytes)
 }
-

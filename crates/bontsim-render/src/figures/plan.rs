@@ -73,7 +73,6 @@ pub fn strength(
     )
 }
 
-
 /// Distinct injection days up to the last plotted day.
 fn injection_days(report: &Report, last: f64) -> Vec<f64> {
     let mut days: Vec<f64> = report.injections.iter().map(|i| i.day).collect();
@@ -122,7 +121,6 @@ fn day_axis(start: Option<i64>) -> (String, impl Fn(&f64) -> String) {
     };
     (description, label)
 }
-
 
 struct Strengths<'a> {
     report: &'a Report,
@@ -378,5 +376,35 @@ impl Figure for FaceScores<'_> {
         entries.push(LegendEntry::new("injection day", Sample::Injection));
         legend_panel(&legend_area, &entries)?;
         Ok("Grey dashed verticals and triangles: injection days.")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bontsim_core::plan::{Format as PlanFormat, Plan};
+
+    #[test]
+    fn the_selection_names_what_it_cannot_draw() {
+        let untreated = Plan::parse("[patient]\nsex = \"female\"\nage = 40\n", PlanFormat::Toml)
+            .expect("a valid plan");
+        let report = bontsim_core::run(&untreated, 20);
+        let label = PlanLabel::new(None, &untreated);
+        let error = strength(&report, &[], &label, Format::Svg).unwrap_err();
+        assert_eq!(error, RenderError::NothingInjected);
+        assert_eq!(
+            error.to_string(),
+            "the plan injects no muscle: nothing to plot"
+        );
+        let asked = ["masseter".to_string(), "procerus".to_string()];
+        let error = selected_muscles(&report, &asked).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "none of masseter, procerus receives toxin in this plan"
+        );
+        assert_eq!(
+            selected_muscles(&report, &asked[..1]).unwrap_err(),
+            RenderError::NoneInjected(vec!["masseter".to_string()])
+        );
     }
 }
