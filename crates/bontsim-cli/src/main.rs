@@ -3,17 +3,16 @@
 //! 1 an internal failure (a bug: please report it).
 
 mod arguments;
-mod compare;
 mod csv_output;
 mod face_picture;
-mod figure_text;
 mod files;
 mod plot;
 mod sensitivity;
-mod summary;
 mod symmetry;
 mod trial;
-mod trial_plot;
+
+use bontsim_render::labels;
+use bontsim_render::text::{compare, summary};
 
 use arguments::OutputFormat;
 use bontsim_core::anatomy::Anatomy;
@@ -495,12 +494,9 @@ fn run(cli: Cli) -> Result<(), Failure> {
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");
             }
-            let label = figure_text::PlanLabel::new(plan_path.as_deref(), &plan);
-            if face {
-                plot::plot_face(&report, &label, &output).map_err(Failure::input)?;
-            } else {
-                plot::plot(&report, &muscles, &label, &output).map_err(Failure::input)?;
-            }
+            let label = labels::PlanLabel::new(plan_path.as_deref(), &plan);
+            let muscles = (!face).then_some(muscles.as_slice());
+            plot::plot(&report, muscles, &label, &output).map_err(Failure::input)?;
             eprintln!("wrote {}", output.display());
             Ok(())
         }
@@ -513,7 +509,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             days,
             output,
         } => {
-            let plan_name = figure_text::plan_name(Some(&plan));
+            let plan_name = labels::plan_name(Some(&plan));
             let plan = load_plan(Some(&plan))?;
             face_picture::run(face_picture::Request {
                 horizon: checked_days(days, &plan)?,
@@ -634,7 +630,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     "--mass-day: day {mass_day} is not within the {days} simulated days"
                 )));
             }
-            let label = figure_text::PlanLabel::new(Some(&plan_path), &plan);
+            let label = labels::PlanLabel::new(Some(&plan_path), &plan);
             sensitivity::run(&plan, &label, days, mass_day, samples, seed, &output)
                 .map_err(Failure::input)
         }

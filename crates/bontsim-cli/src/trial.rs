@@ -3,8 +3,7 @@
 //! [`OutputDirectory`]): an interrupted or failed run leaves the previous result intact.
 
 use crate::files::{read_partial, register_input, OutputDirectory};
-use crate::plot::render_bytes;
-use crate::trial_plot::{DurationHistogram, ResponderCurves};
+use crate::plot::render_error;
 use bontsim_core::partial::parse_partial;
 use bontsim_core::plan::Plan;
 use bontsim_core::population::Variability;
@@ -12,6 +11,7 @@ use bontsim_core::trial::{
     run_arm, shard_range, ArmAggregate, Responder, TrialAggregate, TrialSettings, TrialSummary,
 };
 use bontsim_core::MODEL_VERSION;
+use bontsim_render::{figures, Format};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use std::fmt::Write as _;
@@ -291,14 +291,14 @@ fn write_outputs(aggregate: &TrialAggregate, dir: OutputDirectory) -> Result<Tri
     dir.write("adverse_events.csv", adverse.as_bytes())?;
     dir.write("duration_distribution.csv", distribution.as_bytes())?;
     dir.write("atrophy.csv", atrophy.as_bytes())?;
-    for extension in ["svg", "png"] {
-        let responders = format!("responders.{extension}");
-        let figure = ResponderCurves(&summary);
-        let bytes = render_bytes(extension, &figure, &dir.path().join(&responders))?;
+    for format in [Format::Svg, Format::Png] {
+        let responders = format!("responders.{}", format.extension());
+        let bytes = figures::responder_curves(&summary, format)
+            .map_err(render_error(&dir.path().join(&responders)))?;
         dir.write(&responders, &bytes)?;
-        let durations = format!("durations.{extension}");
-        let figure = DurationHistogram(&summary);
-        let bytes = render_bytes(extension, &figure, &dir.path().join(&durations))?;
+        let durations = format!("durations.{}", format.extension());
+        let bytes = figures::duration_histogram(&summary, format)
+            .map_err(render_error(&dir.path().join(&durations)))?;
         dir.write(&durations, &bytes)?;
     }
     let shown = dir.path().to_path_buf();

@@ -3,12 +3,14 @@
 //!
 //! Data flows on from the toxin model without feeding back into it: strengths `S` come from
 //! [`crate::simulation`]; the palsy's nerve drive and therapy's training come from
-//! [`course`]; [`kinematics`] moves the landmarks; [`scores`] grades them.
+//! [`course`]; [`kinematics`] moves the landmarks; [`scores`] grades them; [`scene`] lays
+//! out one day of the face as a picture (shapes in pixels) for any renderer to draw.
 
 pub mod course;
 pub mod data;
 pub mod kinematics;
 pub mod planner;
+pub mod scene;
 pub mod scores;
 
 use crate::anatomy::{Anatomy, Side};

@@ -555,8 +555,8 @@ mod tests {
         bontsim_core::run(&plan, days)
     }
 
-    const MASSETER: &str = include_str!("../../../examples/masseter_25u_every_3_months.toml");
-    const GLABELLA: &str = include_str!("../../../examples/glabella_20u_every_4_months.toml");
+    const MASSETER: &str = include_str!("../../../../examples/masseter_25u_every_3_months.toml");
+    const GLABELLA: &str = include_str!("../../../../examples/glabella_20u_every_4_months.toml");
 
     fn fits_one_screen(text: &str) {
         let lines: Vec<&str> = text.lines().collect();

@@ -4,9 +4,9 @@
 //! Longer effect is better; fewer units, lower risks and fewer warnings are better. Atrophy,
 //! strength loss and the lower-face width have no better side: slimming the jaw is the aim of
 //! a masseter plan and a side effect elsewhere, so those rows are compared but not judged.
-//! Every number comes from the two reports through [`crate::summary::digest`].
+//! Every number comes from the two reports through [`crate::text::summary::digest`].
 
-use crate::summary::{atrophy_answer, digest, wrap, Digest, WIDTH};
+use crate::text::summary::{atrophy_answer, digest, wrap, Digest, WIDTH};
 use bontsim_core::report::{round, Report, DISCLAIMER};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -82,7 +82,7 @@ fn union<'a>(a: impl Iterator<Item = &'a str>, b: impl Iterator<Item = &'a str>)
 fn muscle_value(
     digest: &Digest,
     muscle: &str,
-    read: impl Fn(&crate::summary::MuscleDigest) -> f64,
+    read: impl Fn(&crate::text::summary::MuscleDigest) -> f64,
     pick: fn(f64, f64) -> f64,
 ) -> f64 {
     digest
@@ -299,13 +299,13 @@ mod tests {
         let a = (
             "3".to_string(),
             report(include_str!(
-                "../../../examples/masseter_25u_every_3_months.toml"
+                "../../../../examples/masseter_25u_every_3_months.toml"
             )),
         );
         let b = (
             "6".to_string(),
             report(include_str!(
-                "../../../examples/masseter_25u_every_6_months.toml"
+                "../../../../examples/masseter_25u_every_6_months.toml"
             )),
         );
         let comparison = compare(&a, &b);

@@ -1,6 +1,7 @@
-//! The words of every figure: a plan named by its file and summarised by its doses, muscles
-//! and areas by their anatomical names rather than their keys, days as calendar dates when the
-//! plan has dates. A clinician handed a figure alone should know what was simulated.
+//! The words of every figure and of the face picture: a plan named by its file and summarised
+//! by its doses, muscles and areas by their anatomical names rather than their keys, days as
+//! calendar dates when the plan has dates. A clinician handed a figure alone should know what
+//! was simulated.
 
 use bontsim_core::anatomy::Anatomy;
 use bontsim_core::plan::date::format_iso_date;

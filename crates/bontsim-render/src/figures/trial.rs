@@ -1,10 +1,12 @@
-//! The figures of `bontsim trial`: responder curves with their 95% intervals, and the
-//! distribution of how long one session's response lasts, one line per arm and area, drawn
-//! through the same renderer as `bontsim plot` (plot.rs), which adds the footer and
-//! disclaimer. Arms are named by their plan file's name; the legend sits below the chart.
+//! The figures of a virtual trial (`bontsim trial`): responder curves with their 95%
+//! intervals, and the distribution of how long one session's response lasts, one line per arm
+//! and area, drawn through the renderer of every figure (figures/mod.rs), which adds the
+//! footer and disclaimer. Arms are named by their plan file's name; the legend sits below the
+//! chart.
 
-use crate::figure_text::words;
-use crate::plot::{legend_panel, titled, Figure, LegendEntry, Sample, COLOURS, LEGEND_ROW};
+use super::{legend_panel, render, titled, Figure, LegendEntry, Sample, COLOURS, LEGEND_ROW};
+use crate::labels::words;
+use crate::{Format, RenderError};
 use bontsim_core::trial::TrialSummary;
 use plotters::coord::types::RangedCoordf64;
 use plotters::coord::Shift;
@@ -63,7 +65,30 @@ fn area_count(summary: &TrialSummary) -> usize {
 }
 
 /// Responder rate over time per arm and area, with the 95% interval as a band.
-pub struct ResponderCurves<'a>(pub &'a TrialSummary);
+///
+/// ```
+/// use bontsim_core::trial::TrialSummary;
+/// let summary = TrialSummary {
+///     disclaimer: bontsim_core::report::DISCLAIMER,
+///     seed: 1,
+///     patients: 100,
+///     days: 180,
+///     responder: "none_or_mild",
+///     arms: Vec::new(),
+/// };
+/// let svg = bontsim_render::figures::responder_curves(&summary, bontsim_render::Format::Svg);
+/// assert!(String::from_utf8(svg.unwrap()).unwrap().contains("Responders over time"));
+/// ```
+pub fn responder_curves(summary: &TrialSummary, format: Format) -> Result<Vec<u8>, RenderError> {
+    render(&ResponderCurves(summary), format)
+}
+
+/// How long one session's response lasted, per arm and area (see [`responder_curves`]).
+pub fn duration_histogram(summary: &TrialSummary, format: Format) -> Result<Vec<u8>, RenderError> {
+    render(&DurationHistogram(summary), format)
+}
+
+struct ResponderCurves<'a>(&'a TrialSummary);
 
 impl Figure for ResponderCurves<'_> {
     fn size(&self) -> (u32, u32) {
@@ -135,7 +160,7 @@ impl Figure for ResponderCurves<'_> {
 /// How long one session's response lasted: the share of an arm's patients per two-week bin
 /// of the first cycle's duration (from the first responding day until the response is lost or
 /// the second session is given), as an outline per arm and area, the median dashed.
-pub struct DurationHistogram<'a>(pub &'a TrialSummary);
+struct DurationHistogram<'a>(&'a TrialSummary);
 
 impl Figure for DurationHistogram<'_> {
     fn size(&self) -> (u32, u32) {
