@@ -5,10 +5,8 @@
 use crate::figure_text::{words, PlanLabel};
 use crate::files::OutputDirectory;
 use crate::plot::{render_bytes, titled, Figure, COLOURS, TITLE_HEIGHT};
-use bontsim_core::plan::Plan;
-use bontsim_core::sensitivity::{
-    analyse, OutputSensitivity, SensitivityReport, SobolIndex, TornadoBar,
-};
+use bontsim_core::engine::{Engine, SensitivityRequest};
+use bontsim_core::sensitivity::{OutputSensitivity, SensitivityReport, SobolIndex, TornadoBar};
 use bontsim_core::Parameters;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -25,18 +23,31 @@ const SENSITIVITY_FILES: &[&str] = &[
     "sobol.png",
 ];
 
+/// Runs the analysis on the engine and writes its directory.
 pub fn run(
-    plan: &Plan,
+    engine: &Engine,
+    request: &SensitivityRequest,
     label: &PlanLabel,
-    days: usize,
-    mass_day: usize,
-    samples: usize,
-    seed: u64,
     dir: &Path,
+) -> Result<(), crate::Failure> {
+    // Refuse a bad request before the output directory is touched.
+    request.validate().map_err(crate::request_failure)?;
+    let output = OutputDirectory::begin(dir, "sensitivity", SENSITIVITY_FILES)
+        .map_err(crate::Failure::input)?;
+    let report = engine
+        .sensitivity(request, &|_| {})
+        .map_err(crate::engine_failure)?;
+    write(&report, label, dir, output).map_err(crate::Failure::input)
+}
+
+/// The report's tables and figures, written into `output` (the directory `dir`).
+fn write(
+    report: &SensitivityReport,
+    label: &PlanLabel,
+    dir: &Path,
+    output: OutputDirectory,
 ) -> Result<(), String> {
-    let output = OutputDirectory::begin(dir, "sensitivity", SENSITIVITY_FILES)?;
-    let report = analyse(plan, days, mass_day, samples, seed);
-    let mut json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    let mut json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
     json.push('\n');
     output.write("sensitivity.json", json.as_bytes())?;
     let mut csv = String::from("output,parameter,first_order,total_order,low,high,typical\n");
@@ -58,7 +69,7 @@ pub fn run(
     output.write("sensitivity.csv", csv.as_bytes())?;
     for (name, tornado) in [("tornado", true), ("sobol", false)] {
         let figure = SensitivityFigure {
-            report: &report,
+            report,
             label,
             tornado,
         };

@@ -206,10 +206,22 @@ fn first_response(
     })
 }
 
-/// Simulate patients `range` of one arm and aggregate them.
+/// Simulate patients `range` of one arm, drawn around the typical patient, and aggregate them.
 pub fn run_arm(
     name: &str,
     plan: &Plan,
+    settings: &TrialSettings,
+    variability: &Variability,
+    range: std::ops::Range<u64>,
+) -> ArmAggregate {
+    run_arm_with(name, plan, &Parameters::TYPICAL, settings, variability, range)
+}
+
+/// [`run_arm`] with the population drawn around `parameters` instead of the typical patient.
+pub fn run_arm_with(
+    name: &str,
+    plan: &Plan,
+    parameters: &Parameters,
     settings: &TrialSettings,
     variability: &Variability,
     range: std::ops::Range<u64>,
@@ -220,7 +232,7 @@ pub fn run_arm(
     for index in range {
         let patient = virtual_patient(
             plan,
-            &Parameters::TYPICAL,
+            parameters,
             variability,
             settings.seed,
             index,

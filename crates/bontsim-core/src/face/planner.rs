@@ -72,6 +72,10 @@ pub struct PlannerOptions {
     pub treat_synkinesis: bool,
     pub min_expressivity: f64,
     pub product: &'static Product,
+    /// The toxin model's parameters of the patient planned for.
+    pub parameters: Parameters,
+    /// The face's course (palsy recovery and training) of the patient planned for.
+    pub course: CourseParameters,
 }
 
 impl PlannerOptions {
@@ -85,6 +89,8 @@ impl PlannerOptions {
             treat_synkinesis: false,
             min_expressivity: EXPRESSIVITY_FLOOR,
             product,
+            parameters: Parameters::TYPICAL,
+            course: CourseParameters::TYPICAL,
         }
     }
 }
@@ -140,15 +146,33 @@ pub struct Proposal {
 pub const MAX_PLANNER_INJECTIONS: usize = 2_000;
 
 /// Why a palsy plan cannot be planned for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
 pub struct PlannerError(pub String);
 
-/// Grade a plan over `[day, day + horizon)`.
+/// Grade a plan over `[day, day + horizon)` for the typical patient.
 pub fn outcome(plan: &Plan, day: f64, horizon_days: usize) -> Outcome {
+    outcome_with(
+        plan,
+        &Parameters::TYPICAL,
+        &CourseParameters::TYPICAL,
+        day,
+        horizon_days,
+    )
+}
+
+/// Grade a plan over `[day, day + horizon)` for a patient with these parameters.
+pub fn outcome_with(
+    plan: &Plan,
+    parameters: &Parameters,
+    course: &CourseParameters,
+    day: f64,
+    horizon_days: usize,
+) -> Outcome {
     let first = day.max(0.0).ceil() as usize;
     let days = first + horizon_days;
-    let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-    let course = FaceCourse::new(plan, days, &CourseParameters::TYPICAL);
+    let simulation = simulate(plan, parameters, days, &SolverOptions::default());
+    let course = FaceCourse::new(plan, days, course);
     let strengths = Strengths::new(&simulation);
     let mut sums = [0.0; 3];
     let mut min_expressivity = f64::INFINITY;
@@ -197,14 +221,14 @@ pub fn outcome(plan: &Plan, day: f64, horizon_days: usize) -> Outcome {
 }
 
 /// The grading of a plan on one day.
-fn assessment_on(plan: &Plan, day: usize) -> Assessment {
+fn assessment_on(plan: &Plan, options: &PlannerOptions, day: usize) -> Assessment {
     let simulation = simulate(
         plan,
-        &Parameters::TYPICAL,
+        &options.parameters,
         day + 1,
         &SolverOptions::default(),
     );
-    let course = FaceCourse::new(plan, day + 1, &CourseParameters::TYPICAL);
+    let course = FaceCourse::new(plan, day + 1, &options.course);
     assess_day(&course, &Strengths::new(&simulation), day)
 }
 
@@ -354,20 +378,20 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
         with_doses(plan, &doses, options.day, options.product)
     };
     let evaluate =
-        |units: &[f64]| -> Outcome { outcome(&planned(units), options.day, options.horizon_days) };
+        |units: &[f64]| -> Outcome { outcome_with(&planned(units), &options.parameters, &options.course, options.day, options.horizon_days) };
     let label_warnings = plan.warnings.len();
     let new_label_warning = |units: &[f64]| planned(units).warnings.len() > label_warnings;
     let threshold =
         MINIMUM_GAIN_PER_UNIT * options.step_units * potency * MINIMUM_GAIN_HORIZON_DAYS
             / options.horizon_days as f64;
 
-    let before = outcome(plan, options.day, options.horizon_days);
+    let before = outcome_with(plan, &options.parameters, &options.course, options.day, options.horizon_days);
     let given_has_injections = !plan.injections.is_empty();
     // The floors are the untreated face's, not those of a plan that may already flatten it.
     let untreated = if given_has_injections {
         let mut bare = plan.clone();
         bare.injections.clear();
-        outcome(&bare, options.day, options.horizon_days)
+        outcome_with(&bare, &options.parameters, &options.course, options.day, options.horizon_days)
     } else {
         before.clone()
     };
@@ -534,8 +558,8 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
             )
             .0;
         let day = options.day.max(0.0).ceil() as usize + offset;
-        let with_dose = assessment_on(&planned(&units), day);
-        let without_dose = assessment_on(&planned(&without), day);
+        let with_dose = assessment_on(&planned(&units), options, day);
+        let without_dose = assessment_on(&planned(&without), options, day);
         evaluations += 3;
         doses.push(ProposedDose {
             muscle: candidate.muscle,
