@@ -317,7 +317,11 @@ impl<'a> SymmetryRequest<'a> {
         let product = find_product(&self.product).ok_or_else(|| RequestError::UnknownName {
             field: "product",
             value: self.product.clone(),
-            allowed: "the products `bontsim products` lists".into(),
+            allowed: crate::product::products()
+                .iter()
+                .map(|product| product.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
         })?;
         let units = |field: &'static str, value: f64| {
             if value > 0.0 && value <= MAX_PROPOSED_UNITS {
@@ -350,7 +354,10 @@ impl<'a> SymmetryRequest<'a> {
         if !(self.step_units > 0.0 && self.step_units <= self.max_units) {
             return Err(RequestError::unusable(
                 "step_units",
-                "must be above 0 and at most the maximum units",
+                format!(
+                    "must be above 0 and at most the maximum units ({}), got {}",
+                    self.max_units, self.step_units
+                ),
             ));
         }
         if let Some(cap) = self.max_per_muscle {

@@ -146,9 +146,15 @@ pub struct Proposal {
 pub const MAX_PLANNER_INJECTIONS: usize = 2_000;
 
 /// Why a palsy plan cannot be planned for.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct PlannerError(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlannerError {
+    #[error("the plan has no [palsy] profile: there is no affected side to balance")]
+    NoPalsy,
+    #[error("injection: the plan has {injections} injections (repeats expanded); plan-symmetry plans for at most {MAX_PLANNER_INJECTIONS}, since each of its steps simulates the whole plan")]
+    TooManyInjections { injections: usize },
+    #[error("step units must be above 0")]
+    NoStep,
+}
 
 /// Grade a plan over `[day, day + horizon)` for the typical patient.
 pub fn outcome(plan: &Plan, day: f64, horizon_days: usize) -> Outcome {
@@ -306,17 +312,14 @@ struct Candidate {
 
 /// Propose doses for a palsy plan.
 pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, PlannerError> {
-    let palsy = plan.palsy.as_ref().ok_or_else(|| {
-        PlannerError("the plan has no [palsy] profile: there is no affected side to balance".into())
-    })?;
+    let palsy = plan.palsy.as_ref().ok_or(PlannerError::NoPalsy)?;
     if plan.injections.len() > MAX_PLANNER_INJECTIONS {
-        return Err(PlannerError(format!(
-            "injection: the plan has {} injections (repeats expanded); plan-symmetry plans for at most {MAX_PLANNER_INJECTIONS}, since each of its steps simulates the whole plan",
-            plan.injections.len()
-        )));
+        return Err(PlannerError::TooManyInjections {
+            injections: plan.injections.len(),
+        });
     }
     if !(options.step_units > 0.0 && options.step_units.is_finite()) {
-        return Err(PlannerError("step units must be above 0".into()));
+        return Err(PlannerError::NoStep);
     }
     let anatomy = Anatomy::get();
     let healthy = palsy.affected_side.opposite();
