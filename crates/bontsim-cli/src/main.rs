@@ -17,13 +17,13 @@ mod trial_plot;
 
 use arguments::OutputFormat;
 use bontsim_core::anatomy::Anatomy;
-use bontsim_core::plan::{Format, Plan};
-use bontsim_core::product::products;
-use bontsim_core::report::DISCLAIMER;
 use bontsim_core::engine::{
     CompareRequest, Engine, RequestError, SensitivityRequest, Shard, SimulateRequest,
     SymmetryRequest, TrialArm, TrialRequest,
 };
+use bontsim_core::plan::{Format, Plan};
+use bontsim_core::product::products;
+use bontsim_core::report::DISCLAIMER;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -430,8 +430,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     days,
                 })
                 .map_err(engine_failure)?;
-            let comparison =
-                compare::compare(&(plans[0].0.clone(), a), &(plans[1].0.clone(), b));
+            let comparison = compare::compare(&(plans[0].0.clone(), a), &(plans[1].0.clone(), b));
             let text = match format {
                 CompareFormat::Json => json_text(&comparison)?,
                 CompareFormat::Text => {
@@ -632,7 +631,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let (proposal, options) = Engine::default()
                 .plan_symmetry(&request)
                 .map_err(engine_failure)?;
-            let out = symmetry::render(&text, format, &proposal, &options).map_err(Failure::input)?;
+            let out =
+                symmetry::render(&text, format, &proposal, &options).map_err(Failure::input)?;
             write_output(None, &out)
         }
         Command::TrialMerge { partials, output } => {

@@ -34,9 +34,10 @@ pub fn run(
     request.validate().map_err(crate::request_failure)?;
     let output = OutputDirectory::begin(dir, "sensitivity", SENSITIVITY_FILES)
         .map_err(crate::Failure::input)?;
-    let report = engine
-        .sensitivity(request, &|_| {})
-        .map_err(crate::engine_failure)?;
+    let report = crate::trial::with_progress_bar("model runs ({eta} left)", |progress| {
+        engine.sensitivity(request, progress)
+    });
+    let report = report.map_err(crate::engine_failure)?;
     write(&report, label, dir, output).map_err(crate::Failure::input)
 }
 

@@ -5,7 +5,7 @@
 use crate::files::{read_partial, register_input, OutputDirectory};
 use crate::plot::render_bytes;
 use crate::trial_plot::{DurationHistogram, ResponderCurves};
-use bontsim_core::engine::{Engine, TrialOutcome, TrialRequest, THREADS_PER_CORE};
+use bontsim_core::engine::{Engine, Progress, TrialOutcome, TrialRequest, THREADS_PER_CORE};
 use bontsim_core::partial::parse_partial;
 use bontsim_core::trial::{TrialAggregate, TrialSummary};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -47,19 +47,9 @@ pub fn run(
             threads.cores, threads.threads
         );
     }
-    let progress = ProgressBar::new(0);
-    progress.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:40}] {pos}/{len} patients ({per_sec}, {eta} left)",
-        )
-        .expect("valid template")
-        .progress_chars("=> "),
-    );
-    let outcome = engine.trial(request, &|done| {
-        progress.set_length(done.total);
-        progress.set_position(done.done);
+    let outcome = with_progress_bar("patients ({per_sec}, {eta} left)", |progress| {
+        engine.trial(request, progress)
     });
-    progress.finish_and_clear();
     match outcome.map_err(crate::engine_failure)? {
         TrialOutcome::Partial(aggregate) => {
             let json = serde_json::to_vec(&aggregate).map_err(|e| Refusal::input(e.to_string()))?;
@@ -78,6 +68,28 @@ pub fn run(
             .map(Some)
             .map_err(Refusal::input),
     }
+}
+
+/// Runs `work` with a progress bar on standard error (hidden when it is not a terminal) fed
+/// by the engine's progress callback; `counted` ends the bar's template ("patients ...").
+pub fn with_progress_bar<T>(
+    counted: &str,
+    work: impl FnOnce(&(dyn Fn(Progress) + Sync)) -> T,
+) -> T {
+    let progress = ProgressBar::new(0);
+    progress.set_style(
+        ProgressStyle::with_template(&format!(
+            "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {counted}"
+        ))
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    let result = work(&|done: Progress| {
+        progress.set_length(done.total);
+        progress.set_position(done.done);
+    });
+    progress.finish_and_clear();
+    result
 }
 
 pub fn merge(engine: &Engine, inputs: &[PathBuf], output: &Path) -> Result<TrialSummary, String> {

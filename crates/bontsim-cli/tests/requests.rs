@@ -32,7 +32,14 @@ fn every_refused_request_names_its_option() {
             "--days: must be from 1 to 36500, got 36501",
         ),
         (
-            vec!["simulate", glabella, "--days", "100", "--face-days", "0,100"],
+            vec![
+                "simulate",
+                glabella,
+                "--days",
+                "100",
+                "--face-days",
+                "0,100",
+            ],
             "--face-days: day 100 is not within the 100 simulated days",
         ),
         (
@@ -56,7 +63,16 @@ fn every_refused_request_names_its_option() {
             "--samples: must be from 8 to 1000000, got 7",
         ),
         (
-            vec!["sensitivity", glabella, "--days", "100", "--mass-day", "100", "-o", out],
+            vec![
+                "sensitivity",
+                glabella,
+                "--days",
+                "100",
+                "--mass-day",
+                "100",
+                "-o",
+                out,
+            ],
             "--mass-day: day 100 is not within the 100 simulated days",
         ),
         (
@@ -78,5 +94,8 @@ fn every_refused_request_names_its_option() {
     ] {
         refused(&args, expected);
     }
-    assert!(!dir.join("out").exists(), "a refused request wrote its output");
+    assert!(
+        !dir.join("out").exists(),
+        "a refused request wrote its output"
+    );
 }

@@ -112,7 +112,14 @@ pub fn evaluate(
     days: usize,
     mass_day: usize,
 ) -> Vec<f64> {
-    evaluate_around(plan, &Parameters::TYPICAL, outcomes, multipliers, days, mass_day)
+    evaluate_around(
+        plan,
+        &Parameters::TYPICAL,
+        outcomes,
+        multipliers,
+        days,
+        mass_day,
+    )
 }
 
 /// [`evaluate`] with the multipliers applied to `base` instead of the typical patient.

@@ -214,7 +214,14 @@ pub fn run_arm(
     variability: &Variability,
     range: std::ops::Range<u64>,
 ) -> ArmAggregate {
-    run_arm_with(name, plan, &Parameters::TYPICAL, settings, variability, range)
+    run_arm_with(
+        name,
+        plan,
+        &Parameters::TYPICAL,
+        settings,
+        variability,
+        range,
+    )
 }
 
 /// [`run_arm`] with the population drawn around `parameters` instead of the typical patient.
@@ -230,13 +237,7 @@ pub fn run_arm_with(
     let mut arm = empty_arm(name, plan, settings);
     let options = SolverOptions::default();
     for index in range {
-        let patient = virtual_patient(
-            plan,
-            parameters,
-            variability,
-            settings.seed,
-            index,
-        );
+        let patient = virtual_patient(plan, parameters, variability, settings.seed, index);
         let simulation = simulate(&patient.plan, &patient.parameters, settings.days, &options);
         for area in &mut arm.areas {
             let (baseline, severity) =

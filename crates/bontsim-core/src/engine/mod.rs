@@ -248,7 +248,10 @@ impl Engine {
     /// let refused = Engine::default().trial_merge(&[]);
     /// assert!(matches!(refused, Err(Error::Merge(_))));
     /// ```
-    pub fn trial_merge(&self, partials: &[(String, TrialAggregate)]) -> Result<TrialAggregate, Error> {
+    pub fn trial_merge(
+        &self,
+        partials: &[(String, TrialAggregate)],
+    ) -> Result<TrialAggregate, Error> {
         Ok(TrialAggregate::merge_partials(partials)?)
     }
 

@@ -193,7 +193,10 @@ impl TrialRequest {
     /// The trial's settings (what every shard must share), once every field is checked.
     pub fn validate(&self) -> Result<crate::trial::TrialSettings, RequestError> {
         if self.arms.is_empty() {
-            return Err(RequestError::unusable("plans", "a trial needs at least one plan"));
+            return Err(RequestError::unusable(
+                "plans",
+                "a trial needs at least one plan",
+            ));
         }
         if !(1..=MAX_PATIENTS).contains(&self.patients) {
             return Err(RequestError::out_of_range(

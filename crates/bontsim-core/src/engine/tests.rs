@@ -31,13 +31,22 @@ fn requests_name_the_field_they_refuse() {
     assert_eq!(field_of(engine.simulate(&simulate).unwrap_err()), "days");
     simulate.days = Some(100);
     simulate.face_days = vec![100];
-    assert_eq!(field_of(engine.simulate(&simulate).unwrap_err()), "face_days");
+    assert_eq!(
+        field_of(engine.simulate(&simulate).unwrap_err()),
+        "face_days"
+    );
 
     let mut trial = TrialRequest::new(vec![arm()], 0);
-    assert_eq!(field_of(engine.trial(&trial, &|_| {}).unwrap_err()), "patients");
+    assert_eq!(
+        field_of(engine.trial(&trial, &|_| {}).unwrap_err()),
+        "patients"
+    );
     trial.patients = 4;
     trial.threads = Some(0);
-    assert_eq!(field_of(engine.trial(&trial, &|_| {}).unwrap_err()), "threads");
+    assert_eq!(
+        field_of(engine.trial(&trial, &|_| {}).unwrap_err()),
+        "threads"
+    );
 
     let mut sensitivity = SensitivityRequest::new(&plan);
     sensitivity.samples = 7;
@@ -55,12 +64,21 @@ fn requests_name_the_field_they_refuse() {
 
     let mut symmetry = SymmetryRequest::new(&plan);
     symmetry.product = "snake oil".into();
-    assert_eq!(field_of(engine.plan_symmetry(&symmetry).unwrap_err()), "product");
+    assert_eq!(
+        field_of(engine.plan_symmetry(&symmetry).unwrap_err()),
+        "product"
+    );
     symmetry.product = "onabotulinumtoxinA".into();
     symmetry.step_units = 60.0;
-    assert_eq!(field_of(engine.plan_symmetry(&symmetry).unwrap_err()), "step_units");
+    assert_eq!(
+        field_of(engine.plan_symmetry(&symmetry).unwrap_err()),
+        "step_units"
+    );
     symmetry.step_units = 2.5;
-    assert_eq!(field_of(engine.plan_symmetry(&symmetry).unwrap_err()), "palsy");
+    assert_eq!(
+        field_of(engine.plan_symmetry(&symmetry).unwrap_err()),
+        "palsy"
+    );
 }
 
 #[test]
@@ -69,7 +87,10 @@ fn shards_and_responders_parse_or_say_why_not() {
     for bad in ["2", "0/3", "4/3", "a/3"] {
         assert_eq!(Shard::parse(bad).unwrap_err().field(), "shard", "{bad}");
     }
-    assert_eq!(parse_responder("improved_2"), Ok(crate::trial::Responder::Improved2));
+    assert_eq!(
+        parse_responder("improved_2"),
+        Ok(crate::trial::Responder::Improved2)
+    );
     let error = parse_responder("all").unwrap_err();
     assert_eq!(
         error.reason(),

@@ -380,21 +380,40 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
             .collect();
         with_doses(plan, &doses, options.day, options.product)
     };
-    let evaluate =
-        |units: &[f64]| -> Outcome { outcome_with(&planned(units), &options.parameters, &options.course, options.day, options.horizon_days) };
+    let evaluate = |units: &[f64]| -> Outcome {
+        outcome_with(
+            &planned(units),
+            &options.parameters,
+            &options.course,
+            options.day,
+            options.horizon_days,
+        )
+    };
     let label_warnings = plan.warnings.len();
     let new_label_warning = |units: &[f64]| planned(units).warnings.len() > label_warnings;
     let threshold =
         MINIMUM_GAIN_PER_UNIT * options.step_units * potency * MINIMUM_GAIN_HORIZON_DAYS
             / options.horizon_days as f64;
 
-    let before = outcome_with(plan, &options.parameters, &options.course, options.day, options.horizon_days);
+    let before = outcome_with(
+        plan,
+        &options.parameters,
+        &options.course,
+        options.day,
+        options.horizon_days,
+    );
     let given_has_injections = !plan.injections.is_empty();
     // The floors are the untreated face's, not those of a plan that may already flatten it.
     let untreated = if given_has_injections {
         let mut bare = plan.clone();
         bare.injections.clear();
-        outcome_with(&bare, &options.parameters, &options.course, options.day, options.horizon_days)
+        outcome_with(
+            &bare,
+            &options.parameters,
+            &options.course,
+            options.day,
+            options.horizon_days,
+        )
     } else {
         before.clone()
     };
