@@ -16,10 +16,13 @@ use bontsim_render::text::{compare, summary};
 
 use arguments::OutputFormat;
 use bontsim_core::anatomy::Anatomy;
+use bontsim_core::engine::{
+    CompareRequest, Engine, RequestError, SensitivityRequest, Shard, SimulateRequest,
+    SymmetryRequest, TrialArm, TrialRequest,
+};
 use bontsim_core::plan::{Format, Plan};
 use bontsim_core::product::products;
 use bontsim_core::report::DISCLAIMER;
-use bontsim_core::{metrics, simulate, simulation, Parameters, SolverOptions};
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -380,24 +383,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 |p| p.display().to_string(),
             );
             let plan = load_plan(plan.as_deref())?;
-            let days = checked_days(days, &plan)?;
-            if let Some(day) = face_days.iter().find(|&&d| d >= days) {
-                return Err(Failure::input(format!(
-                    "--face-days: day {day} is not within the {days} simulated days"
-                )));
-            }
-            let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-            let face_days = if face_days.is_empty() {
-                bontsim_core::face::DEFAULT_AT_DAYS.to_vec()
-            } else {
-                face_days
-            };
-            let report = metrics::build_report_with_face_days(
-                &plan,
-                &simulation,
-                &Parameters::TYPICAL,
-                &face_days,
-            );
+            let report = Engine::default()
+                .simulate(&SimulateRequest {
+                    plan: &plan,
+                    days,
+                    face_days,
+                })
+                .map_err(engine_failure)?;
             // A person at a terminal gets the summary; files, pipes and scripts keep the JSON.
             let format = format.unwrap_or(if output.is_none() && std::io::stdout().is_terminal() {
                 OutputFormat::Text
@@ -431,19 +423,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 }
                 plans.push((path.display().to_string(), plan));
             }
-            let days = match days {
-                Some(_) => checked_days(days, &plans[0].1)?,
-                None => plans
-                    .iter()
-                    .map(|(_, plan)| simulation::default_days(plan))
-                    .max()
-                    .unwrap_or(730),
-            };
-            let reports: Vec<(String, bontsim_core::Report)> = plans
-                .into_iter()
-                .map(|(name, plan)| (name, bontsim_core::run(&plan, days)))
-                .collect();
-            let comparison = compare::compare(&reports[0], &reports[1]);
+            let [a, b] = Engine::default()
+                .compare(&CompareRequest {
+                    plans: [&plans[0].1, &plans[1].1],
+                    days,
+                })
+                .map_err(engine_failure)?;
+            let comparison = compare::compare(&(plans[0].0.clone(), a), &(plans[1].0.clone(), b));
             let text = match format {
                 CompareFormat::Json => json_text(&comparison)?,
                 CompareFormat::Text => {
@@ -470,7 +456,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         } => {
             let plan_path = plan;
             let plan = load_plan(plan_path.as_deref())?;
-            let days = checked_days(days, &plan)?;
+            let days = bontsim_core::engine::checked_days(days, &plan).map_err(request_failure)?;
             let anatomy = Anatomy::get();
             // Names as the plan accepts them (any case, spaces for underscores), drawn by
             // the anatomy's own name.
@@ -489,8 +475,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     }
                 }
             }
-            let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-            let report = metrics::build_report(&plan, &simulation, &Parameters::TYPICAL);
+            let report = Engine::default()
+                .simulate(&SimulateRequest {
+                    days: Some(days),
+                    ..SimulateRequest::new(&plan)
+                })
+                .map_err(engine_failure)?;
             for warning in &report.warnings {
                 eprintln!("warning: {warning}");
             }
@@ -512,7 +502,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let plan_name = labels::plan_name(Some(&plan));
             let plan = load_plan(Some(&plan))?;
             face_picture::run(face_picture::Request {
-                horizon: checked_days(days, &plan)?,
+                horizon: bontsim_core::engine::checked_days(days, &plan)
+                    .map_err(request_failure)?,
                 plan: &plan,
                 plan_name,
                 days: day,
@@ -525,12 +516,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Check { plan } => {
             let mut out = String::new();
-            let plan = load_plan(Some(&plan))?;
-            let _ = writeln!(out, "plan is valid: {}", plan.extent());
-            if plan.warnings.is_empty() {
+            let check = Engine::default().check(&load_plan(Some(&plan))?);
+            let _ = writeln!(out, "plan is valid: {}", check.extent);
+            if check.warnings.is_empty() {
                 let _ = writeln!(out, "no warnings");
             }
-            for warning in &plan.warnings {
+            for warning in &check.warnings {
                 let _ = writeln!(out, "warning: {warning}");
             }
             let _ = writeln!(out, "{DISCLAIMER}");
@@ -547,22 +538,14 @@ fn run(cli: Cli) -> Result<(), Failure> {
             atrophy_days,
             shard,
         } => {
-            let most = bontsim_core::partial::MAX_PATIENTS;
-            if patients == 0 || patients > most {
-                return Err(Failure::input(format!(
-                    "--patients: must be from 1 to {most} (shard larger trials with --shard)"
-                )));
-            }
-            if threads == Some(0) {
-                return Err(Failure::input("--threads: must be at least 1"));
-            }
-            let responder = trial::parse_responder(&responder).map_err(Failure::input)?;
+            let responder =
+                bontsim_core::engine::parse_responder(&responder).map_err(request_failure)?;
             let shard = shard
                 .as_deref()
-                .map(trial::parse_shard)
+                .map(Shard::parse)
                 .transpose()
-                .map_err(Failure::input)?;
-            let mut loaded = Vec::new();
+                .map_err(request_failure)?;
+            let mut arms = Vec::new();
             for path in &plans {
                 let (name, text, format) = read_plan(Some(path))?;
                 let plan = parse_plan(&name, &text, format)?;
@@ -570,41 +553,24 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     eprintln!("warning: {name}: {warning}");
                 }
                 let plan_sha256 = bontsim_core::partial::plan_sha256(text.as_bytes());
-                loaded.push(trial::Arm {
+                arms.push(TrialArm {
                     name,
                     plan,
                     plan_sha256,
                 });
             }
-            let longest = loaded
-                .iter()
-                .map(|arm| simulation::default_days(&arm.plan))
-                .max()
-                .unwrap_or(730);
-            let days = match days {
-                Some(_) => checked_days(days, &loaded[0].plan)?,
-                None => longest,
-            };
-            let atrophy_days = if atrophy_days.is_empty() {
-                vec![90, 180, 365]
-            } else {
-                atrophy_days
-            };
-            trial::run(trial::TrialRequest {
-                plans: loaded,
-                settings: bontsim_core::trial::TrialSettings {
-                    seed,
-                    patients,
-                    days,
-                    responder,
-                    atrophy_days,
-                },
+            let request = TrialRequest {
+                arms,
+                patients,
+                seed,
+                days,
+                responder,
+                atrophy_days,
                 threads,
                 shard,
-                output,
-            })
-            .map_err(Failure::input)
-            .map(|summary| print_trial_table(summary.as_ref()))
+            };
+            trial::run(&Engine::default(), &request, &output)
+                .map(|summary| print_trial_table(summary.as_ref()))
         }
         Command::Sensitivity {
             plan,
@@ -614,25 +580,17 @@ fn run(cli: Cli) -> Result<(), Failure> {
             days,
             mass_day,
         } => {
-            if !(8..=1_000_000).contains(&samples) {
-                return Err(Failure::input("--samples: must be from 8 to 1000000"));
-            }
             let plan_path = plan;
             let plan = load_plan(Some(&plan_path))?;
-            if plan.injections.is_empty() {
-                return Err(Failure::input(
-                    "the plan has no injection: nothing to analyse",
-                ));
-            }
-            let days = checked_days(days, &plan)?;
-            if mass_day >= days {
-                return Err(Failure::input(format!(
-                    "--mass-day: day {mass_day} is not within the {days} simulated days"
-                )));
-            }
             let label = labels::PlanLabel::new(Some(&plan_path), &plan);
-            sensitivity::run(&plan, &label, days, mass_day, samples, seed, &output)
-                .map_err(Failure::input)
+            let request = SensitivityRequest {
+                plan: &plan,
+                samples,
+                seed,
+                days,
+                mass_day,
+            };
+            sensitivity::run(&Engine::default(), &request, &label, &output)
         }
         Command::PlanSymmetry {
             plan,
@@ -645,67 +603,37 @@ fn run(cli: Cli) -> Result<(), Failure> {
             step_units,
             min_expressivity,
         } => {
-            let product = bontsim_core::product::find_product(&product).ok_or_else(|| {
-                Failure::input(format!(
-                    "--product: unknown product \"{product}\" (`bontsim products` lists them)"
-                ))
-            })?;
-            if !(max_units > 0.0 && max_units <= 1000.0) {
-                return Err(Failure::input(
-                    "--max-units: must be above 0 and at most 1000",
-                ));
-            }
-            if !(1..=3650).contains(&horizon_days) {
-                return Err(Failure::input("--horizon-days: must be from 1 to 3650"));
-            }
-            if !(day.is_finite() && (0.0..=36_500.0).contains(&day)) {
-                return Err(Failure::input("--day: must be a day from 0 to 36500"));
-            }
-            if day.ceil() + horizon_days as f64 > 36_500.0 {
-                return Err(Failure::input(
-                    "--horizon-days: the day plus the horizon must stay within 36500 days (100 years), as in simulate",
-                ));
-            }
-            if !(step_units > 0.0 && step_units <= max_units) {
-                return Err(Failure::input(
-                    "--step-units: must be above 0 and at most --max-units",
-                ));
-            }
-            if let Some(cap) = max_per_muscle {
-                if !(cap > 0.0 && cap <= 1000.0) {
-                    return Err(Failure::input(
-                        "--max-per-muscle: must be above 0 and at most 1000",
-                    ));
-                }
-            }
-            if !(0.0..=1.0).contains(&min_expressivity) {
-                return Err(Failure::input("--min-expressivity: must be from 0 to 1"));
-            }
             let (name, text, format) = read_plan(Some(&plan))?;
             let parsed = parse_plan(&name, &text, format)?;
-            if parsed.palsy.is_none() {
-                return Err(Failure::input(format!(
-                    "{name}: palsy: the plan has no [palsy] profile; plan-symmetry balances a palsied face"
-                )));
-            }
+            let request = SymmetryRequest {
+                plan: &parsed,
+                max_units,
+                horizon_days,
+                synkinesis,
+                day,
+                product,
+                max_per_muscle,
+                step_units,
+                min_expressivity,
+            };
+            // The options first, then the plan's warnings, then the planning.
+            request.validate().map_err(|error| match error.field() {
+                "palsy" => Failure::input(format!("{name}: {error}")),
+                _ => request_failure(error),
+            })?;
             for warning in &parsed.warnings {
                 eprintln!("warning: {warning}");
             }
-            let options = bontsim_core::face::planner::PlannerOptions {
-                day,
-                horizon_days,
-                max_units,
-                max_units_per_muscle: max_per_muscle,
-                step_units,
-                treat_synkinesis: synkinesis,
-                min_expressivity,
-                product,
-            };
-            let out = symmetry::run(&text, format, &parsed, &options).map_err(Failure::input)?;
+            let (proposal, options) = Engine::default()
+                .plan_symmetry(&request)
+                .map_err(engine_failure)?;
+            let out =
+                symmetry::render(&text, format, &proposal, &options).map_err(Failure::input)?;
             write_output(None, &out)
         }
         Command::TrialMerge { partials, output } => {
-            let summary = trial::merge(&partials, &output).map_err(Failure::input)?;
+            let summary =
+                trial::merge(&Engine::default(), &partials, &output).map_err(Failure::input)?;
             print_trial_table(Some(&summary));
             Ok(())
         }
@@ -813,14 +741,29 @@ fn man_pages(directory: Option<&Path>) -> Result<(), Failure> {
     }
 }
 
-fn checked_days(days: Option<usize>, plan: &Plan) -> Result<usize, Failure> {
-    match days {
-        Some(0) => Err(Failure::input("--days: must be at least 1")),
-        Some(days) if days > 36_500 => Err(Failure::input(format!(
-            "--days: {days} is more than 100 years (36500 days)"
-        ))),
-        Some(days) => Ok(days),
-        None => Ok(simulation::default_days(plan)),
+/// The command-line option of a request field: the same words with dashes (`mass_day` is
+/// `--mass-day`); fields of the plan itself (`plan`, `plans`) are not options.
+fn option_name(field: &str) -> Option<String> {
+    match field {
+        "plan" | "plans" => None,
+        field => Some(format!("--{}", field.replace('_', "-"))),
+    }
+}
+
+/// A refused request for the user: the message names the option at fault.
+fn request_failure(error: RequestError) -> Failure {
+    Failure::input(match option_name(error.field()) {
+        Some(option) => format!("{option}: {}", error.reason()),
+        None => error.reason(),
+    })
+}
+
+/// An engine error for the user (plans are parsed, and their errors named, by `parse_plan`).
+fn engine_failure(error: bontsim_core::Error) -> Failure {
+    match error {
+        bontsim_core::Error::Request(error) => request_failure(error),
+        bontsim_core::Error::Threads { .. } => Failure::input(format!("--{error}")),
+        other => Failure::input(other.to_string()),
     }
 }
 

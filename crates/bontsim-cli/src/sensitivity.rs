@@ -4,8 +4,8 @@
 
 use crate::files::OutputDirectory;
 use crate::plot::render_error;
-use bontsim_core::plan::Plan;
-use bontsim_core::sensitivity::analyse;
+use bontsim_core::engine::{Engine, SensitivityRequest};
+use bontsim_core::sensitivity::SensitivityReport;
 use bontsim_render::labels::PlanLabel;
 use bontsim_render::{figures, Format};
 use std::fmt::Write as _;
@@ -21,18 +21,32 @@ const SENSITIVITY_FILES: &[&str] = &[
     "sobol.png",
 ];
 
+/// Runs the analysis on the engine and writes its directory.
 pub fn run(
-    plan: &Plan,
+    engine: &Engine,
+    request: &SensitivityRequest,
     label: &PlanLabel,
-    days: usize,
-    mass_day: usize,
-    samples: usize,
-    seed: u64,
     dir: &Path,
+) -> Result<(), crate::Failure> {
+    // Refuse a bad request before the output directory is touched.
+    request.validate().map_err(crate::request_failure)?;
+    let output = OutputDirectory::begin(dir, "sensitivity", SENSITIVITY_FILES)
+        .map_err(crate::Failure::input)?;
+    let report = crate::trial::with_progress_bar("model runs ({eta} left)", |progress| {
+        engine.sensitivity(request, progress)
+    });
+    let report = report.map_err(crate::engine_failure)?;
+    write(&report, label, dir, output).map_err(crate::Failure::input)
+}
+
+/// The report's tables and figures, written into `output` (the directory `dir`).
+fn write(
+    report: &SensitivityReport,
+    label: &PlanLabel,
+    dir: &Path,
+    output: OutputDirectory,
 ) -> Result<(), String> {
-    let output = OutputDirectory::begin(dir, "sensitivity", SENSITIVITY_FILES)?;
-    let report = analyse(plan, days, mass_day, samples, seed);
-    let mut json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+    let mut json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
     json.push('\n');
     output.write("sensitivity.json", json.as_bytes())?;
     let mut csv = String::from("output,parameter,first_order,total_order,low,high,typical\n");
@@ -61,7 +75,7 @@ pub fn run(
     for (name, draw) in drawings {
         for format in [Format::Svg, Format::Png] {
             let file = format!("{name}.{}", format.extension());
-            let bytes = draw(&report, label, format).map_err(render_error(&dir.join(&file)))?;
+            let bytes = draw(report, label, format).map_err(render_error(&dir.join(&file)))?;
             output.write(&file, &bytes)?;
         }
     }

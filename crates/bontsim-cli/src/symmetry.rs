@@ -5,7 +5,7 @@
 
 use bontsim_core::anatomy::Anatomy;
 use bontsim_core::face::house_brackmann_roman as roman;
-use bontsim_core::face::planner::{plan_symmetry, Outcome, PlannerOptions, Proposal};
+use bontsim_core::face::planner::{Outcome, PlannerOptions, Proposal};
 use bontsim_core::plan::{Format, Plan};
 use bontsim_core::report::DISCLAIMER;
 
@@ -129,16 +129,16 @@ fn comment(lines: &[String]) -> String {
         .collect()
 }
 
-/// Plan the doses and render the output text.
-pub fn run(
+/// The plan's text with the proposed doses added (and their summary as comments, or on
+/// standard error for JSON, which has none).
+pub fn render(
     text: &str,
     format: Format,
-    plan: &Plan,
+    proposal: &Proposal,
     options: &PlannerOptions,
 ) -> Result<String, String> {
-    let proposal = plan_symmetry(plan, options).map_err(|e| e.0)?;
     let anatomy = Anatomy::get();
-    let summary = summary(&proposal, options);
+    let summary = summary(proposal, options);
     match format {
         Format::Toml => {
             let mut out = text.trim_end().to_string();

@@ -4,35 +4,13 @@
 
 use crate::files::{read_partial, register_input, OutputDirectory};
 use crate::plot::render_error;
+use bontsim_core::engine::{Engine, Progress, TrialOutcome, TrialRequest, THREADS_PER_CORE};
 use bontsim_core::partial::parse_partial;
-use bontsim_core::plan::Plan;
-use bontsim_core::population::Variability;
-use bontsim_core::trial::{
-    run_arm, shard_range, ArmAggregate, Responder, TrialAggregate, TrialSettings, TrialSummary,
-};
-use bontsim_core::MODEL_VERSION;
+use bontsim_core::trial::{TrialAggregate, TrialSummary};
 use bontsim_render::{figures, Format};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-
-/// Patients simulated per parallel work item.
-const CHUNK: u64 = 64;
-/// Work items run in parallel before their aggregates are merged (bounds memory: a million
-/// patients are 15,625 chunks, and a chunk's aggregate holds every day's counts).
-const WAVE: u64 = 256;
-
-/// Worker threads allowed per core: more only adds thread start-up and switching (50,000
-/// threads for 10 patients ran for over 20 s).
-pub const THREADS_PER_CORE: usize = 4;
-
-/// One arm: the plan's display name, the plan, and the SHA-256 of its file's bytes.
-pub struct Arm {
-    pub name: String,
-    pub plan: Plan,
-    pub plan_sha256: String,
-}
 
 /// Every file `trial` and `trial-merge` write (a directory holding only these may be replaced).
 const TRIAL_FILES: &[&str] = &[
@@ -49,154 +27,72 @@ const TRIAL_FILES: &[&str] = &[
     "partial.json",
 ];
 
-pub struct TrialRequest {
-    pub plans: Vec<Arm>,
-    pub settings: TrialSettings,
-    pub threads: Option<usize>,
-    pub shard: Option<(u64, u64)>,
-    pub output: PathBuf,
-}
+/// An error of the engine as the user reads it: request fields named as options.
+type Refusal = crate::Failure;
 
-/// Parse `i/n` (1 <= i <= n).
-pub fn parse_shard(text: &str) -> Result<(u64, u64), String> {
-    let (i, n) = text
-        .split_once('/')
-        .ok_or_else(|| format!("--shard: \"{text}\" is not of the form i/n (e.g. 2/8)"))?;
-    let i: u64 = i
-        .trim()
-        .parse()
-        .map_err(|_| format!("--shard: \"{i}\" is not a whole number"))?;
-    let n: u64 = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("--shard: \"{n}\" is not a whole number"))?;
-    if n == 0 || i == 0 || i > n {
-        return Err(format!("--shard: {i}/{n} needs 1 <= i <= n"));
+/// Runs the trial on the engine and writes its directory; the summary of a whole trial
+/// (`None` for a shard, whose partial result is not a trial yet).
+pub fn run(
+    engine: &Engine,
+    request: &TrialRequest,
+    output: &Path,
+) -> Result<Option<TrialSummary>, Refusal> {
+    // Refuse a bad request before the output directory is touched.
+    request.validate().map_err(crate::request_failure)?;
+    let directory = OutputDirectory::begin(output, "trial", TRIAL_FILES).map_err(Refusal::input)?;
+    let threads = bontsim_core::engine::worker_threads(request.threads);
+    if let Some(requested) = threads.lowered_from {
+        eprintln!(
+            "note: --threads {requested} is more than {THREADS_PER_CORE} per core on these {} cores: using {} (the output does not depend on it)",
+            threads.cores, threads.threads
+        );
     }
-    Ok((i, n))
-}
-
-pub fn parse_responder(text: &str) -> Result<Responder, String> {
-    match text {
-        "none_or_mild" => Ok(Responder::NoneOrMild),
-        "improved_1" => Ok(Responder::Improved1),
-        "improved_2" => Ok(Responder::Improved2),
-        other => Err(format!(
-            "--responder: \"{other}\" is not one of none_or_mild, improved_1, improved_2"
-        )),
-    }
-}
-
-/// The worker threads to start (0: rayon's default, one per core): `--threads` capped at
-/// [`THREADS_PER_CORE`] per core, with a note on standard error when capped.
-fn bounded_threads(requested: Option<usize>) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let limit = cores * THREADS_PER_CORE;
-    match requested {
-        Some(threads) if threads > limit => {
+    let outcome = with_progress_bar("patients ({per_sec}, {eta} left)", |progress| {
+        engine.trial(request, progress)
+    });
+    match outcome.map_err(crate::engine_failure)? {
+        TrialOutcome::Partial(aggregate) => {
+            let json = serde_json::to_vec(&aggregate).map_err(|e| Refusal::input(e.to_string()))?;
+            directory
+                .write("partial.json", &json)
+                .map_err(Refusal::input)?;
+            directory.commit().map_err(Refusal::input)?;
+            let (start, end) = aggregate.covered.first().copied().unwrap_or_default();
             eprintln!(
-                "note: --threads {threads} is more than {THREADS_PER_CORE} per core on these {cores} cores: using {limit} (the output does not depend on it)"
+                "wrote {} (patients {start}..{end}); combine the shards with `bontsim trial-merge`",
+                output.join("partial.json").display(),
             );
-            limit
+            Ok(None)
         }
-        Some(threads) => threads,
-        None => 0,
+        TrialOutcome::Whole(aggregate) => write_outputs(&aggregate, directory)
+            .map(Some)
+            .map_err(Refusal::input),
     }
 }
 
-/// Runs the trial and writes its directory; the summary of a whole trial (`None` for a shard,
-/// whose partial result is not a trial yet).
-pub fn run(request: TrialRequest) -> Result<Option<TrialSummary>, String> {
-    let output = OutputDirectory::begin(&request.output, "trial", TRIAL_FILES)?;
-    let settings = &request.settings;
-    let range = match request.shard {
-        Some((i, n)) => shard_range(settings.patients, i, n),
-        None => 0..settings.patients,
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(bounded_threads(request.threads))
-        .build()
-        .map_err(|e| format!("--threads: {e}"))?;
-    let total = (range.end - range.start) * request.plans.len() as u64;
-    let progress = ProgressBar::new(total);
+/// Runs `work` with a progress bar on standard error (hidden when it is not a terminal) fed
+/// by the engine's progress callback; `counted` ends the bar's template ("patients ...").
+pub fn with_progress_bar<T>(
+    counted: &str,
+    work: impl FnOnce(&(dyn Fn(Progress) + Sync)) -> T,
+) -> T {
+    let progress = ProgressBar::new(0);
     progress.set_style(
-        ProgressStyle::with_template(
-            "{elapsed_precise} [{bar:40}] {pos}/{len} patients ({per_sec}, {eta} left)",
-        )
+        ProgressStyle::with_template(&format!(
+            "{{elapsed_precise}} [{{bar:40}}] {{pos}}/{{len}} {counted}"
+        ))
         .expect("valid template")
         .progress_chars("=> "),
     );
-    let variability = Variability::default();
-    let arms: Vec<ArmAggregate> = pool.install(|| {
-        request
-            .plans
-            .iter()
-            .map(
-                |Arm {
-                     name,
-                     plan,
-                     plan_sha256,
-                 }| {
-                    let chunk_count = (range.end - range.start).div_ceil(CHUNK);
-                    let run_chunk = |c: u64| {
-                        let start = range.start + c * CHUNK;
-                        let chunk = start..(start + CHUNK).min(range.end);
-                        let count = chunk.end - chunk.start;
-                        let part = run_arm(name, plan, settings, &variability, chunk);
-                        progress.inc(count);
-                        part
-                    };
-                    // Chunks run in parallel a wave at a time and merge in chunk order, so memory
-                    // holds one wave of aggregates whatever the number of patients, and the result
-                    // does not depend on the number of threads.
-                    let mut arm: Option<ArmAggregate> = None;
-                    let mut wave_start = 0;
-                    while wave_start < chunk_count {
-                        let wave_end = (wave_start + WAVE).min(chunk_count);
-                        let parts: Vec<ArmAggregate> = (wave_start..wave_end)
-                            .into_par_iter()
-                            .map(run_chunk)
-                            .collect();
-                        for part in parts {
-                            match arm.as_mut() {
-                                None => arm = Some(part),
-                                Some(arm) => arm.merge(&part).expect("chunks of one arm merge"),
-                            }
-                        }
-                        wave_start = wave_end;
-                    }
-                    let mut arm =
-                        arm.unwrap_or_else(|| run_arm(name, plan, settings, &variability, 0..0));
-                    arm.plan_sha256 = plan_sha256.clone();
-                    arm
-                },
-            )
-            .collect()
+    let result = work(&|done: Progress| {
+        progress.set_length(done.total);
+        progress.set_position(done.done);
     });
     progress.finish_and_clear();
-    let aggregate = TrialAggregate {
-        model_version: MODEL_VERSION.into(),
-        shard: request.shard,
-        settings: settings.clone(),
-        covered: vec![(range.start, range.end)],
-        arms,
-    };
-    if request.shard.is_some() {
-        let json = serde_json::to_vec(&aggregate).map_err(|e| e.to_string())?;
-        output.write("partial.json", &json)?;
-        output.commit()?;
-        eprintln!(
-            "wrote {} (patients {}..{}); combine the shards with `bontsim trial-merge`",
-            request.output.join("partial.json").display(),
-            range.start,
-            range.end
-        );
-        return Ok(None);
-    }
-    write_outputs(&aggregate, output).map(Some)
+    result
 }
 
-pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<TrialSummary, String> {
+pub fn merge(engine: &Engine, inputs: &[PathBuf], output: &Path) -> Result<TrialSummary, String> {
     if inputs.is_empty() {
         return Err("trial-merge: give at least one partial result directory".into());
     }
@@ -210,7 +106,7 @@ pub fn merge(inputs: &[PathBuf], output: &Path) -> Result<TrialSummary, String> 
         let part = parse_partial(&label, &bytes).map_err(|e| e.to_string())?;
         parts.push((label, part));
     }
-    let aggregate = TrialAggregate::merge_partials(&parts).map_err(|e| e.to_string())?;
+    let aggregate = engine.trial_merge(&parts).map_err(|e| e.to_string())?;
     write_outputs(
         &aggregate,
         OutputDirectory::begin(output, "trial-merge", TRIAL_FILES)?,
@@ -412,7 +308,10 @@ pub fn arms_table(summary: &TrialSummary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bontsim_core::plan::Format;
+    use bontsim_core::plan::{Format, Plan};
+    use bontsim_core::population::Variability;
+    use bontsim_core::trial::{run_arm, Responder, TrialSettings};
+    use bontsim_core::MODEL_VERSION;
 
     #[test]
     fn the_arms_table_shows_the_day_30_rate_with_its_interval() {

@@ -3,9 +3,11 @@
 //! Data flows one way: plan text -> [`plan::Plan`] (validated, repeats expanded, units
 //! converted) -> [`simulation::simulate`] (the equations of `docs/model.md`, integrated by
 //! [`solve`]) -> [`metrics::build_report`] -> front ends. No I/O happens here: front ends
-//! read files and print.
+//! read files and print. Front ends call it through [`Engine`] (module [`engine`]), which
+//! checks requests and returns one typed [`Error`].
 
 pub mod anatomy;
+pub mod engine;
 pub mod face;
 pub mod metrics;
 pub mod model;
@@ -21,6 +23,7 @@ pub mod solve;
 pub mod trial;
 pub mod warnings;
 
+pub use engine::{Engine, Error, Model};
 pub use model::Parameters;
 pub use plan::{Format, Plan, PlanError, PlanErrors};
 pub use report::Report;
@@ -35,8 +38,7 @@ pub use solve::SolverOptions;
 /// model it runs, so counts of different models never add up.
 pub const MODEL_VERSION: &str = "1";
 
-/// Parse, simulate and report in one call, with the typical patient's parameters.
-pub fn run(plan: &Plan, days: usize) -> Report {
-    let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-    metrics::build_report(plan, &simulation, &Parameters::TYPICAL)
-}
+/// The Rust examples of README.md, compiled and run by `cargo test --doc`.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

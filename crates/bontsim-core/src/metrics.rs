@@ -51,6 +51,25 @@ pub fn build_report_with_face_days(
     parameters: &Parameters,
     face_days: &[usize],
 ) -> Report {
+    build_report_with_course(
+        plan,
+        simulation,
+        parameters,
+        &crate::face::course::CourseParameters::TYPICAL,
+        face_days,
+    )
+}
+
+/// [`build_report_with_face_days`] with the face's course (recovery and training of a
+/// palsy) from `course` instead of the typical patient's, so a fitted patient is reported
+/// with their own parameters.
+pub fn build_report_with_course(
+    plan: &Plan,
+    simulation: &Simulation,
+    parameters: &Parameters,
+    course: &crate::face::course::CourseParameters,
+    face_days: &[usize],
+) -> Report {
     let anatomy = Anatomy::get();
     let days = simulation.days;
     let muscles = simulation
@@ -153,12 +172,7 @@ pub fn build_report_with_face_days(
         })
         .collect();
 
-    let (face, face_warnings) = crate::face::report(
-        plan,
-        simulation,
-        &crate::face::course::CourseParameters::TYPICAL,
-        face_days,
-    );
+    let (face, face_warnings) = crate::face::report(plan, simulation, course, face_days);
     let mut warnings = plan.warnings.clone();
     warnings.extend(face_warnings);
     Report {

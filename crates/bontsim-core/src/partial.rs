@@ -687,12 +687,15 @@ mod tests {
         let mut b = b.arms[0].clone();
         b.areas[0].responders[0] = 1;
         let failure = a.arms[0].merge(&b).expect_err("overflow");
-        assert_eq!(failure, "areas[0].responders[0]: the sum overflows");
+        assert_eq!(
+            failure.to_string(),
+            "areas[0].responders[0]: the sum overflows"
+        );
         b.areas[0].responders.truncate(10);
         let mut fresh = shard(1, 2).1.arms[0].clone();
         let failure = fresh.merge(&b).expect_err("lengths");
         assert_eq!(
-            failure,
+            failure.to_string(),
             "areas[0].responders: 10 counts where 40 are expected"
         );
     }

@@ -112,7 +112,26 @@ pub fn evaluate(
     days: usize,
     mass_day: usize,
 ) -> Vec<f64> {
-    let mut parameters = Parameters::TYPICAL;
+    evaluate_around(
+        plan,
+        &Parameters::TYPICAL,
+        outcomes,
+        multipliers,
+        days,
+        mass_day,
+    )
+}
+
+/// [`evaluate`] with the multipliers applied to `base` instead of the typical patient.
+pub fn evaluate_around(
+    plan: &Plan,
+    base: &Parameters,
+    outcomes: &Outcomes,
+    multipliers: &[f64],
+    days: usize,
+    mass_day: usize,
+) -> Vec<f64> {
+    let mut parameters = *base;
     for (factor, multiplier) in FACTORS.iter().zip(multipliers) {
         if let Some(value) = parameters.by_name_mut(factor.name) {
             *value *= *multiplier;
@@ -194,9 +213,42 @@ pub fn analyse(
     base_samples: usize,
     seed: u64,
 ) -> SensitivityReport {
+    analyse_around(
+        plan,
+        &Parameters::TYPICAL,
+        days,
+        mass_day,
+        base_samples,
+        seed,
+        &|_| {},
+    )
+}
+
+/// The number of model runs of [`analyse`] with `base_samples`: the typical run, two per
+/// factor for the tornado, and `base_samples` x (factors + 2) for the Sobol indices.
+pub fn model_runs(base_samples: usize) -> usize {
+    1 + 2 * FACTORS.len() + base_samples * (FACTORS.len() + 2)
+}
+
+/// [`analyse`] around `base` instead of the typical patient, calling `progress` with the
+/// number of model runs done after each one (out of [`model_runs`]).
+pub fn analyse_around(
+    plan: &Plan,
+    base: &Parameters,
+    days: usize,
+    mass_day: usize,
+    base_samples: usize,
+    seed: u64,
+    progress: &(dyn Fn(usize) + Sync),
+) -> SensitivityReport {
     let outcomes = outcomes(plan, mass_day);
     let k = FACTORS.len();
-    let run = |m: &[f64]| evaluate(plan, &outcomes, m, days, mass_day);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let run = |m: &[f64]| {
+        let values = evaluate_around(plan, base, &outcomes, m, days, mass_day);
+        progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+        values
+    };
     let typical = run(&[1.0; FACTORS.len()]);
     // One at a time: each factor at its low and high end, the others typical.
     let oat: Vec<(Vec<f64>, Vec<f64>)> = FACTORS
@@ -307,7 +359,7 @@ pub fn analyse(
         disclaimer: crate::report::DISCLAIMER,
         seed,
         base_samples,
-        model_runs: 1 + 2 * k + n * (k + 2),
+        model_runs: model_runs(n),
         factors: FACTORS.to_vec(),
         outputs,
     }

@@ -206,10 +206,29 @@ fn first_response(
     })
 }
 
-/// Simulate patients `range` of one arm and aggregate them.
+/// Simulate patients `range` of one arm, drawn around the typical patient, and aggregate them.
 pub fn run_arm(
     name: &str,
     plan: &Plan,
+    settings: &TrialSettings,
+    variability: &Variability,
+    range: std::ops::Range<u64>,
+) -> ArmAggregate {
+    run_arm_with(
+        name,
+        plan,
+        &Parameters::TYPICAL,
+        settings,
+        variability,
+        range,
+    )
+}
+
+/// [`run_arm`] with the population drawn around `parameters` instead of the typical patient.
+pub fn run_arm_with(
+    name: &str,
+    plan: &Plan,
+    parameters: &Parameters,
     settings: &TrialSettings,
     variability: &Variability,
     range: std::ops::Range<u64>,
@@ -218,13 +237,7 @@ pub fn run_arm(
     let mut arm = empty_arm(name, plan, settings);
     let options = SolverOptions::default();
     for index in range {
-        let patient = virtual_patient(
-            plan,
-            &Parameters::TYPICAL,
-            variability,
-            settings.seed,
-            index,
-        );
+        let patient = virtual_patient(plan, parameters, variability, settings.seed, index);
         let simulation = simulate(&patient.plan, &patient.parameters, settings.days, &options);
         for area in &mut arm.areas {
             let (baseline, severity) =
@@ -284,20 +297,41 @@ pub fn run_arm(
     arm
 }
 
+/// Why two aggregates of an arm cannot be added; `field` is relative to the arm.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CountsError {
+    #[error("arms differ: \"{first}\" and \"{second}\"")]
+    DifferentArms { first: String, second: String },
+    #[error("area {area}: first_cycle_end_day or the length of first_cycle_durations differs between the arms \"{plan}\"")]
+    DifferentFirstCycle { area: String, plan: String },
+    #[error("{field}: {found} counts where {expected} are expected")]
+    Length {
+        field: String,
+        found: usize,
+        expected: usize,
+    },
+    #[error("{field}: the sum overflows")]
+    Overflow { field: String },
+}
+
 /// Add `from` to `into`, element by element, refusing other lengths and overflow: the error
 /// names what failed, relative to `field`.
-fn add_counts<T: Copy + CheckedAdd>(into: &mut [T], from: &[T], field: &str) -> Result<(), String> {
+fn add_counts<T: Copy + CheckedAdd>(
+    into: &mut [T],
+    from: &[T],
+    field: &str,
+) -> Result<(), CountsError> {
     if into.len() != from.len() {
-        return Err(format!(
-            "{field}: {} counts where {} are expected",
-            from.len(),
-            into.len()
-        ));
+        return Err(CountsError::Length {
+            field: field.to_string(),
+            found: from.len(),
+            expected: into.len(),
+        });
     }
     for (index, (a, b)) in into.iter_mut().zip(from).enumerate() {
-        *a = a
-            .checked(*b)
-            .ok_or_else(|| format!("{field}[{index}]: the sum overflows"))?;
+        *a = a.checked(*b).ok_or_else(|| CountsError::Overflow {
+            field: format!("{field}[{index}]"),
+        })?;
     }
     Ok(())
 }
@@ -322,30 +356,32 @@ impl CheckedAdd for u128 {
 impl ArmAggregate {
     /// Add another aggregate of the same arm (other patients). Lengths must agree and no sum
     /// may overflow; the error names the field (relative to the arm) that failed.
-    pub fn merge(&mut self, other: &ArmAggregate) -> Result<(), String> {
+    pub fn merge(&mut self, other: &ArmAggregate) -> Result<(), CountsError> {
         if self.plan != other.plan
             || self.areas.len() != other.areas.len()
             || self.atrophy.len() != other.atrophy.len()
         {
-            return Err(format!(
-                "arms differ: \"{}\" and \"{}\"",
-                self.plan, other.plan
-            ));
+            return Err(CountsError::DifferentArms {
+                first: self.plan.clone(),
+                second: other.plan.clone(),
+            });
         }
         for (a, b) in self.areas.iter().zip(&other.areas) {
             if a.first_cycle_durations.len() != b.first_cycle_durations.len()
                 || a.first_cycle_end_day != b.first_cycle_end_day
             {
-                return Err(format!(
-                    "area {}: first_cycle_end_day or the length of first_cycle_durations differs between the arms \"{}\"",
-                    a.area, self.plan
-                ));
+                return Err(CountsError::DifferentFirstCycle {
+                    area: a.area.clone(),
+                    plan: self.plan.clone(),
+                });
             }
         }
-        self.patients = self
-            .patients
-            .checked_add(other.patients)
-            .ok_or("patients: the sum overflows")?;
+        self.patients =
+            self.patients
+                .checked_add(other.patients)
+                .ok_or_else(|| CountsError::Overflow {
+                    field: "patients".into(),
+                })?;
         for (j, (a, b)) in self.areas.iter_mut().zip(&other.areas).enumerate() {
             add_counts(
                 &mut a.responders,
@@ -366,8 +402,8 @@ impl ArmAggregate {
             a.first_cycle_still_responding = a
                 .first_cycle_still_responding
                 .checked_add(b.first_cycle_still_responding)
-                .ok_or_else(|| {
-                    format!("areas[{j}].first_cycle_still_responding: the sum overflows")
+                .ok_or_else(|| CountsError::Overflow {
+                    field: format!("areas[{j}].first_cycle_still_responding"),
                 })?;
         }
         for (m, (a, b)) in self.atrophy.iter_mut().zip(&other.atrophy).enumerate() {

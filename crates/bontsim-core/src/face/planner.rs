@@ -72,6 +72,10 @@ pub struct PlannerOptions {
     pub treat_synkinesis: bool,
     pub min_expressivity: f64,
     pub product: &'static Product,
+    /// The toxin model's parameters of the patient planned for.
+    pub parameters: Parameters,
+    /// The face's course (palsy recovery and training) of the patient planned for.
+    pub course: CourseParameters,
 }
 
 impl PlannerOptions {
@@ -85,6 +89,8 @@ impl PlannerOptions {
             treat_synkinesis: false,
             min_expressivity: EXPRESSIVITY_FLOOR,
             product,
+            parameters: Parameters::TYPICAL,
+            course: CourseParameters::TYPICAL,
         }
     }
 }
@@ -140,15 +146,39 @@ pub struct Proposal {
 pub const MAX_PLANNER_INJECTIONS: usize = 2_000;
 
 /// Why a palsy plan cannot be planned for.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PlannerError(pub String);
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlannerError {
+    #[error("the plan has no [palsy] profile: there is no affected side to balance")]
+    NoPalsy,
+    #[error("injection: the plan has {injections} injections (repeats expanded); plan-symmetry plans for at most {MAX_PLANNER_INJECTIONS}, since each of its steps simulates the whole plan")]
+    TooManyInjections { injections: usize },
+    #[error("step units must be above 0")]
+    NoStep,
+}
 
-/// Grade a plan over `[day, day + horizon)`.
+/// Grade a plan over `[day, day + horizon)` for the typical patient.
 pub fn outcome(plan: &Plan, day: f64, horizon_days: usize) -> Outcome {
+    outcome_with(
+        plan,
+        &Parameters::TYPICAL,
+        &CourseParameters::TYPICAL,
+        day,
+        horizon_days,
+    )
+}
+
+/// Grade a plan over `[day, day + horizon)` for a patient with these parameters.
+pub fn outcome_with(
+    plan: &Plan,
+    parameters: &Parameters,
+    course: &CourseParameters,
+    day: f64,
+    horizon_days: usize,
+) -> Outcome {
     let first = day.max(0.0).ceil() as usize;
     let days = first + horizon_days;
-    let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-    let course = FaceCourse::new(plan, days, &CourseParameters::TYPICAL);
+    let simulation = simulate(plan, parameters, days, &SolverOptions::default());
+    let course = FaceCourse::new(plan, days, course);
     let strengths = Strengths::new(&simulation);
     let mut sums = [0.0; 3];
     let mut min_expressivity = f64::INFINITY;
@@ -197,14 +227,14 @@ pub fn outcome(plan: &Plan, day: f64, horizon_days: usize) -> Outcome {
 }
 
 /// The grading of a plan on one day.
-fn assessment_on(plan: &Plan, day: usize) -> Assessment {
+fn assessment_on(plan: &Plan, options: &PlannerOptions, day: usize) -> Assessment {
     let simulation = simulate(
         plan,
-        &Parameters::TYPICAL,
+        &options.parameters,
         day + 1,
         &SolverOptions::default(),
     );
-    let course = FaceCourse::new(plan, day + 1, &CourseParameters::TYPICAL);
+    let course = FaceCourse::new(plan, day + 1, &options.course);
     assess_day(&course, &Strengths::new(&simulation), day)
 }
 
@@ -282,17 +312,14 @@ struct Candidate {
 
 /// Propose doses for a palsy plan.
 pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, PlannerError> {
-    let palsy = plan.palsy.as_ref().ok_or_else(|| {
-        PlannerError("the plan has no [palsy] profile: there is no affected side to balance".into())
-    })?;
+    let palsy = plan.palsy.as_ref().ok_or(PlannerError::NoPalsy)?;
     if plan.injections.len() > MAX_PLANNER_INJECTIONS {
-        return Err(PlannerError(format!(
-            "injection: the plan has {} injections (repeats expanded); plan-symmetry plans for at most {MAX_PLANNER_INJECTIONS}, since each of its steps simulates the whole plan",
-            plan.injections.len()
-        )));
+        return Err(PlannerError::TooManyInjections {
+            injections: plan.injections.len(),
+        });
     }
     if !(options.step_units > 0.0 && options.step_units.is_finite()) {
-        return Err(PlannerError("step units must be above 0".into()));
+        return Err(PlannerError::NoStep);
     }
     let anatomy = Anatomy::get();
     let healthy = palsy.affected_side.opposite();
@@ -353,21 +380,40 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
             .collect();
         with_doses(plan, &doses, options.day, options.product)
     };
-    let evaluate =
-        |units: &[f64]| -> Outcome { outcome(&planned(units), options.day, options.horizon_days) };
+    let evaluate = |units: &[f64]| -> Outcome {
+        outcome_with(
+            &planned(units),
+            &options.parameters,
+            &options.course,
+            options.day,
+            options.horizon_days,
+        )
+    };
     let label_warnings = plan.warnings.len();
     let new_label_warning = |units: &[f64]| planned(units).warnings.len() > label_warnings;
     let threshold =
         MINIMUM_GAIN_PER_UNIT * options.step_units * potency * MINIMUM_GAIN_HORIZON_DAYS
             / options.horizon_days as f64;
 
-    let before = outcome(plan, options.day, options.horizon_days);
+    let before = outcome_with(
+        plan,
+        &options.parameters,
+        &options.course,
+        options.day,
+        options.horizon_days,
+    );
     let given_has_injections = !plan.injections.is_empty();
     // The floors are the untreated face's, not those of a plan that may already flatten it.
     let untreated = if given_has_injections {
         let mut bare = plan.clone();
         bare.injections.clear();
-        outcome(&bare, options.day, options.horizon_days)
+        outcome_with(
+            &bare,
+            &options.parameters,
+            &options.course,
+            options.day,
+            options.horizon_days,
+        )
     } else {
         before.clone()
     };
@@ -534,8 +580,8 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
             )
             .0;
         let day = options.day.max(0.0).ceil() as usize + offset;
-        let with_dose = assessment_on(&planned(&units), day);
-        let without_dose = assessment_on(&planned(&without), day);
+        let with_dose = assessment_on(&planned(&units), options, day);
+        let without_dose = assessment_on(&planned(&without), options, day);
         evaluations += 3;
         doses.push(ProposedDose {
             muscle: candidate.muscle,

@@ -1,10 +1,28 @@
 //! Calendar dates in plans (`date = "2026-01-15"`): parsing and day arithmetic, proleptic
 //! Gregorian, no time zones. Small enough not to need a date crate.
 
-/// Days since 1970-01-01 of a `YYYY-MM-DD` string, or a reason why it is not a date.
-pub fn parse_iso_date(text: &str) -> Result<i64, String> {
+/// Why a text is not a calendar date; the messages are those a plan's `date` reports.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DateError {
+    #[error("\"{text}\" is not a date of the form YYYY-MM-DD")]
+    Form { text: String },
+    #[error("\"{text}\": month {month} is not between 01 and 12")]
+    Month { text: String, month: u32 },
+    #[error("\"{text}\": day {day} does not exist in month {month:02} of {year}")]
+    Day {
+        text: String,
+        year: i64,
+        month: u32,
+        day: u32,
+    },
+}
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` string, or why it is not a date.
+pub fn parse_iso_date(text: &str) -> Result<i64, DateError> {
     let parts: Vec<&str> = text.split('-').collect();
-    let bad = || format!("\"{text}\" is not a date of the form YYYY-MM-DD");
+    let bad = || DateError::Form {
+        text: text.to_string(),
+    };
     if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
         return Err(bad());
     }
@@ -12,9 +30,10 @@ pub fn parse_iso_date(text: &str) -> Result<i64, String> {
     let month: u32 = parts[1].parse().map_err(|_| bad())?;
     let day: u32 = parts[2].parse().map_err(|_| bad())?;
     if !(1..=12).contains(&month) {
-        return Err(format!(
-            "\"{text}\": month {month} is not between 01 and 12"
-        ));
+        return Err(DateError::Month {
+            text: text.to_string(),
+            month,
+        });
     }
     let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
     let month_length = [
@@ -32,9 +51,12 @@ pub fn parse_iso_date(text: &str) -> Result<i64, String> {
         31,
     ][month as usize - 1];
     if day == 0 || day > month_length {
-        return Err(format!(
-            "\"{text}\": day {day} does not exist in month {month:02} of {year}"
-        ));
+        return Err(DateError::Day {
+            text: text.to_string(),
+            year,
+            month,
+            day,
+        });
     }
     Ok(days_from_civil(year, month, day))
 }

@@ -28,7 +28,10 @@ pub const AREAS: [&str; 3] = ["glabella", "forehead", "lateral_canthal"];
 pub const DEFAULT_BASELINE_SEVERITY: f64 = 3.0;
 
 /// Latest day a plan may reach (100 years): keeps every horizon and output bounded.
-pub const MAX_DAY: f64 = 36_500.0;
+pub const MAX_DAY: f64 = MAX_DAYS as f64;
+
+/// Most days a simulation may run (100 years), the whole-day form of [`MAX_DAY`].
+pub const MAX_DAYS: usize = 36_500;
 
 /// Largest number of injections a plan may expand to; protects against `times = 10^9`.
 pub const MAX_INJECTIONS: usize = 100_000;
@@ -666,8 +669,8 @@ fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, PlanErrors> {
             }
             (Some(text), None) => match date::parse_iso_date(text) {
                 Ok(days) => Some(days),
-                Err(message) => {
-                    errors.injection(entry, "date", message);
+                Err(error) => {
+                    errors.injection(entry, "date", error.to_string());
                     None
                 }
             },

@@ -51,10 +51,15 @@ pub fn selected_muscles<'a>(
 ///     PlanFormat::Toml,
 /// )
 /// .unwrap();
-/// let report = bontsim_core::run(&plan, 200);
+/// let report = bontsim_core::Engine::default()
+///     .simulate(&bontsim_core::engine::SimulateRequest {
+///         days: Some(200),
+///         ..bontsim_core::engine::SimulateRequest::new(&plan)
+///     })?;
 /// let label = PlanLabel::new(None, &plan);
 /// let svg = figures::strength(&report, &[], &label, Format::Svg).unwrap();
 /// assert!(String::from_utf8(svg).unwrap().contains("procerus"));
+/// # Ok::<(), bontsim_core::Error>(())
 /// ```
 pub fn strength(
     report: &Report,
@@ -263,9 +268,14 @@ impl Figure for Strengths<'_> {
 /// use bontsim_core::plan::{Format as PlanFormat, Plan};
 /// use bontsim_render::{figures, labels::PlanLabel, Format};
 /// let plan = Plan::parse("[patient]\nsex = \"male\"\nage = 50\n", PlanFormat::Toml).unwrap();
-/// let report = bontsim_core::run(&plan, 30);
+/// let report = bontsim_core::Engine::default()
+///     .simulate(&bontsim_core::engine::SimulateRequest {
+///         days: Some(30),
+///         ..bontsim_core::engine::SimulateRequest::new(&plan)
+///     })?;
 /// let png = figures::face_scores(&report, &PlanLabel::new(None, &plan), Format::Png).unwrap();
 /// assert_eq!(&png[1..4], b"PNG");
+/// # Ok::<(), bontsim_core::Error>(())
 /// ```
 pub fn face_scores(
     report: &Report,
@@ -388,7 +398,12 @@ mod tests {
     fn the_selection_names_what_it_cannot_draw() {
         let untreated = Plan::parse("[patient]\nsex = \"female\"\nage = 40\n", PlanFormat::Toml)
             .expect("a valid plan");
-        let report = bontsim_core::run(&untreated, 20);
+        let report = bontsim_core::Engine::default()
+            .simulate(&bontsim_core::engine::SimulateRequest {
+                days: Some(20),
+                ..bontsim_core::engine::SimulateRequest::new(&untreated)
+            })
+            .expect("a simulation");
         let label = PlanLabel::new(None, &untreated);
         let error = strength(&report, &[], &label, Format::Svg).unwrap_err();
         assert_eq!(error, RenderError::NothingInjected);

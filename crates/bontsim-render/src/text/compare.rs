@@ -291,7 +291,14 @@ mod tests {
     use bontsim_core::plan::{Format, Plan};
 
     fn report(text: &str) -> Report {
-        bontsim_core::run(&Plan::parse(text, Format::Toml).expect("valid plan"), 995)
+        let plan = Plan::parse(text, Format::Toml).expect("valid plan");
+        let request = bontsim_core::engine::SimulateRequest {
+            days: Some(995),
+            ..bontsim_core::engine::SimulateRequest::new(&plan)
+        };
+        bontsim_core::Engine::default()
+            .simulate(&request)
+            .expect("a valid request")
     }
 
     #[test]

@@ -552,7 +552,13 @@ mod tests {
 
     fn report(plan: &str, days: usize) -> Report {
         let plan = Plan::parse(plan, Format::Toml).expect("a valid test plan");
-        bontsim_core::run(&plan, days)
+        let request = bontsim_core::engine::SimulateRequest {
+            days: Some(days),
+            ..bontsim_core::engine::SimulateRequest::new(&plan)
+        };
+        bontsim_core::Engine::default()
+            .simulate(&request)
+            .expect("a valid request")
     }
 
     const MASSETER: &str = include_str!("../../../../examples/masseter_25u_every_3_months.toml");
