@@ -81,8 +81,10 @@ pub fn parse_responder(text: &str) -> Result<Responder, String> {
         "none_or_mild" => Ok(Responder::NoneOrMild),
         "improved_1" => Ok(Responder::Improved1),
         "improved_2" => Ok(Responder::Improved2),
+        "rest_improved_1" => Ok(Responder::RestImproved1),
+        "rest_none" => Ok(Responder::RestNone),
         other => Err(format!(
-            "--responder: \"{other}\" is not one of none_or_mild, improved_1, improved_2"
+            "--responder: \"{other}\" is not one of none_or_mild, improved_1, improved_2, rest_improved_1, rest_none"
         )),
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod anatomy;
 pub mod face;
+pub mod jaw;
 pub mod metrics;
 pub mod model;
 pub mod names;
@@ -15,6 +16,7 @@ pub mod plan;
 pub mod population;
 pub mod product;
 pub mod report;
+pub mod rest_lines;
 pub mod sensitivity;
 pub mod simulation;
 pub mod solve;

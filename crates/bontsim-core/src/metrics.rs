@@ -198,6 +198,7 @@ pub fn build_report_with_face_days(
         lower_face: lower_face_report(plan, simulation),
         risks: risks(plan, simulation, parameters),
         face,
+        jaw: crate::jaw::jaw_report(plan, simulation),
     }
 }
 
@@ -273,6 +274,7 @@ fn area_reports(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -
         .into_iter()
         .map(|area| {
             let (baseline, severity) = area_severity(plan, simulation, parameters, area);
+            let (_, rest) = crate::rest_lines::area_rest_severity(plan, simulation, area);
             let (peak_day, nadir_severity) = argmin(&severity);
             let count = |predicate: &dyn Fn(f64) -> bool| {
                 severity.iter().filter(|&&s| predicate(s)).count()
@@ -290,10 +292,12 @@ fn area_reports(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -
                 },
                 daily: severity
                     .iter()
+                    .zip(&rest)
                     .enumerate()
-                    .map(|(day, &s)| AreaDaily {
+                    .map(|(day, (&s, &r))| AreaDaily {
                         day,
                         severity: round(s),
+                        rest_severity: round(r),
                     })
                     .collect(),
             }
