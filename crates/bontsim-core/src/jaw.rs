@@ -84,21 +84,7 @@ pub fn jaw_report(plan: &Plan, simulation: &Simulation) -> Option<JawReport> {
         &mean_strength(simulation, temporalis),
         &vec![1.0; simulation.days],
     );
-    let (nadir_day, nadir) =
-        force
-            .iter()
-            .copied()
-            .enumerate()
-            .fold(
-                (0, f64::INFINITY),
-                |best, (day, f)| {
-                    if f < best.1 {
-                        (day, f)
-                    } else {
-                        best
-                    }
-                },
-            );
+    let (nadir_day, nadir) = crate::metrics::argmin(&force);
     let recovered_day = if nadir >= RECOVERED_BITE_FORCE {
         None
     } else {

@@ -202,7 +202,7 @@ pub fn build_report_with_face_days(
     }
 }
 
-fn argmin(values: &[f64]) -> (usize, f64) {
+pub(crate) fn argmin(values: &[f64]) -> (usize, f64) {
     values
         .iter()
         .copied()
