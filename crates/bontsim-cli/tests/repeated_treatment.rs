@@ -153,3 +153,41 @@ fn a_trial_counts_patients_without_lines_at_rest() {
     checks.finish();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `[patient] rest_severity` sets the rest baseline per area; a value off the 0-3 scale or an
+/// unknown area is an error naming the field, exit code 2.
+#[test]
+fn the_plan_sets_the_rest_baseline() {
+    let dir = temp_dir("rest_severity_plan");
+    let plan_text = |table: &str| {
+        format!(
+            "[patient]\nsex = \"female\"\nage = 42\nrest_severity = {{ {table} }}\n\n[[injection]]\nday = 0\nproduct = \"Botox\"\narea = \"glabella\"\nunits = 20\n"
+        )
+    };
+    let good = dir.join("good.toml");
+    std::fs::write(&good, plan_text("glabella = 2")).unwrap();
+    let report = simulate(&good, 120);
+    let rest = rest_severity(&report, "glabella");
+    assert_eq!(rest[0], 2.0, "day 0 is the plan's rest baseline");
+    assert!(
+        rest[60] < 1.5,
+        "and improves with the treatment: {}",
+        rest[60]
+    );
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, plan_text("glabella = 4, chin = 1")).unwrap();
+    let output = run([OsStr::new("simulate"), bad.as_os_str()]);
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(
+        message.contains(
+            "bad.toml:4: patient.rest_severity.glabella: 4 is not a severity between 0 and 3"
+        ),
+        "{message}"
+    );
+    assert!(
+        message.contains("patient.rest_severity.chin: unknown area \"chin\""),
+        "{message}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

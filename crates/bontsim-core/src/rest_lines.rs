@@ -53,11 +53,13 @@ pub fn rest_severity(baseline_rest: f64, area_strength: &[f64]) -> Vec<f64> {
         .collect()
 }
 
-/// The patient's baseline rest severity of `area` (`DEFAULT_REST_FRACTION` of the baseline
-/// severity at maximal contraction) and its daily rest severity.
+/// The patient's baseline rest severity of `area` (the plan's `rest_severity`, else
+/// `DEFAULT_REST_FRACTION` of the baseline severity at maximal contraction) and its daily
+/// rest severity.
 pub fn area_rest_severity(plan: &Plan, simulation: &Simulation, area: &str) -> (f64, Vec<f64>) {
     let area_index = AREAS.iter().position(|a| *a == area).unwrap_or(0);
-    let baseline_rest = plan.patient.baseline_severity[area_index] * DEFAULT_REST_FRACTION;
+    let baseline_rest = plan.patient.rest_severity[area_index]
+        .unwrap_or(plan.patient.baseline_severity[area_index] * DEFAULT_REST_FRACTION);
     let severity = rest_severity(baseline_rest, &area_strength(simulation, area));
     (baseline_rest, severity)
 }
