@@ -33,7 +33,18 @@ pub const RECOVERED_BITE_FORCE: f64 = 0.9;
 /// `min(1 - sum_i w_i S_i, kappa sum_i w_i S_i)` through two first-order stages of rate
 /// `k_c`, each stepped exactly over a day.
 pub fn bite_force(masseter: &[f64], temporalis: &[f64], medial_pterygoid: &[f64]) -> Vec<f64> {
-    let decay = (-COMPENSATION_RATE).exp();
+    bite_force_at_rate(COMPENSATION_RATE, masseter, temporalis, medial_pterygoid)
+}
+
+/// [`bite_force`] with another compensation rate (1/day), for the fit
+/// (`examples/calibrate_jaw.rs`).
+pub fn bite_force_at_rate(
+    compensation_rate: f64,
+    masseter: &[f64],
+    temporalis: &[f64],
+    medial_pterygoid: &[f64],
+) -> Vec<f64> {
+    let decay = (-compensation_rate).exp();
     let mut intermediate = 0.0;
     let mut compensation = 0.0;
     masseter
@@ -53,8 +64,9 @@ pub fn bite_force(masseter: &[f64], temporalis: &[f64], medial_pterygoid: &[f64]
         .collect()
 }
 
-/// Mean strength of both sides of `muscle` each day (1 for a side that received no toxin).
-fn mean_strength(simulation: &Simulation, muscle: Option<usize>) -> Vec<f64> {
+/// Mean strength of both sides of `muscle` each day (1 for a side that received no toxin, and
+/// every day for `None`).
+pub fn mean_strength(simulation: &Simulation, muscle: Option<usize>) -> Vec<f64> {
     let side = |side: Side, day: usize| {
         muscle
             .and_then(|m| simulation.compartment(m, side))
