@@ -68,5 +68,21 @@ pub fn report_csv(report: &Report) -> String {
             let _ = writeln!(out, "face,{name},both,{},,,,,,,{}", d.day, value(d));
         }
     }
+    // Records added after the face scores, at the end so older readers keep working: the
+    // lines at rest per area and the bite force, in the `value` column.
+    for area in &report.areas {
+        for d in &area.daily {
+            let _ = writeln!(
+                out,
+                "rest_lines,{},both,{},,,,,,,{}",
+                area.area, d.day, d.rest_severity
+            );
+        }
+    }
+    if let Some(jaw) = &report.jaw {
+        for d in &jaw.daily {
+            let _ = writeln!(out, "jaw,bite_force,both,{},,,,,,,{}", d.day, d.bite_force);
+        }
+    }
     out
 }

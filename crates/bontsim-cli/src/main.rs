@@ -216,7 +216,8 @@ enum Command {
         /// Output directory. Required.
         #[arg(long, short, value_name = "DIR")]
         output: PathBuf,
-        /// Responder definition: none_or_mild, improved_1 or improved_2.
+        /// Responder definition: none_or_mild, improved_1, improved_2 (maximal contraction),
+        /// rest_improved_1 or rest_none (lines at rest).
         #[arg(long, default_value = "none_or_mild", value_name = "R")]
         responder: String,
         /// Days simulated, 1 to 36500 (default: a year past the last injection of the longest plan).

@@ -9,6 +9,7 @@
 pub mod anatomy;
 pub mod engine;
 pub mod face;
+pub mod jaw;
 pub mod metrics;
 pub mod model;
 pub mod names;
@@ -17,6 +18,7 @@ pub mod plan;
 pub mod population;
 pub mod product;
 pub mod report;
+pub mod rest_lines;
 pub mod sensitivity;
 pub mod simulation;
 pub mod solve;

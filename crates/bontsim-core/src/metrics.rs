@@ -212,10 +212,11 @@ pub fn build_report_with_course(
         lower_face: lower_face_report(plan, simulation),
         risks: risks(plan, simulation, parameters),
         face,
+        jaw: crate::jaw::jaw_report(plan, simulation),
     }
 }
 
-fn argmin(values: &[f64]) -> (usize, f64) {
+pub(crate) fn argmin(values: &[f64]) -> (usize, f64) {
     values
         .iter()
         .copied()
@@ -287,6 +288,7 @@ fn area_reports(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -
         .into_iter()
         .map(|area| {
             let (baseline, severity) = area_severity(plan, simulation, parameters, area);
+            let (_, rest) = crate::rest_lines::area_rest_severity(plan, simulation, area);
             let (peak_day, nadir_severity) = argmin(&severity);
             let count = |predicate: &dyn Fn(f64) -> bool| {
                 severity.iter().filter(|&&s| predicate(s)).count()
@@ -304,10 +306,12 @@ fn area_reports(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -
                 },
                 daily: severity
                     .iter()
+                    .zip(&rest)
                     .enumerate()
-                    .map(|(day, &s)| AreaDaily {
+                    .map(|(day, (&s, &r))| AreaDaily {
                         day,
                         severity: round(s),
+                        rest_severity: round(r),
                     })
                     .collect(),
             }

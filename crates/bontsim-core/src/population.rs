@@ -152,6 +152,9 @@ pub fn virtual_patient(
     }
     let baseline = if severe { 3.0 } else { 2.0 };
     patient_plan.patient.baseline_severity = [baseline; 3];
+    // The rest baseline follows the drawn severity (the default fraction), as in a trial the
+    // plan's baselines are not used.
+    patient_plan.patient.rest_severity = [None; 3];
     let mut parameters = *typical;
     parameters.k_r0 *= recovery;
     parameters.ec50 /= (variability.load_sensitivity * draws.load_normal).exp();

@@ -20,6 +20,10 @@ pub struct Report {
     pub risks: Vec<RiskReport>,
     /// The graded face: daily Sunnybrook, eFACE, House-Brackmann, expressivity (issue 4).
     pub face: crate::face::FaceReport,
+    /// Bite force relative to baseline, when the plan injects a masseter or temporalis
+    /// (absent otherwise, so reports of other plans are unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jaw: Option<JawReport>,
 }
 
 impl Report {
@@ -137,6 +141,8 @@ pub struct AreaSummary {
 pub struct AreaDaily {
     pub day: usize,
     pub severity: f64,
+    /// Severity of the lines at rest (0-3, the scale of `severity`; `rest_lines.rs`).
+    pub rest_severity: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -151,6 +157,23 @@ pub struct LowerFaceReport {
 pub struct LowerFaceDaily {
     pub day: usize,
     pub width_change_percent: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JawReport {
+    /// Lowest bite force (fraction of the untreated baseline) and its day.
+    pub nadir_bite_force: f64,
+    pub nadir_day: usize,
+    /// First day after the nadir with bite force back within 10% of baseline (`None`: the
+    /// nadir is within 10%, or the bite does not come back within the horizon).
+    pub recovered_day: Option<usize>,
+    pub daily: Vec<JawDaily>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct JawDaily {
+    pub day: usize,
+    pub bite_force: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -23,6 +23,10 @@ pub enum Responder {
     Improved1,
     /// At least two grades better than the patient's own baseline.
     Improved2,
+    /// Lines at rest at least one grade better than the patient's own rest baseline.
+    RestImproved1,
+    /// No lines at rest (rest severity below 0.5, grade 0).
+    RestNone,
 }
 
 impl Responder {
@@ -31,14 +35,33 @@ impl Responder {
             Responder::NoneOrMild => severity < NONE_OR_MILD_SEVERITY,
             Responder::Improved1 => severity < baseline - ONE_GRADE,
             Responder::Improved2 => severity < baseline - 1.0 - ONE_GRADE,
+            Responder::RestImproved1 => severity < baseline - ONE_GRADE,
+            Responder::RestNone => severity < crate::rest_lines::NO_REST_LINES,
         }
     }
+
+    /// Whether the responder reads the lines at rest (rest severity and rest baseline)
+    /// instead of the severity at maximal contraction.
+    pub fn at_rest(self) -> bool {
+        matches!(self, Responder::RestImproved1 | Responder::RestNone)
+    }
+
+    /// Every responder definition, in the order help and errors list them.
+    pub const ALL: [Responder; 5] = [
+        Responder::NoneOrMild,
+        Responder::Improved1,
+        Responder::Improved2,
+        Responder::RestImproved1,
+        Responder::RestNone,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             Responder::NoneOrMild => "none_or_mild",
             Responder::Improved1 => "improved_1",
             Responder::Improved2 => "improved_2",
+            Responder::RestImproved1 => "rest_improved_1",
+            Responder::RestNone => "rest_none",
         }
     }
 }
@@ -240,8 +263,11 @@ pub fn run_arm_with(
         let patient = virtual_patient(plan, parameters, variability, settings.seed, index);
         let simulation = simulate(&patient.plan, &patient.parameters, settings.days, &options);
         for area in &mut arm.areas {
-            let (baseline, severity) =
-                area_severity(&patient.plan, &simulation, &patient.parameters, &area.area);
+            let (baseline, severity) = if settings.responder.at_rest() {
+                crate::rest_lines::area_rest_severity(&patient.plan, &simulation, &area.area)
+            } else {
+                area_severity(&patient.plan, &simulation, &patient.parameters, &area.area)
+            };
             let mut onset = None;
             let mut end = None;
             for (day, &severity) in severity.iter().enumerate() {
@@ -760,6 +786,17 @@ mod tests {
             Some(120)
         );
         assert_eq!(first_cycle_end_day(&plan(again), "glabella", 100), None);
+    }
+
+    #[test]
+    fn rest_responders_read_the_lines_at_rest() {
+        assert!(Responder::RestNone.at_rest() && Responder::RestImproved1.at_rest());
+        assert!(!Responder::Improved1.at_rest());
+        assert!(Responder::RestNone.responds(0.49, 1.0));
+        assert!(!Responder::RestNone.responds(0.5, 1.0));
+        assert!(Responder::RestImproved1.responds(0.49, 1.0));
+        assert!(!Responder::RestImproved1.responds(0.51, 1.0));
+        assert_eq!(Responder::RestImproved1.name(), "rest_improved_1");
     }
 
     #[test]

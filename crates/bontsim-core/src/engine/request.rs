@@ -140,18 +140,14 @@ impl Shard {
 
 /// Parse a responder definition by name: `none_or_mild`, `improved_1` or `improved_2`.
 pub fn parse_responder(text: &str) -> Result<Responder, RequestError> {
-    [
-        Responder::NoneOrMild,
-        Responder::Improved1,
-        Responder::Improved2,
-    ]
-    .into_iter()
-    .find(|r| r.name() == text)
-    .ok_or_else(|| RequestError::UnknownName {
-        field: "responder",
-        value: text.to_string(),
-        allowed: "none_or_mild, improved_1, improved_2".into(),
-    })
+    Responder::ALL
+        .into_iter()
+        .find(|r| r.name() == text)
+        .ok_or_else(|| RequestError::UnknownName {
+            field: "responder",
+            value: text.to_string(),
+            allowed: Responder::ALL.map(Responder::name).join(", "),
+        })
 }
 
 /// The days at which muscle volume is summarised when a trial names none.

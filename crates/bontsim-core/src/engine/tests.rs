@@ -94,7 +94,11 @@ fn shards_and_responders_parse_or_say_why_not() {
     let error = parse_responder("all").unwrap_err();
     assert_eq!(
         error.reason(),
-        "\"all\" is not one of none_or_mild, improved_1, improved_2"
+        "\"all\" is not one of none_or_mild, improved_1, improved_2, rest_improved_1, rest_none"
+    );
+    assert_eq!(
+        parse_responder("rest_none"),
+        Ok(crate::trial::Responder::RestNone)
     );
 }
 

@@ -244,7 +244,13 @@ fn read_patient(reader: &mut Reader, entries: &Entries) -> PatientFile {
     reader.unknown_keys(
         entries,
         section,
-        &["sex", "age", "baseline_severity", "muscles"],
+        &[
+            "sex",
+            "age",
+            "baseline_severity",
+            "rest_severity",
+            "muscles",
+        ],
     );
     let sex = reader.string(entries, section, "sex", "\"female\" or \"male\"");
     let age = reader.number(entries, section, "age", "an age in years");
@@ -291,6 +297,7 @@ fn read_patient(reader: &mut Reader, entries: &Entries) -> PatientFile {
             "baseline_severity",
             "a severity from 0 to 3",
         ),
+        rest_severity: reader.numbers(entries, section, "rest_severity", "a severity from 0 to 3"),
         muscles,
     }
 }

@@ -123,6 +123,9 @@ pub struct Patient {
     pub age: f64,
     /// Baseline severity per area in [`AREAS`] order.
     pub baseline_severity: [f64; 3],
+    /// Baseline severity of the lines at rest per area in [`AREAS`] order; `None`: the
+    /// default fraction of `baseline_severity` (`rest_lines::DEFAULT_REST_FRACTION`).
+    pub rest_severity: [Option<f64>; 3],
     /// Overrides per muscle index (default where absent).
     pub overrides: Vec<MuscleOverride>,
 }
@@ -584,26 +587,18 @@ fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, PlanErrors> {
         );
     }
     let mut baseline_severity = [DEFAULT_BASELINE_SEVERITY; 3];
-    for (area, severity) in &raw_patient.baseline_severity {
-        let canonical = crate::names::canonical(area);
-        // The crow's feet area is scored as lateral canthal lines.
-        let canonical = match aliases::find_area(&canonical) {
-            Some(found) if found.name == "crows_feet" => "lateral_canthal".to_string(),
-            _ => canonical,
-        };
-        match AREAS.iter().position(|a| *a == canonical) {
-            Some(index) if severity.is_finite() && (0.0..=3.0).contains(severity) => {
-                baseline_severity[index] = *severity
-            }
-            Some(_) => errors.patient(
-                &format!("baseline_severity.{area}"),
-                format!("{severity} is not a severity between 0 and 3"),
-            ),
-            None => errors.patient(
-                &format!("baseline_severity.{area}"),
-                format!("unknown area \"{area}\"; known areas: {}", AREAS.join(", ")),
-            ),
-        }
+    for (index, severity) in area_severities(
+        &raw_patient.baseline_severity,
+        "baseline_severity",
+        &mut errors,
+    ) {
+        baseline_severity[index] = severity;
+    }
+    let mut rest_severity = [None; 3];
+    for (index, severity) in
+        area_severities(&raw_patient.rest_severity, "rest_severity", &mut errors)
+    {
+        rest_severity[index] = Some(severity);
     }
     let mut overrides = vec![MuscleOverride::default(); anatomy.len()];
     let mut overridden: Vec<Option<&str>> = vec![None; anatomy.len()];
@@ -733,6 +728,7 @@ fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, PlanErrors> {
             sex,
             age,
             baseline_severity,
+            rest_severity,
             overrides,
         },
         injections,
@@ -767,6 +763,38 @@ fn unknown_muscle_message(name: &str) -> String {
         ),
         None => format!("unknown muscle \"{name}\" (`bontsim muscles` lists them)"),
     }
+}
+
+/// The areas of a `[patient]` table of severities (`baseline_severity`, `rest_severity`) as
+/// `(index in AREAS, severity)`; an unknown area or a severity outside 0-3 is an error naming
+/// `key.area`. Area names are forgiving; crow's feet are scored as lateral canthal lines.
+fn area_severities(
+    table: &std::collections::BTreeMap<String, f64>,
+    key: &str,
+    errors: &mut Collector,
+) -> Vec<(usize, f64)> {
+    let mut found = Vec::new();
+    for (area, severity) in table {
+        let canonical = crate::names::canonical(area);
+        let canonical = match aliases::find_area(&canonical) {
+            Some(found) if found.name == "crows_feet" => "lateral_canthal".to_string(),
+            _ => canonical,
+        };
+        match AREAS.iter().position(|a| *a == canonical) {
+            Some(index) if severity.is_finite() && (0.0..=3.0).contains(severity) => {
+                found.push((index, *severity))
+            }
+            Some(_) => errors.patient(
+                &format!("{key}.{area}"),
+                format!("{severity} is not a severity between 0 and 3"),
+            ),
+            None => errors.patient(
+                &format!("{key}.{area}"),
+                format!("unknown area \"{area}\"; known areas: {}", AREAS.join(", ")),
+            ),
+        }
+    }
+    found
 }
 
 #[cfg(test)]

@@ -23,6 +23,8 @@ pub struct PatientFile {
     pub age: Option<f64>,
     /// Wrinkle severity (0-3) at maximal contraction before treatment, per area.
     pub baseline_severity: BTreeMap<String, f64>,
+    /// Severity (0-3) of the lines at rest before treatment, per area (optional).
+    pub rest_severity: BTreeMap<String, f64>,
     /// Per-muscle overrides of the typical patient, keyed by muscle name.
     pub muscles: BTreeMap<String, MuscleOverrideFile>,
 }

@@ -42,6 +42,8 @@ fn responder_words(responder: &str) -> &'static str {
         "none_or_mild" => "none or mild lines at maximal frown",
         "improved_1" => "at least 1 grade better than baseline",
         "improved_2" => "at least 2 grades better than baseline",
+        "rest_improved_1" => "lines at rest at least 1 grade better than baseline",
+        "rest_none" => "no lines at rest",
         _ => "responders",
     }
 }
