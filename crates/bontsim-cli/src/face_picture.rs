@@ -6,9 +6,10 @@
 
 use crate::files;
 use crate::plot::{output_format, render_error};
+use bontsim_core::engine::Engine;
 use bontsim_core::face;
 use bontsim_core::face::data::FaceData;
-use bontsim_core::face::scene::{FaceSeries, SceneTitle};
+use bontsim_core::face::scene::SceneTitle;
 use bontsim_core::plan::Plan;
 use bontsim_render::labels;
 use std::path::{Path, PathBuf};
@@ -50,7 +51,10 @@ pub fn run(request: Request) -> Result<(), String> {
     for warning in &request.plan.warnings {
         eprintln!("warning: {warning}");
     }
-    let series = FaceSeries::new(request.plan, request.horizon);
+    // The horizon was checked when the request was made; the engine checks it again.
+    let series = Engine::default()
+        .face_series(request.plan, Some(request.horizon))
+        .map_err(|e| e.to_string())?;
     let title = SceneTitle {
         plan_name: request.plan_name,
         doses: labels::doses(request.plan),

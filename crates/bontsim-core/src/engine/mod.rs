@@ -175,6 +175,39 @@ impl Engine {
             .map(|plan| self.report(plan, days, &crate::face::DEFAULT_AT_DAYS)))
     }
 
+    /// The face of a plan on every day of `days` (default as [`Engine::simulate`]), simulated
+    /// once with the engine's model, from which any day's picture is built as plain data.
+    ///
+    /// ```
+    /// use bontsim_core::{engine::Engine, face::scene::SceneTitle, Format};
+    /// let engine = Engine::default();
+    /// let plan = engine.parse_plan(
+    ///     "[patient]\nsex = \"female\"\nage = 42\n[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"frontalis\"\nside = \"left\"\nunits = 6\n",
+    ///     Format::Toml,
+    /// )?;
+    /// let series = engine.face_series(&plan, Some(60))?;
+    /// let title = SceneTitle {
+    ///     plan_name: "forehead".into(),
+    ///     doses: "frontalis 6 U left".into(),
+    ///     expression_name: "rest".into(),
+    /// };
+    /// assert!(!series.scene(14, None, &title).shapes.is_empty());
+    /// # Ok::<(), bontsim_core::Error>(())
+    /// ```
+    pub fn face_series(
+        &self,
+        plan: &Plan,
+        days: Option<usize>,
+    ) -> Result<crate::face::scene::FaceSeries, Error> {
+        let days = checked_days(days, plan)?;
+        Ok(crate::face::scene::FaceSeries::with_parameters(
+            plan,
+            days,
+            &self.model.parameters,
+            &self.model.course,
+        ))
+    }
+
     /// Check a plan without simulating: its extent and its warnings.
     ///
     /// ```

@@ -39,14 +39,25 @@ pub struct SceneTitle {
 impl FaceSeries {
     /// Simulate `plan` with typical parameters over `horizon` days.
     pub fn new(plan: &Plan, horizon: usize) -> FaceSeries {
-        let simulation = simulate(
+        FaceSeries::with_parameters(
             plan,
-            &Parameters::TYPICAL,
             horizon,
-            &SolverOptions::default(),
-        );
+            &Parameters::TYPICAL,
+            &CourseParameters::TYPICAL,
+        )
+    }
+
+    /// Simulate `plan` over `horizon` days with the given toxin and face-course parameters
+    /// (a patient's own, or the engine's model).
+    pub fn with_parameters(
+        plan: &Plan,
+        horizon: usize,
+        parameters: &Parameters,
+        course: &CourseParameters,
+    ) -> FaceSeries {
+        let simulation = simulate(plan, parameters, horizon, &SolverOptions::default());
         FaceSeries {
-            course: FaceCourse::new(plan, horizon, &CourseParameters::TYPICAL),
+            course: FaceCourse::new(plan, horizon, course),
             simulation,
             start_date: plan.start_date,
         }
