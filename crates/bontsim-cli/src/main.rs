@@ -3,7 +3,6 @@
 //! 1 an internal failure (a bug: please report it).
 
 mod arguments;
-mod csv_output;
 mod face_picture;
 mod files;
 mod plot;
@@ -405,7 +404,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             }
             let text = match format {
                 OutputFormat::Json => json_text(&report)?,
-                OutputFormat::Csv => csv_output::report_csv(&report),
+                OutputFormat::Csv => bontsim_render::text::csv::report(&report),
                 OutputFormat::Text => summary::summary(&report, &plan_name),
             };
             write_output(output.as_deref(), &text)

@@ -7,7 +7,8 @@ use bontsim_core::face::FaceDaily;
 use bontsim_core::report::Report;
 use std::fmt::Write;
 
-pub fn report_csv(report: &Report) -> String {
+/// The report as CSV text, ready to be written to a file.
+pub fn report(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}", report.disclaimer);
     for warning in &report.warnings {
