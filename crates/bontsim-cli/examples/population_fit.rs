@@ -587,7 +587,8 @@ fn sample(
                             &simulation,
                             &patient.parameters,
                             points[i].area,
-                        );
+                        )
+                        .expect("literature points name areas the model scores");
                         (severity[points[i].day] / baseline, u)
                     })
                     .collect()

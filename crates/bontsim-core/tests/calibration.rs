@@ -4,7 +4,7 @@
 //! fitted to (docs/model.md, "Fit"); held-out comparisons are in docs/validation.md.
 
 use bontsim_core::metrics::build_report;
-use bontsim_core::plan::{Format, Plan};
+use bontsim_core::plan::{InjectionEntry, Plan, Sex, Site};
 use bontsim_core::report::Report;
 use bontsim_core::{simulate, Parameters, SolverOptions};
 use std::path::PathBuf;
@@ -60,29 +60,39 @@ fn muscle_point(series: &str, time: &str) -> f64 {
         .expect("numeric value")
 }
 
-fn run(text: &str, days: usize) -> Report {
-    let plan = Plan::parse(text, Format::Toml).expect("valid plan");
-    let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-    build_report(&plan, &simulation, &Parameters::TYPICAL)
+fn run(plan: &Plan, days: usize) -> Report {
+    let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
+    build_report(plan, &simulation, &Parameters::TYPICAL)
 }
 
 /// The label glabella pattern scaled to `total` units: procerus 1/5, each corrugator 2/5.
-fn glabella(total: f64) -> String {
-    format!(
-        "[patient]\nsex = \"female\"\nage = 42\n\
-         [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = {p}\n\
-         [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"corrugator_supercilii\"\nside = \"left\"\nunits = {c}\nvolume_ml = 0.2\n\
-         [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"corrugator_supercilii\"\nside = \"right\"\nunits = {c}\nvolume_ml = 0.2\n",
-        p = total / 5.0,
-        c = total * 2.0 / 5.0
-    )
+fn glabella(total: f64) -> Plan {
+    let corrugator = |site| {
+        InjectionEntry::new(ONA, "corrugator_supercilii", site, total * 2.0 / 5.0).volume_ml(0.2)
+    };
+    Plan::builder()
+        .patient(Sex::Female, 42.0)
+        .injection(InjectionEntry::new(
+            ONA,
+            "procerus",
+            Site::Midline,
+            total / 5.0,
+        ))
+        .injection(corrugator(Site::Left))
+        .injection(corrugator(Site::Right))
+        .build()
+        .expect("valid plan")
 }
 
-fn masseter(units: f64) -> String {
-    format!(
-        "[patient]\nsex = \"female\"\nage = 30\n[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = {units}\nvolume_ml = 0.5\n"
-    )
+fn masseter(units: f64) -> Plan {
+    Plan::builder()
+        .patient(Sex::Female, 30.0)
+        .injection(InjectionEntry::new(ONA, "masseter", Site::Left, units).volume_ml(0.5))
+        .build()
+        .expect("valid plan")
 }
+
+const ONA: &str = "onabotulinumtoxinA";
 
 fn glabella_summary(total: f64) -> bontsim_core::report::AreaSummary {
     run(&glabella(total), 400).areas[0].summary.clone()
