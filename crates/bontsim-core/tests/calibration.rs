@@ -210,3 +210,70 @@ fn masseter_nadir_at_about_eleven_weeks_then_incomplete_recovery() {
         "week 25 volume {week_25:.3}, nadir {nadir:.3}"
     );
 }
+
+/// The fields of a CSV line; a field in double quotes may hold commas.
+fn quoted_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(String::new()),
+            _ => fields.last_mut().expect("a field").push(c),
+        }
+    }
+    fields
+}
+
+/// Every point of the population fit is a row of the clinical time courses: same curve,
+/// time, product, dose and value as written there, the day its time in days, and the
+/// observed percentage its value (or 100 minus it, for a relapse rate).
+#[test]
+fn population_fit_points_are_rows_of_the_clinical_time_courses() {
+    let text = literature_data("population_fit_points.csv");
+    let mut lines = text.lines();
+    let header = quoted_fields(lines.next().expect("a header"));
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let clinical = rows("clinical_time_courses.csv");
+    let mut checked = 0;
+    for line in lines.filter(|l| !l.is_empty()) {
+        let point = quoted_fields(line);
+        let get = |name: &str| point[column(name)].as_str();
+        let product = match get("product") {
+            "onabotulinumtoxinA" => "ONA",
+            "abobotulinumtoxinA" => "ABO",
+            "incobotulinumtoxinA" => "INCO",
+            "daxibotulinumtoxinA" => "DAXI",
+            "prabotulinumtoxinA" => "PRABOT",
+            other => panic!("unknown product {other}"),
+        };
+        let source = clinical
+            .iter()
+            .find(|r| {
+                r[0] == get("literature_curve_id")
+                    && r[1] == get("literature_time")
+                    && r[2] == get("literature_time_unit")
+                    && r[3] == get("literature_value")
+                    && r[5] == product
+                    && r[6] == get("literature_dose_U")
+            })
+            .unwrap_or_else(|| panic!("no clinical row for {line}"));
+        let time: f64 = source[1].parse().unwrap();
+        let days = match source[2].as_str() {
+            "week" => (time * 7.0).round(),
+            "day" => time,
+            other => panic!("unexpected time unit {other}"),
+        };
+        assert_eq!(get("day").parse::<f64>().unwrap(), days, "{line}");
+        let value: f64 = source[3].trim_start_matches(['~', '<']).parse().unwrap();
+        let expected = if source[4] == "%relapsed" {
+            100.0 - value
+        } else {
+            value
+        };
+        let observed: f64 = get("observed_percent").parse().unwrap();
+        assert!((observed - expected).abs() < 1e-9, "{line}");
+        checked += 1;
+    }
+    assert_eq!(checked, 81);
+}
