@@ -55,7 +55,7 @@ pub fn plot(
     }
     render(
         output,
-        &Strengths {
+        &StrengthFigure {
             report,
             label,
             selected: &selected,
@@ -336,7 +336,8 @@ pub(crate) fn encode_png(pixels: &[u8], (width, height): (u32, u32)) -> Result<V
     Ok(bytes)
 }
 
-struct Strengths<'a> {
+/// The figure of muscle strength over time (`plot`), one line per muscle side.
+struct StrengthFigure<'a> {
     report: &'a Report,
     label: &'a PlanLabel,
     selected: &'a [&'a MuscleReport],
@@ -353,7 +354,7 @@ fn same_course(left: &MuscleReport, right: &MuscleReport) -> bool {
             .all(|(a, b)| (a.strength - b.strength).abs() < 1e-9 && (a.mass - b.mass).abs() < 1e-9)
 }
 
-impl Figure for Strengths<'_> {
+impl Figure for StrengthFigure<'_> {
     fn draw<B: DrawingBackend>(
         &self,
         main: &DrawingArea<B, Shift>,

@@ -10,6 +10,7 @@ pub mod face;
 pub mod metrics;
 pub mod model;
 pub mod names;
+pub mod numbers;
 pub mod partial;
 pub mod plan;
 pub mod population;
@@ -19,7 +20,8 @@ pub mod sensitivity;
 pub mod simulation;
 pub mod solve;
 pub mod trial;
-pub mod warnings;
+/// Label-limit and interval warnings, computed with every plan (kept at their earlier path).
+pub use plan::warnings;
 
 pub use model::Parameters;
 pub use plan::{Format, Plan, PlanError, PlanErrors};

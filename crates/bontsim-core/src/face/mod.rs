@@ -1,4 +1,4 @@
-//! The moving, graded face (issue 4): a palsy profile and the simulated muscle strengths
+//! The moving, graded face: a palsy profile and the simulated muscle strengths
 //! become landmark positions per side and expression, then clinical scores per day.
 //!
 //! Data flows on from the toxin model without feeding back into it: strengths `S` come from
@@ -13,8 +13,8 @@ pub mod scores;
 
 use crate::anatomy::{Anatomy, Side};
 use crate::model;
+use crate::numbers::round;
 use crate::plan::Plan;
-use crate::report::round;
 use crate::simulation::Simulation;
 use course::{branch_of, trained_coupling, trained_drive, CourseParameters};
 use kinematics::SideInputs;

@@ -76,7 +76,7 @@ pub struct Parameters {
     /// `gamma`: exponent of area strength in wrinkle severity, `severity = baseline S^gamma`.
     /// 1 (linear) in the typical patient: no source separates a threshold-like relation, and
     /// gamma > 1 did not close the gap between the return-to-baseline and none/mild
-    /// durations (docs/validation.md). Kept as a parameter for the population issue.
+    /// durations (docs/validation.md). Kept as a parameter so that the population fit can vary it.
     pub severity_exponent: f64,
 
     // --- adaptation (model/adaptation.rs) ---

@@ -17,6 +17,7 @@ pub mod schema;
 mod source_lines;
 mod types;
 mod validate;
+pub mod warnings;
 
 pub use builder::{InjectionEntry, PlanBuilder};
 pub use errors::{PlanError, PlanErrors};

@@ -1,7 +1,7 @@
 //! Facial palsy in a plan: the affected side, residual function per facial-nerve branch (or a
 //! House-Brackmann grade as a preset), onset, synkinesis couplings, hypertonicity, and
-//! therapy sessions. This module parses and validates them (the schema of issue 4 is fixed
-//! here); `crate::face` simulates them.
+//! therapy sessions. This module validates them (the keys are those of the plan
+//! schema, [`super::schema`]); `crate::face` simulates them.
 
 use serde::Serialize;
 use std::collections::BTreeMap;

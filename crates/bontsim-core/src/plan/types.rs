@@ -135,7 +135,7 @@ impl Plan {
             (Some(&(first, _)), Some(&(last, _))) => format!(
                 "{injections} in {} sessions over {} days (day {first} to day {last})",
                 sessions.len(),
-                crate::report::round(last - first)
+                crate::numbers::round(last - first)
             ),
             _ => "no injections".into(),
         }

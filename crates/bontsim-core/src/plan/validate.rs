@@ -229,7 +229,7 @@ pub(super) fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, Pla
         therapies,
         warnings: Vec::new(),
     };
-    plan.warnings = crate::warnings::label_warnings(&plan);
+    plan.warnings = super::warnings::label_warnings(&plan);
     if plan.palsy.is_none() && !plan.therapies.is_empty() {
         plan.warnings.push(
             "therapy sessions without a [palsy] profile: training acts on a palsied side only, so they change nothing".into(),
@@ -441,7 +441,7 @@ sessions_per_week = 3
 "#;
 
     #[test]
-    fn the_palsy_schema_of_issue_4_is_accepted() {
+    fn the_palsy_schema_is_accepted() {
         let plan = Plan::parse(PALSY, Format::Toml).unwrap();
         let palsy = plan.palsy.as_ref().unwrap();
         assert_eq!(palsy.house_brackmann, Some(4));
