@@ -111,15 +111,9 @@ fn main() {
     for argument in std::env::args().skip(1) {
         let (name, value) = argument.split_once('=').expect("name=value");
         let value: f64 = value.parse().expect("a number");
-        match name {
-            "recovery_fraction" => parameters.recovery_fraction = value,
-            "recovery_time_constant_days" => parameters.recovery_time_constant_days = value,
-            "recovery_plateau_days" => parameters.recovery_plateau_days = value,
-            "detraining_time_constant_days" => parameters.detraining_time_constant_days = value,
-            "training_rate" => parameters.training_rate = value,
-            "training_voluntary_gain" => parameters.training_voluntary_gain = value,
-            "training_synkinesis_gain" => parameters.training_synkinesis_gain = value,
-            other => panic!("unknown parameter {other}"),
+        match parameters.by_name_mut(name) {
+            Some(field) => *field = value,
+            None => panic!("unknown parameter {name}"),
         }
     }
     println!("{parameters:?}\n");
