@@ -76,35 +76,29 @@ fn injections(product: &str, sites: &[(&str, Site, f64, f64)]) -> PlanBuilder {
     )
 }
 
-/// The label glabella pattern scaled to `total` units: procerus 1/5, each corrugator 2/5.
-fn glabella_sites(total: f64) -> [(&'static str, Site, f64, f64); 3] {
-    [
-        ("procerus", Site::Midline, total / 5.0, 0.1),
-        ("corrugator_supercilii", Site::Left, total * 2.0 / 5.0, 0.2),
-        ("corrugator_supercilii", Site::Right, total * 2.0 / 5.0, 0.2),
-    ]
-}
-
 /// The plan of a data-file row: `glabella` (the label pattern), `crows_feet` (half per side)
 /// or `forehead_and_glabella` (half in the frontalis, half in the glabella pattern).
 fn plan_of(kind: &str, product: &str, units: f64) -> Plan {
-    let sites: Vec<(&str, Site, f64, f64)> = match kind {
-        "glabella" => glabella_sites(units).to_vec(),
-        "crows_feet" => vec![
-            ("orbicularis_oculi", Site::Left, units / 2.0, 0.3),
-            ("orbicularis_oculi", Site::Right, units / 2.0, 0.3),
-        ],
-        "forehead_and_glabella" => {
-            let mut sites = vec![
+    let plan = match kind {
+        "glabella" => injections(product, &[]).glabella_pattern(product, units),
+        "crows_feet" => injections(
+            product,
+            &[
+                ("orbicularis_oculi", Site::Left, units / 2.0, 0.3),
+                ("orbicularis_oculi", Site::Right, units / 2.0, 0.3),
+            ],
+        ),
+        "forehead_and_glabella" => injections(
+            product,
+            &[
                 ("frontalis", Site::Left, units / 4.0, 0.25),
                 ("frontalis", Site::Right, units / 4.0, 0.25),
-            ];
-            sites.extend(glabella_sites(units / 2.0));
-            sites
-        }
+            ],
+        )
+        .glabella_pattern(product, units / 2.0),
         other => panic!("unknown plan kind {other} in population_fit_points.csv"),
     };
-    injections(product, &sites).build().expect("valid plan")
+    plan.build().expect("valid plan")
 }
 
 fn plan_key(kind: &str, product: &str, units: f64) -> String {

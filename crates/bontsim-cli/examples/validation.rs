@@ -16,20 +16,9 @@ fn run(plan: &Plan, days: usize) -> Report {
 
 /// The label pattern in `product`'s own units: procerus a fifth, each corrugator two fifths.
 fn glabella(units: f64, product: &str) -> Plan {
-    let corrugator = |site| {
-        InjectionEntry::new(product, "corrugator_supercilii", site, units * 2.0 / 5.0)
-            .volume_ml(0.2)
-    };
     Plan::builder()
         .patient(Sex::Female, 42.0)
-        .injection(InjectionEntry::new(
-            product,
-            "procerus",
-            Site::Midline,
-            units / 5.0,
-        ))
-        .injection(corrugator(Site::Left))
-        .injection(corrugator(Site::Right))
+        .glabella_pattern(product, units)
         .build()
         .expect("valid plan")
 }

@@ -8,19 +8,9 @@ use bontsim_core::plan::{InjectionEntry, Plan, Sex, Site};
 use bontsim_core::{simulate, Parameters, SolverOptions};
 
 fn glabella(units_per_site: f64) -> Plan {
-    let corrugator = |site| {
-        InjectionEntry::new(ONA, "corrugator_supercilii", site, 2.0 * units_per_site).volume_ml(0.2)
-    };
     Plan::builder()
         .patient(Sex::Female, 42.0)
-        .injection(InjectionEntry::new(
-            ONA,
-            "procerus",
-            Site::Midline,
-            units_per_site,
-        ))
-        .injection(corrugator(Site::Left))
-        .injection(corrugator(Site::Right))
+        .glabella_pattern(ONA, 5.0 * units_per_site)
         .build()
         .expect("valid plan")
 }

@@ -67,19 +67,9 @@ fn run(plan: &Plan, days: usize) -> Report {
 
 /// The label glabella pattern scaled to `total` units: procerus 1/5, each corrugator 2/5.
 fn glabella(total: f64) -> Plan {
-    let corrugator = |site| {
-        InjectionEntry::new(ONA, "corrugator_supercilii", site, total * 2.0 / 5.0).volume_ml(0.2)
-    };
     Plan::builder()
         .patient(Sex::Female, 42.0)
-        .injection(InjectionEntry::new(
-            ONA,
-            "procerus",
-            Site::Midline,
-            total / 5.0,
-        ))
-        .injection(corrugator(Site::Left))
-        .injection(corrugator(Site::Right))
+        .glabella_pattern(ONA, total)
         .build()
         .expect("valid plan")
 }

@@ -104,6 +104,29 @@ impl PlanBuilder {
         self
     }
 
+    /// The labelled glabellar pattern, scaled to `total_units` of `product` on day 0: a
+    /// fifth into the procerus (midline), two fifths into each corrugator (0.2 mL: its two
+    /// sites), as the pivotal glabellar trials injected it (20 U: 4 + 8 + 8).
+    pub fn glabella_pattern(self, product: &str, total_units: f64) -> Self {
+        let corrugator = |site| {
+            InjectionEntry::new(
+                product,
+                "corrugator_supercilii",
+                site,
+                total_units * 2.0 / 5.0,
+            )
+            .volume_ml(0.2)
+        };
+        self.injection(InjectionEntry::new(
+            product,
+            "procerus",
+            Site::Midline,
+            total_units / 5.0,
+        ))
+        .injection(corrugator(Site::Left))
+        .injection(corrugator(Site::Right))
+    }
+
     /// `[palsy]`, as its raw table (validated by [`PlanBuilder::build`]).
     pub fn palsy(mut self, palsy: PalsyFile) -> Self {
         self.raw.palsy = Some(palsy);
@@ -262,6 +285,27 @@ mod tests {
         assert_eq!(errors.0[0].field, "injection[4].units");
         assert_eq!(errors.0[0].line, None);
         assert_eq!(parsed.0[0].message, errors.0[0].message);
+        let pattern = Plan::builder()
+            .patient(Sex::Female, 42.0)
+            .glabella_pattern("Botox", 20.0)
+            .build()
+            .unwrap();
+        let units: Vec<(usize, f64, f64)> = pattern
+            .injections
+            .iter()
+            .map(|i| (i.muscle, i.units, i.volume_ml))
+            .collect();
+        let anatomy = crate::anatomy::Anatomy::get();
+        let procerus = anatomy.find("procerus").unwrap();
+        let corrugator = anatomy.find("corrugator_supercilii").unwrap();
+        assert_eq!(
+            units,
+            [
+                (procerus, 4.0, 0.1),
+                (corrugator, 8.0, 0.2),
+                (corrugator, 8.0, 0.2)
+            ]
+        );
         let missing = Plan::builder().build().unwrap_err();
         assert_eq!(missing.0[0].field, "plan");
         let no_sex = Plan::builder()

@@ -2,6 +2,9 @@
 //! validated, with repeats expanded and units converted to onabotulinumtoxinA equivalents.
 //!
 //! Data flows one way: text -> [`schema::PlanFile`] -> [`Plan`] (validated) -> the model.
+//! Code that builds plans ([`Plan::builder`]) fills the same [`schema::PlanFile`] and goes
+//! through the same validation. The modules: `types` the validated plan, `errors` its
+//! errors, `source_lines` where fields sit in the text, `validate` the checks.
 //! Errors name the field and, for TOML, the line; warnings (label limits, short intervals)
 //! never stop a simulation and never silently change the plan.
 
