@@ -1,5 +1,7 @@
-//! Fits and shows the virtual population against the responder and onset curves of
-//! `crates/bontsim-core/data/literature/clinical_time_courses.csv`, each trial with its own responder definition.
+//! Fits and shows the virtual population against the responder and onset points of
+//! `crates/bontsim-core/data/literature/population_fit_points.csv` (taken from
+//! `clinical_time_courses.csv`, with arm sizes and sources), each trial with its own
+//! responder definition.
 //!
 //! `cargo run --release -p bontsim-cli --example population_fit` prints the tables of
 //! docs/validation.md ("Population") for `Variability::default()` and writes
@@ -15,7 +17,7 @@
 
 use bontsim_core::metrics::area_severity;
 use bontsim_core::model::Parameters;
-use bontsim_core::plan::{Format, Plan};
+use bontsim_core::plan::{InjectionEntry, Plan, PlanBuilder, Sex, Site};
 use bontsim_core::population::{patient_draws, virtual_patient, Variability};
 use bontsim_core::simulation::simulate;
 use bontsim_core::solve::SolverOptions;
@@ -28,42 +30,92 @@ const PATIENTS: u64 = 2000;
 const SEARCH_PATIENTS: u64 = 1000;
 const SEED: u64 = 2026;
 
-/// One literature point: plan, area, responder definition, day, observed percent.
+/// One literature point of `crates/bontsim-core/data/literature/population_fit_points.csv`:
+/// plan, area, responder definition, day, observed percent.
 #[derive(Clone)]
 struct Point {
     curve: &'static str,
+    /// The plan in words, e.g. "ONA 20 U glabella".
     plan: String,
-    plan_text: String,
+    /// The plan's kind, product and units: points with the same key share one simulation.
+    plan_key: String,
+    kind: &'static str,
+    product: &'static str,
+    units: f64,
     area: &'static str,
     responder: Responder,
     day: usize,
     observed: f64,
-    source: &'static str,
+    /// Arm size of the trial, where the data file gives one.
+    n: Option<u64>,
+    /// Citation and how it was read, e.g. "Beer 2011 [R]".
+    source: String,
     /// Whether the point is in the objective of the fit.
     fitted: bool,
     /// Product group for the RMS per product.
     group: &'static str,
 }
 
-fn injections(product: &str, sites: &[(&str, &str, f64, f64)]) -> String {
-    let mut text = String::from("[patient]\nsex = \"female\"\nage = 45\n");
-    for (muscle, side, units, volume) in sites {
-        text.push_str(&format!(
-            "[[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"{muscle}\"\nside = \"{side}\"\nunits = {units}\nvolume_ml = {volume}\n"
-        ));
+impl Point {
+    fn build_plan(&self) -> Plan {
+        plan_of(self.kind, self.product, self.units)
     }
-    text
 }
 
-fn glabella_text(product: &str, total: f64) -> String {
-    injections(
-        product,
-        &[
-            ("procerus", "midline", total / 5.0, 0.1),
-            ("corrugator_supercilii", "left", total * 2.0 / 5.0, 0.2),
-            ("corrugator_supercilii", "right", total * 2.0 / 5.0, 0.2),
-        ],
+const POINTS_CSV: &str =
+    include_str!("../../bontsim-core/data/literature/population_fit_points.csv");
+
+/// The typical 45-year-old woman of the fit, given `sites` (muscle, site, units, mL) of one
+/// product on day 0.
+fn injections(product: &str, sites: &[(&str, Site, f64, f64)]) -> PlanBuilder {
+    sites.iter().fold(
+        Plan::builder().patient(Sex::Female, 45.0),
+        |plan, &(muscle, site, units, volume)| {
+            plan.injection(InjectionEntry::new(product, muscle, site, units).volume_ml(volume))
+        },
     )
+}
+
+/// The plan of a data-file row: `glabella` (the label pattern), `crows_feet` (half per side)
+/// or `forehead_and_glabella` (half in the frontalis, half in the glabella pattern).
+fn plan_of(kind: &str, product: &str, units: f64) -> Plan {
+    let plan = match kind {
+        "glabella" => injections(product, &[]).glabella_pattern(product, units),
+        "crows_feet" => injections(
+            product,
+            &[
+                ("orbicularis_oculi", Site::Left, units / 2.0, 0.3),
+                ("orbicularis_oculi", Site::Right, units / 2.0, 0.3),
+            ],
+        ),
+        "forehead_and_glabella" => injections(
+            product,
+            &[
+                ("frontalis", Site::Left, units / 4.0, 0.25),
+                ("frontalis", Site::Right, units / 4.0, 0.25),
+            ],
+        )
+        .glabella_pattern(product, units / 2.0),
+        other => panic!("unknown plan kind {other} in population_fit_points.csv"),
+    };
+    plan.build().expect("valid plan")
+}
+
+fn plan_key(kind: &str, product: &str, units: f64) -> String {
+    format!("{kind} {product} {units}")
+}
+
+fn plan_label(kind: &str, product: &str, units: f64) -> String {
+    let product = short(product);
+    match kind {
+        "glabella" => format!("{product} {units} U glabella"),
+        "crows_feet" => format!("{product} {units} U crow's feet"),
+        _ => format!(
+            "{product} {} U forehead + {} U glabella",
+            units / 2.0,
+            units / 2.0
+        ),
+    }
 }
 
 fn short(product: &str) -> &'static str {
@@ -77,448 +129,89 @@ fn short(product: &str) -> &'static str {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn glabella(
-    curve: &'static str,
-    product: &str,
-    units: f64,
-    responder: Responder,
-    day: usize,
-    observed: f64,
-    source: &'static str,
-    fitted: bool,
-) -> Point {
-    Point {
-        curve,
-        plan: format!("{} {units} U glabella", short(product)),
-        plan_text: glabella_text(product, units),
-        area: "glabella",
-        responder,
-        day,
-        observed,
-        source,
-        fitted,
-        group: short(product),
+/// The fields of one CSV line; a field in double quotes may hold commas.
+fn csv_fields(line: &str) -> Vec<&str> {
+    let mut fields = Vec::new();
+    let mut rest = line;
+    loop {
+        let (field, after) = match rest.strip_prefix('"') {
+            Some(quoted) => {
+                let end = quoted.find('"').expect("closing quote");
+                (&quoted[..end], quoted[end + 1..].strip_prefix(','))
+            }
+            None => match rest.split_once(',') {
+                Some((field, after)) => (field, Some(after)),
+                None => (rest, None),
+            },
+        };
+        fields.push(field);
+        match after {
+            Some(after) => rest = after,
+            None => return fields,
+        }
     }
 }
-
-/// Joseph 2021 (ABO): units and responders (%) at weeks 4, 24 and 36 [R].
-const JOSEPH_2021: [(f64, f64, f64, f64); 4] = [
-    (50.0, 97.5, 52.5, 17.5),
-    (75.0, 97.5, 65.0, 26.3),
-    (100.0, 97.5, 57.5, 35.0),
-    (125.0, 100.0, 69.1, 30.9),
-];
 
 fn points() -> Vec<Point> {
-    use Responder::*;
-    const ONA: &str = "onabotulinumtoxinA";
-    const ABO: &str = "abobotulinumtoxinA";
-    const INCO: &str = "incobotulinumtoxinA";
-    let mut p = Vec::new();
-    // PMC9558451 (ONA high-dose phase 2): investigator >= 1-grade at weeks 24 and 28.
-    for (units, w24, w28) in [
-        (20.0, 16.0, 10.0),
-        (40.0, 32.0, 20.0),
-        (60.0, 30.6, 20.0),
-        (80.0, 38.5, 20.0),
-    ] {
-        p.push(glabella(
-            "ONA_hd_ph2",
-            ONA,
-            units,
-            Improved1,
-            168,
-            w24,
-            "PMC9558451 [R]",
-            true,
-        ));
-        p.push(glabella(
-            "ONA_hd_ph2",
-            ONA,
-            units,
-            Improved1,
-            196,
-            w28,
-            "Toxins 2021 Table 2 (KM estimate) [R2]",
-            true,
-        ));
-    }
-    // Carruthers 2005: relapsed at 4 months 83/33/30/28% -> still improved.
-    for (units, relapsed) in [(10.0, 83.0), (20.0, 33.0), (30.0, 30.0), (40.0, 28.0)] {
-        p.push(glabella(
-            "ONA_women_dose",
-            ONA,
-            units,
-            Improved1,
-            120,
-            100.0 - relapsed,
-            "Carruthers 2005 [R]",
-            true,
-        ));
-    }
-    // Carruthers 2003: none/mild at the day-30 peak, 77%.
-    p.push(glabella(
-        "ONA20_Carr2003",
-        ONA,
-        20.0,
-        NoneOrMild,
-        30,
-        77.0,
-        "Carruthers 2003 [R]",
-        true,
-    ));
-    // Beer 2011 (ONA 20 U): subject-reported cumulative onset by day 1-4 (model: share
-    // already >= 1 grade better; nobody has relapsed yet).
-    for (day, observed) in [(1, 48.0), (2, 77.0), (3, 93.0), (4, 98.0)] {
-        p.push(glabella(
-            "ONA20_onset_subj",
-            ONA,
-            20.0,
-            Improved1,
-            day,
-            observed,
-            "Beer 2011 [R]",
-            true,
-        ));
-    }
-    // Joseph 2021 (ABO 50-125 U): "responders" at weeks 4, 24, 36. Toxins 2021 Table 2 names
-    // the week-24/36 values >= 1-grade improvement (pharmacodynamics.md 8.2) [R2]; the
-    // none/mild reading of the data file is shown unfitted below.
-    for (units, w4, w24, w36) in JOSEPH_2021 {
-        for (day, observed) in [(28, w4), (168, w24), (252, w36)] {
-            p.push(glabella(
-                "ABO_dose_esc",
-                ABO,
-                units,
-                Improved1,
-                day,
-                observed,
-                "Joseph 2021 [R]; >= 1 grade per Toxins 2021 [R2]",
-                true,
-            ));
-        }
-    }
-    // SAKURA 1&2: DAXI 40 U median duration of none/mild 24.0 weeks -> 50% at day 168.
-    p.push(glabella(
-        "DAXI40_SAKURA",
-        "daxibotulinumtoxinA",
-        40.0,
-        NoneOrMild,
-        168,
-        50.0,
-        "SAKURA 1&2 [R]",
-        true,
-    ));
-    // PRABOT 20 U (EV-001): composite >= 2-point at day 30, 67.5%.
-    p.push(glabella(
-        "PRABOT20_EV001",
-        "prabotulinumtoxinA",
-        20.0,
-        Improved2,
-        30,
-        67.5,
-        "Beer 2019 [R]",
-        true,
-    ));
-    // INCO high dose phase 4 (KM estimates): not returned to baseline at days 170 and 250.
-    for (units, d170, d250) in [(20.0, 14.0, 0.0), (60.0, 81.0, 19.0), (100.0, 100.0, 55.0)] {
-        for (day, observed) in [(170, d170), (250, d250)] {
-            p.push(glabella(
-                "INCO_hd_ph4",
-                INCO,
-                units,
-                Improved1,
-                day,
-                observed,
-                "Toxins 2021 Table 2 (KM estimate) [R2]",
-                true,
-            ));
-        }
-    }
-    // Crow's feet ONA 24 U (12 U per side): investigator none/mild at day 30, 66.7%.
-    let crows_feet = injections(
-        ONA,
-        &[
-            ("orbicularis_oculi", "left", 12.0, 0.3),
-            ("orbicularis_oculi", "right", 12.0, 0.3),
-        ],
-    );
-    p.push(Point {
-        curve: "CFL24_ph3",
-        plan: "ONA 24 U crow's feet".into(),
-        plan_text: crows_feet.clone(),
-        area: "lateral_canthal",
-        responder: NoneOrMild,
-        day: 30,
-        observed: 66.7,
-        source: "ASAPS 2013 abstract [R]",
-        fitted: true,
-        group: "other areas",
-    });
-    // Forehead ONA 20 U + glabella 20 U: composite >= 2-grade at day 30, 61% (study 1).
-    let mut forehead = injections(
-        ONA,
-        &[
-            ("frontalis", "left", 10.0, 0.25),
-            ("frontalis", "right", 10.0, 0.25),
-        ],
-    );
-    forehead
-        .push_str(&glabella_text(ONA, 20.0).replace("[patient]\nsex = \"female\"\nage = 45\n", ""));
-    p.push(Point {
-        curve: "FHL40_S1",
-        plan: "ONA 20 U forehead + 20 U glabella".into(),
-        plan_text: forehead.clone(),
-        area: "forehead",
-        responder: Improved2,
-        day: 30,
-        observed: 61.0,
-        source: "Botox Cosmetic HCP site [R]",
-        fitted: true,
-        group: "other areas",
-    });
-
-    // --- Not fitted: further points of the data file, checked only. ---
-    p.push(glabella(
-        "ONA_hd_ph2_median",
-        ONA,
-        20.0,
-        Improved1,
-        138,
-        50.0,
-        "PMC9558451 median 19.7 wk [R]",
-        false,
-    ));
-    for (day, observed) in [(2, 87.0), (3, 91.0), (4, 100.0)] {
-        p.push(glabella(
-            "ONA20_onset_phys",
-            ONA,
-            20.0,
-            Improved1,
-            day,
-            observed,
-            "Beer 2011 [R]",
-            false,
-        ));
-    }
-    p.push(glabella(
-        "EVB003",
-        ONA,
-        20.0,
-        NoneOrMild,
-        30,
-        82.8,
-        "Evolus press [R2]",
-        false,
-    ));
-    p.push(glabella(
-        "EVB003",
-        "prabotulinumtoxinA",
-        20.0,
-        NoneOrMild,
-        30,
-        87.2,
-        "Evolus press [R2]",
-        false,
-    ));
-    p.push(glabella(
-        "PRABOT20_EV002",
-        "prabotulinumtoxinA",
-        20.0,
-        Improved2,
-        30,
-        70.4,
-        "Beer 2019 [R]",
-        false,
-    ));
-    for (units, w24, w36) in [(50.0, 76.0, 5.0), (75.0, 83.0, 15.0)] {
-        for (day, observed) in [(170, w24), (250, w36)] {
-            p.push(glabella(
-                "INCO_hd_ph2",
-                INCO,
-                units,
-                Improved1,
-                day,
-                observed,
-                "Toxins 2021 Table 2 (KM estimate) [R2]",
-                false,
-            ));
-        }
-    }
-    for (units, w4, w24, w36) in JOSEPH_2021 {
-        for (day, observed) in [(28, w4), (168, w24), (252, w36)] {
-            p.push(glabella(
-                "ABO_dose_esc (none/mild reading)",
-                ABO,
-                units,
-                NoneOrMild,
-                day,
-                observed,
-                "Joseph 2021 [R]",
-                false,
-            ));
-        }
-    }
-    for (units, observed) in [(50.0, 80.0), (75.0, 89.0), (100.0, 90.0), (125.0, 95.0)] {
-        p.push(glabella(
-            "ABO_dose_esc composite",
-            ABO,
-            units,
-            Improved2,
-            28,
-            observed,
-            "Toxins 2021 Table 2 [R2]",
-            false,
-        ));
-    }
-    for (units, observed) in [(50.0, 25.6), (75.0, 35.4), (100.0, 30.0), (125.0, 41.3)] {
-        p.push(glabella(
-            "ABO_dose_esc onset",
-            ABO,
-            units,
-            Improved1,
-            1,
-            observed,
-            "Joseph 2021 [R]",
-            false,
-        ));
-    }
-    p.push(glabella(
-        "ABO_dose_esc onset (median 2 d)",
-        ABO,
-        50.0,
-        Improved1,
-        2,
-        50.0,
-        "Joseph 2021 [R]",
-        false,
-    ));
-    p.push(glabella(
-        "ABO_GL1-3 onset (KM, 50 U)",
-        ABO,
-        50.0,
-        Improved1,
-        3,
-        52.0,
-        "Galderma data [R2]",
-        false,
-    ));
-    p.push(glabella(
-        "ABO120_pilot",
-        ABO,
-        120.0,
-        Improved2,
-        30,
-        63.0,
-        "Toxins 2021 Table 2 ref17 [R2]",
-        false,
-    ));
-    p.push(glabella(
-        "ABO120_pilot",
-        ABO,
-        120.0,
-        Improved1,
-        150,
-        62.0,
-        "Toxins 2021 Table 2 ref17 [R2]",
-        false,
-    ));
-    p.push(glabella(
-        "ABO120_pilot (median 21.4 wk)",
-        ABO,
-        120.0,
-        Improved1,
-        150,
-        50.0,
-        "Toxins 2021 Table 2 ref17 [R2]",
-        false,
-    ));
-    p.push(glabella(
-        "ABO50_China",
-        ABO,
-        50.0,
-        NoneOrMild,
-        180,
-        17.0,
-        "Wu 2023 [R]",
-        false,
-    ));
-    for (day, responder, observed, curve) in [
-        (28, NoneOrMild, 94.1, "DAXI40_China"),
-        (28, Improved2, 61.0, "DAXI40_China composite"),
-        (167, NoneOrMild, 50.0, "DAXI40_China (median 23.9 wk)"),
-    ] {
-        p.push(glabella(
-            curve,
-            "daxibotulinumtoxinA",
-            40.0,
-            responder,
-            day,
-            observed,
-            "DAXI China ph3 [R]",
-            false,
-        ));
-    }
-    p.push(Point {
-        curve: "CFL24_ph3 composite",
-        plan: "ONA 24 U crow's feet".into(),
-        plan_text: crows_feet,
-        area: "lateral_canthal",
-        responder: Improved2,
-        day: 30,
-        observed: 25.7,
-        source: "ASAPS 2013 abstract [R]",
-        fitted: false,
-        group: "other areas",
-    });
-    p.push(Point {
-        curve: "FHL40_S2",
-        plan: "ONA 20 U forehead + 20 U glabella".into(),
-        plan_text: forehead,
-        area: "forehead",
-        responder: Improved2,
-        day: 30,
-        observed: 46.0,
-        source: "Botox Cosmetic HCP site [R]",
-        fitted: false,
-        group: "other areas",
-    });
-    p
-}
-
-/// Arm size (`n_active` of `crates/bontsim-core/data/literature/clinical_time_courses.csv`) behind a point, or
-/// `None` when the file gives none. "~" sizes there are derived from randomisation ratios
-/// (pharmacodynamics.md 8.2) and used as they are. Beer 2011 is the exception: the data file
-/// says ~94, the dossier's onset table read n = 45 in the paper [R], and 45 is used.
-fn arm_size(p: &Point) -> Option<u64> {
-    let n = match p.curve {
-        "ONA_hd_ph2" | "ONA_hd_ph2_median" => 45,
-        "ONA_women_dose" => 20,
-        "ONA20_Carr2003" => 202,
-        "ONA20_onset_subj" | "ONA20_onset_phys" => 45,
-        "ABO_dose_esc"
-        | "ABO_dose_esc (none/mild reading)"
-        | "ABO_dose_esc composite"
-        | "ABO_dose_esc onset"
-        | "ABO_dose_esc onset (median 2 d)" => 80,
-        "ABO_GL1-3 onset (KM, 50 U)" => 105,
-        "ABO120_pilot" | "ABO120_pilot (median 21.4 wk)" => 30,
-        "ABO50_China" => 430,
-        "DAXI40_SAKURA" => 405,
-        "DAXI40_China" | "DAXI40_China composite" | "DAXI40_China (median 23.9 wk)" => 205,
-        "PRABOT20_EV001" => 247,
-        "PRABOT20_EV002" => 243,
-        "EVB003" if p.group == "PRABOT" => 245,
-        "EVB003" => 246,
-        "INCO_hd_ph4" => 13,
-        "INCO_hd_ph2" => 50,
-        "CFL24_ph3" | "CFL24_ph3 composite" => 222,
-        "FHL40_S1" => 290,
-        "FHL40_S2" => 318,
-        _ => return None,
+    let mut lines = POINTS_CSV.lines();
+    let header = csv_fields(lines.next().expect("a header"));
+    let column = |name: &str| {
+        header
+            .iter()
+            .position(|h| *h == name)
+            .unwrap_or_else(|| panic!("population_fit_points.csv has no column {name}"))
     };
-    Some(n)
+    let [curve, kind, product, units, area, responder, day, observed, n, source, tag, fitted] = [
+        "curve",
+        "plan",
+        "product",
+        "units",
+        "area",
+        "responder",
+        "day",
+        "observed_percent",
+        "n",
+        "source",
+        "tag",
+        "fitted",
+    ]
+    .map(column);
+    lines
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| {
+            let row = csv_fields(line);
+            let number = |i: usize| -> f64 {
+                row[i]
+                    .parse()
+                    .unwrap_or_else(|_| panic!("not a number: {line}"))
+            };
+            let units = number(units);
+            Point {
+                curve: row[curve],
+                plan: plan_label(row[kind], row[product], units),
+                plan_key: plan_key(row[kind], row[product], units),
+                kind: row[kind],
+                product: row[product],
+                units,
+                area: row[area],
+                responder: match row[responder] {
+                    "none_or_mild" => Responder::NoneOrMild,
+                    "improved_1" => Responder::Improved1,
+                    "improved_2" => Responder::Improved2,
+                    other => panic!("unknown responder definition {other}"),
+                },
+                day: number(day) as usize,
+                observed: number(observed),
+                n: row[n].parse().ok(),
+                source: format!("{} [{}]", row[source], row[tag]),
+                fitted: row[fitted] == "yes",
+                group: match row[kind] {
+                    "glabella" => short(row[product]),
+                    _ => "other areas",
+                },
+            }
+        })
+        .collect()
 }
 
 /// Arm size assumed for a point whose trial size is not known: the ~45 of the smallest
@@ -536,7 +229,7 @@ struct Check {
 }
 
 fn check(p: &Point, responders: u64, patients: u64) -> Check {
-    let (n, assumed) = match arm_size(p) {
+    let (n, assumed) = match p.n {
         Some(n) => (n, false),
         None => (DEFAULT_ARM_SIZE, true),
     };
@@ -562,15 +255,17 @@ fn sample(
     variability: &Variability,
     patients: u64,
 ) -> Samples {
-    let mut plans: Vec<&str> = points.iter().map(|p| p.plan_text.as_str()).collect();
-    plans.sort();
-    plans.dedup();
+    let mut plans: Vec<(&str, Plan)> = Vec::new();
+    for p in points {
+        if !plans.iter().any(|(key, _)| *key == p.plan_key) {
+            plans.push((&p.plan_key, p.build_plan()));
+        }
+    }
     let options = SolverOptions::default();
     let mut samples: Samples = vec![Vec::new(); points.len()];
-    for text in plans {
-        let plan = Plan::parse(text, Format::Toml).expect("valid plan");
+    for (key, plan) in plans {
         let chosen: Vec<usize> = (0..points.len())
-            .filter(|&i| points[i].plan_text == text)
+            .filter(|&i| points[i].plan_key == key)
             .collect();
         let days = chosen.iter().map(|&i| points[i].day).max().unwrap_or(0) + 1;
         let per_patient: Vec<Vec<(f64, f64)>> = (0..patients)
@@ -587,7 +282,8 @@ fn sample(
                             &simulation,
                             &patient.parameters,
                             points[i].area,
-                        );
+                        )
+                        .expect("literature points name areas the model scores");
                         (severity[points[i].day] / baseline, u)
                     })
                     .collect()
@@ -879,12 +575,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// Daily responder percentages of one arm (2,000 patients), through the trial code.
 fn area_rates(
     variability: &Variability,
-    plan_text: &str,
+    plan: &Plan,
     area: &str,
     responder: Responder,
     days: usize,
 ) -> Vec<f64> {
-    let plan = Plan::parse(plan_text, Format::Toml).expect("valid plan");
     let settings = TrialSettings {
         seed: SEED,
         patients: PATIENTS,
@@ -892,7 +587,7 @@ fn area_rates(
         responder,
         atrophy_days: vec![],
     };
-    let arm = run_arm("fit", &plan, &settings, variability, 0..PATIENTS);
+    let arm = run_arm("fit", plan, &settings, variability, 0..PATIENTS);
     let aggregate = TrialAggregate {
         model_version: bontsim_core::MODEL_VERSION.into(),
         shard: None,
@@ -973,7 +668,7 @@ fn figure(all: &[Point], variability: &Variability) -> Result<(), Box<dyn std::e
             let days = x_max as usize + 1;
             let curve = area_rates(
                 variability,
-                &glabella_text(product, *units),
+                &plan_of("glabella", product, *units),
                 "glabella",
                 *responder,
                 days,
@@ -987,11 +682,11 @@ fn figure(all: &[Point], variability: &Variability) -> Result<(), Box<dyn std::e
                 .legend(move |(x, y)| {
                     PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
                 });
-            let plan = glabella_text(product, *units);
+            let plan = plan_key("glabella", product, *units);
             let observed: Vec<(f64, f64)> = all
                 .iter()
                 .filter(|p| {
-                    p.plan_text == plan
+                    p.plan_key == plan
                         && p.responder == *responder
                         && p.area == "glabella"
                         && (p.day as f64) <= x_max

@@ -3,32 +3,40 @@
 //! `cargo run --release -p bontsim-cli --example validation` (writes docs/figures/validation_*.svg).
 
 use bontsim_core::metrics::build_report;
-use bontsim_core::plan::{Format, Plan};
+use bontsim_core::plan::{InjectionEntry, Plan, Sex, Site};
 use bontsim_core::report::Report;
 use bontsim_core::{simulate, Parameters, SolverOptions};
 use plotters::prelude::*;
 use std::path::Path;
 
-fn run(text: &str, days: usize) -> Report {
-    let plan = Plan::parse(text, Format::Toml).expect("valid plan");
-    let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-    build_report(&plan, &simulation, &Parameters::TYPICAL)
+fn run(plan: &Plan, days: usize) -> Report {
+    let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
+    build_report(plan, &simulation, &Parameters::TYPICAL)
 }
 
 /// The label pattern in `product`'s own units: procerus a fifth, each corrugator two fifths.
-fn glabella(units: f64, product: &str) -> String {
-    format!(
-        "[patient]\nsex = \"female\"\nage = 42\n\
-         [[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = {p}\n\
-         [[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"corrugator_supercilii\"\nside = \"left\"\nunits = {c}\nvolume_ml = 0.2\n\
-         [[injection]]\nday = 0\nproduct = \"{product}\"\nmuscle = \"corrugator_supercilii\"\nside = \"right\"\nunits = {c}\nvolume_ml = 0.2\n",
-        p = units / 5.0,
-        c = units * 2.0 / 5.0
-    )
+fn glabella(units: f64, product: &str) -> Plan {
+    Plan::builder()
+        .patient(Sex::Female, 42.0)
+        .glabella_pattern(product, units)
+        .build()
+        .expect("valid plan")
 }
 
-fn masseter(units: f64) -> String {
-    format!("[patient]\nsex = \"female\"\nage = 30\n[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = {units}\nvolume_ml = 0.5\n")
+/// ONA into one muscle of the left side of a 30-year-old woman.
+fn single(muscle: &str, units: f64, volume_ml: f64) -> Plan {
+    Plan::builder()
+        .patient(Sex::Female, 30.0)
+        .injection(
+            InjectionEntry::new("onabotulinumtoxinA", muscle, Site::Left, units)
+                .volume_ml(volume_ml),
+        )
+        .build()
+        .expect("valid plan")
+}
+
+fn masseter(units: f64) -> Plan {
+    single("masseter", units, 0.5)
 }
 
 const COLOURS: [RGBColor; 4] = [
@@ -239,22 +247,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("| masseter {units} U (one side): smile asymmetry (fitted: masseter-smile fascial barrier) | 0.15% of sessions | Peng 2018 | {:.2}% |", smile * 100.0);
         println!("| masseter {units} U: strength at day 90 (held out) | bite force normal at 3 months (synergists compensate) | Yu 2007; Kang 2025 | {:.2} |", m.daily[90].strength);
     }
-    let c8 = run(
-        &masseter(0.0).replace(
-            "masseter\"\nside = \"left\"\nunits = 0",
-            "corrugator_supercilii\"\nside = \"left\"\nunits = 8",
-        ),
-        120,
-    );
+    let c8 = run(&single("corrugator_supercilii", 8.0, 0.5), 120);
     let m = c8.muscle("corrugator_supercilii").unwrap();
     println!("| corrugator 8 U: strength at day 21 (fitted: c_cov) | EMG amplitude -64% (max voluntary) to -78% (motor unit) | Winn & Sires | {:.2} |", m.daily[21].strength);
-    let d2 = run(
-        &masseter(0.0).replace(
-            "masseter\"\nside = \"left\"\nunits = 0\nvolume_ml = 0.5",
-            "depressor_anguli_oris\"\nside = \"left\"\nunits = 2\nvolume_ml = 0.05",
-        ),
-        120,
-    );
+    let d2 = run(&single("depressor_anguli_oris", 2.0, 0.05), 120);
     let m = d2.muscle("depressor_anguli_oris").unwrap();
     println!("| DAO 2 U: strength at day 21 (fitted: c_cov) | EMG -18% (max voluntary) to -54% (motor unit) | Winn & Sires | {:.2} |", m.daily[21].strength);
     eprintln!("wrote {}", figures.display());

@@ -21,7 +21,7 @@ pub struct Request<'a> {
     pub plan_name: String,
     /// Simulated days (`--days`).
     pub horizon: usize,
-    /// `--day` (any number, in any order).
+    /// `--frames` (any number, in any order).
     pub days: Vec<usize>,
     /// `--every N`: days 0, N, 2N, ... up to `--until` (default: the last simulated day).
     pub every: Option<usize>,
@@ -81,7 +81,7 @@ fn select_days(request: &Request) -> Result<Vec<usize>, String> {
     let mut days = Vec::new();
     for &day in &request.days {
         if day >= horizon {
-            return Err(beyond("--day", day));
+            return Err(beyond("--frames", day));
         }
         days.push(day);
     }

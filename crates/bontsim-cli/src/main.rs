@@ -160,13 +160,13 @@ enum Command {
     /// landmarks for an expression, scores in the title (SVG or PNG by the extension).
     #[command(
         allow_negative_numbers = true,
-        after_help = "Example:\n  bontsim face examples/palsy_healthy_side.toml --day 0,14,90 --expression smile -o face.svg"
+        after_help = "Example:\n  bontsim face examples/palsy_healthy_side.toml --frames 0,14,90 --expression smile -o face.svg"
     )]
     Face {
         /// Plan file (.toml or .json). Required.
         plan: PathBuf,
-        /// Days to draw (comma-separated or repeated; default 0).
-        #[arg(long, value_delimiter = ',', value_name = "DAY", value_parser = arguments::day())]
+        /// Days to draw, one frame each (comma-separated or repeated; default 0).
+        #[arg(long = "frames", visible_alias = "day", value_delimiter = ',', value_name = "DAY", value_parser = arguments::day())]
         day: Vec<usize>,
         /// Also draw days 0, N, 2N, ... up to --until.
         #[arg(long, value_name = "N", value_parser = arguments::days())]

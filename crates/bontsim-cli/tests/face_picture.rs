@@ -248,9 +248,10 @@ fn png_output_and_frames_for_several_days() {
 
     let frames = dir.join("frames");
     let prefix = frames.join("smile.svg");
+    // `--frames` and its earlier name `--day` add to the same list of days.
     face(&[
         plan.to_str().unwrap(),
-        "--day",
+        "--frames",
         "30,0",
         "--day",
         "14",
@@ -290,6 +291,15 @@ fn refused(args: &[&str], option: &str) {
 }
 
 #[test]
+fn help_names_frames_and_its_alias() {
+    let output = run(["face", "--help"]);
+    let help = stdout(&output);
+    assert!(output.status.success());
+    assert!(help.contains("--frames <DAY>"), "{help}");
+    assert!(help.contains("[alias: --day]"), "{help}");
+}
+
+#[test]
 fn bad_options_exit_2_naming_the_option() {
     let dir = temp_dir("face-errors");
     let plan = example("palsy_healthy_side.toml");
@@ -301,10 +311,15 @@ fn bad_options_exit_2_naming_the_option() {
         &[plan, "--expression", "smiel", "-o", svg],
         "did you mean \"smile\"",
     );
-    refused(&[plan, "--day", "800", "-o", svg], "--day");
-    refused(&[plan, "--days", "100", "--day", "100", "-o", svg], "--day");
-    refused(&[plan, "--day", "14,x", "-o", svg], "--day");
-    refused(&[plan, "--day=-3", "-o", svg], "--day");
+    refused(&[plan, "--frames", "800", "-o", svg], "--frames");
+    refused(
+        &[plan, "--days", "100", "--frames", "100", "-o", svg],
+        "--frames",
+    );
+    refused(&[plan, "--frames", "14,x", "-o", svg], "--frames");
+    refused(&[plan, "--frames=-3", "-o", svg], "--frames");
+    // The earlier name of the option is the same option.
+    refused(&[plan, "--day", "14,x", "-o", svg], "--frames");
     refused(&[plan, "--every", "0", "-o", svg], "--every");
     refused(
         &[plan, "--every", "10", "--until", "5000", "-o", svg],

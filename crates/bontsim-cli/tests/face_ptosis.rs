@@ -1,5 +1,5 @@
-//! End-to-end test: a forehead treatment's brow ptosis shows in the face model (issue 4:
-//! "eyelid or brow ptosis from spread must show"), and wears off.
+//! End-to-end test: a forehead treatment's brow ptosis shows in the face model (a
+//! ptosis from spread must be visible on the face), and wears off.
 
 mod common;
 

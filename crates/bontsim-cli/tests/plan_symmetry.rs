@@ -1,4 +1,4 @@
-//! End-to-end tests of `bontsim plan-symmetry` (issue 4): the proposal, simulated by the real
+//! End-to-end tests of `bontsim plan-symmetry`: the proposal, simulated by the real
 //! binary, beats no treatment and an equal split of the same units; over-treatment is
 //! refused; bad requests get clear errors.
 

@@ -5,30 +5,30 @@
 
 use bontsim_core::anatomy::Anatomy;
 use bontsim_core::metrics::build_report;
-use bontsim_core::plan::{Format, Plan};
+use bontsim_core::plan::{Format, InjectionEntry, Plan, Sex, Site};
 use bontsim_core::{simulate, Parameters, SolverOptions};
 use criterion::{criterion_group, criterion_main, Criterion};
 use std::hint::black_box;
 
 fn full_face_plan() -> Plan {
-    let mut text = String::from("[patient]\nsex = \"female\"\nage = 45\n");
+    let mut plan = Plan::builder().patient(Sex::Female, 45.0);
     for muscle in Anatomy::get().muscles.iter().filter(|m| m.injectable) {
         let units = (muscle.typical_dose_units[0] + muscle.typical_dose_units[1]) / 2.0;
-        for side in ["left", "right"] {
-            text.push_str(&format!(
-                "[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"{}\"\nside = \"{side}\"\nunits = {units}\nevery_days = 120\ntimes = 6\n",
-                muscle.name
-            ));
+        for site in [Site::Left, Site::Right] {
+            plan = plan.injection(
+                InjectionEntry::new("onabotulinumtoxinA", &muscle.name, site, units)
+                    .repeat(120.0, 6),
+            );
         }
     }
-    Plan::parse(&text, Format::Toml).expect("full-face plan is valid")
+    plan.build().expect("full-face plan is valid")
 }
 
 fn benches(c: &mut Criterion) {
     let parameters = Parameters::TYPICAL;
     let options = SolverOptions::default();
     let full_face = full_face_plan();
-    let untreated = Plan::parse("[patient]\nsex = \"female\"\nage = 45\n", Format::Toml).unwrap();
+    let untreated = Plan::builder().patient(Sex::Female, 45.0).build().unwrap();
     c.bench_function("simulate full face, 730 days", |b| {
         b.iter(|| simulate(black_box(&full_face), &parameters, 730, &options))
     });

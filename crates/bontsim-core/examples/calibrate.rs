@@ -4,45 +4,26 @@
 //! `cargo run --release -p bontsim-core --example calibrate -- ec50=0.4 k_r0=0.05`.
 
 use bontsim_core::metrics::{self, build_report};
-use bontsim_core::plan::{Format, Plan};
+use bontsim_core::plan::{InjectionEntry, Plan, Sex, Site};
 use bontsim_core::{simulate, Parameters, SolverOptions};
 
-fn glabella(units_per_site: f64) -> String {
-    format!(
-        r#"[patient]
-sex = "female"
-age = 42
-[[injection]]
-day = 0
-product = "onabotulinumtoxinA"
-muscle = "procerus"
-side = "midline"
-units = {u}
-[[injection]]
-day = 0
-product = "onabotulinumtoxinA"
-muscle = "corrugator_supercilii"
-side = "left"
-units = {c}
-volume_ml = 0.2
-[[injection]]
-day = 0
-product = "onabotulinumtoxinA"
-muscle = "corrugator_supercilii"
-side = "right"
-units = {c}
-volume_ml = 0.2
-"#,
-        u = units_per_site,
-        c = 2.0 * units_per_site
-    )
+fn glabella(units_per_site: f64) -> Plan {
+    Plan::builder()
+        .patient(Sex::Female, 42.0)
+        .glabella_pattern(ONA, 5.0 * units_per_site)
+        .build()
+        .expect("valid plan")
 }
 
-fn single(muscle: &str, units: f64, volume: f64) -> String {
-    format!(
-        "[patient]\nsex = \"female\"\nage = 35\n[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"{muscle}\"\nside = \"left\"\nunits = {units}\nvolume_ml = {volume}\n"
-    )
+fn single(muscle: &str, units: f64, volume: f64) -> Plan {
+    Plan::builder()
+        .patient(Sex::Female, 35.0)
+        .injection(InjectionEntry::new(ONA, muscle, Site::Left, units).volume_ml(volume))
+        .build()
+        .expect("valid plan")
 }
+
+const ONA: &str = "onabotulinumtoxinA";
 
 fn main() {
     let mut parameters = Parameters::TYPICAL;
@@ -55,10 +36,9 @@ fn main() {
         }
     }
     let options = SolverOptions::default();
-    let run = |text: &str, days: usize| {
-        let plan = Plan::parse(text, Format::Toml).unwrap();
-        let simulation = simulate(&plan, &parameters, days, &options);
-        build_report(&plan, &simulation, &parameters)
+    let run = |plan: &Plan, days: usize| {
+        let simulation = simulate(plan, &parameters, days, &options);
+        build_report(plan, &simulation, &parameters)
     };
     println!("{:<58} {:>10} {:>16}", "target", "model", "literature");
     for (units_per_site, label) in [(2.0, "10"), (4.0, "20"), (8.0, "40"), (16.0, "80")] {

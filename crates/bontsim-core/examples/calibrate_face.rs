@@ -5,22 +5,28 @@
 
 use bontsim_core::face::course::CourseParameters;
 use bontsim_core::face::{self, FaceReport};
-use bontsim_core::plan::{Format, Plan};
+use bontsim_core::plan::palsy::{PalsyFile, TherapyFile, BRANCHES};
+use bontsim_core::plan::{InjectionEntry, Plan, Sex, Site};
 use bontsim_core::{simulate, Parameters, SolverOptions};
+use std::collections::BTreeMap;
 
-/// Acute palsy (onset day 0) or chronic synkinesis profile, with optional extra TOML.
-fn plan(palsy: &str, extra: &str) -> Plan {
-    let text = format!("[patient]\nsex = \"female\"\nage = 45\n\n{palsy}\n{extra}");
-    Plan::parse(&text, Format::Toml).expect("calibration plan is valid")
+/// The calibration patient with a palsy profile, optional therapy and injections.
+fn plan(palsy: PalsyFile, therapy: Option<TherapyFile>, injections: &[InjectionEntry]) -> Plan {
+    let mut builder = Plan::builder().patient(Sex::Female, 45.0).palsy(palsy);
+    if let Some(therapy) = therapy {
+        builder = builder.therapy(therapy);
+    }
+    for injection in injections {
+        builder = builder.injection(injection.clone());
+    }
+    builder.build().expect("calibration plan is valid")
 }
 
-fn injections(side: &str, day: f64, doses: &[(&str, f64)]) -> String {
+fn injections(site: Site, day: f64, doses: &[(&str, f64)]) -> Vec<InjectionEntry> {
     doses
         .iter()
         .map(|(muscle, units)| {
-            format!(
-                "[[injection]]\nday = {day}\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"{muscle}\"\nside = \"{side}\"\nunits = {units}\n"
-            )
+            InjectionEntry::new("onabotulinumtoxinA", muscle, site, *units).day(day)
         })
         .collect()
 }
@@ -40,7 +46,14 @@ fn first_day_at_most_grade(report: &FaceReport, grade: u8) -> Option<usize> {
 
 /// Acute Bell's palsy, House-Brackmann IV at onset (day 0) [E: the Seoul cohort's onset
 /// grades were not read].
-pub const ACUTE: &str = "[palsy]\naffected_side = \"left\"\nhouse_brackmann = 4\nonset_day = 0\n";
+fn acute_palsy() -> PalsyFile {
+    PalsyFile {
+        affected_side: Some("left".into()),
+        house_brackmann: Some(4),
+        onset_day: Some(0.0),
+        ..PalsyFile::default()
+    }
+}
 
 /// Healthy-side doses of acute palsy (Kim 2013: 2.5-3 U per site, mean 47.5 U) [R total;
 /// per-muscle split E].
@@ -57,10 +70,32 @@ pub const ACUTE_HEALTHY_SIDE: [(&str, f64); 8] = [
 
 /// Chronic synkinesis after palsy, Sunnybrook about 66 (Pourmomeny RCT saline arm baseline
 /// 66.31 [R]) [E profile].
-pub const CHRONIC: &str = "[palsy]\naffected_side = \"left\"\nonset_day = -500\n[palsy.branches]\ntemporal = 0.65\nzygomatic = 0.65\nbuccal = 0.65\nmarginal_mandibular = 0.65\ncervical = 0.65\n[palsy.synkinesis]\noral_ocular = 0.5\nocular_oral = 0.3\nmentalis = 0.3\nplatysma = 0.3\n";
+fn chronic_synkinesis() -> PalsyFile {
+    let table = |entries: &[(&str, f64)]| -> BTreeMap<String, f64> {
+        entries.iter().map(|(k, v)| (k.to_string(), *v)).collect()
+    };
+    PalsyFile {
+        affected_side: Some("left".into()),
+        onset_day: Some(-500.0),
+        branches: table(&BRANCHES.map(|branch| (branch, 0.65))),
+        synkinesis: table(&[
+            ("oral_ocular", 0.5),
+            ("ocular_oral", 0.3),
+            ("mentalis", 0.3),
+            ("platysma", 0.3),
+        ]),
+        ..PalsyFile::default()
+    }
+}
 
-pub const BIOFEEDBACK: &str =
-    "[[therapy]]\nkind = \"neuromuscular_retraining\"\nstart_day = 0\nend_day = 120\nsessions_per_week = 3\n";
+fn biofeedback() -> Option<TherapyFile> {
+    Some(TherapyFile {
+        kind: Some("neuromuscular_retraining".into()),
+        start_day: Some(0.0),
+        end_day: Some(120.0),
+        sessions_per_week: Some(3.0),
+    })
+}
 
 /// Affected-side synkinesis doses (Choi 2013: 1.5-2.5 U per site, mean 17.1 U) [R total;
 /// split E].
@@ -76,22 +111,20 @@ fn main() {
     for argument in std::env::args().skip(1) {
         let (name, value) = argument.split_once('=').expect("name=value");
         let value: f64 = value.parse().expect("a number");
-        match name {
-            "recovery_fraction" => parameters.recovery_fraction = value,
-            "recovery_time_constant_days" => parameters.recovery_time_constant_days = value,
-            "recovery_plateau_days" => parameters.recovery_plateau_days = value,
-            "detraining_time_constant_days" => parameters.detraining_time_constant_days = value,
-            "training_rate" => parameters.training_rate = value,
-            "training_voluntary_gain" => parameters.training_voluntary_gain = value,
-            "training_synkinesis_gain" => parameters.training_synkinesis_gain = value,
-            other => panic!("unknown parameter {other}"),
+        match parameters.by_name_mut(name) {
+            Some(field) => *field = value,
+            None => panic!("unknown parameter {name}"),
         }
     }
     println!("{parameters:?}\n");
 
-    let untreated = face(&plan(ACUTE, ""), 365, &parameters);
+    let untreated = face(&plan(acute_palsy(), None, &[]), 365, &parameters);
     let treated = face(
-        &plan(ACUTE, &injections("right", 10.0, &ACUTE_HEALTHY_SIDE)),
+        &plan(
+            acute_palsy(),
+            None,
+            &injections(Site::Right, 10.0, &ACUTE_HEALTHY_SIDE),
+        ),
         365,
         &parameters,
     );
@@ -107,21 +140,27 @@ fn main() {
 
     let days = 121;
     let at = |report: &FaceReport, day: usize| report.daily[day].sunnybrook;
-    let chronic = face(&plan(CHRONIC, ""), days, &parameters);
-    let therapy = face(&plan(CHRONIC, BIOFEEDBACK), days, &parameters);
+    let chronic = face(&plan(chronic_synkinesis(), None, &[]), days, &parameters);
+    let therapy = face(
+        &plan(chronic_synkinesis(), biofeedback(), &[]),
+        days,
+        &parameters,
+    );
     let both = face(
         &plan(
-            CHRONIC,
-            &format!(
-                "{BIOFEEDBACK}\n{}",
-                injections("left", 0.0, &SYNKINESIS_DOSES)
-            ),
+            chronic_synkinesis(),
+            biofeedback(),
+            &injections(Site::Left, 0.0, &SYNKINESIS_DOSES),
         ),
         days,
         &parameters,
     );
     let toxin = face(
-        &plan(CHRONIC, &injections("left", 0.0, &SYNKINESIS_DOSES)),
+        &plan(
+            chronic_synkinesis(),
+            None,
+            &injections(Site::Left, 0.0, &SYNKINESIS_DOSES),
+        ),
         days,
         &parameters,
     );

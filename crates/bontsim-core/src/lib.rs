@@ -13,6 +13,7 @@ pub mod jaw;
 pub mod metrics;
 pub mod model;
 pub mod names;
+pub mod numbers;
 pub mod partial;
 pub mod plan;
 pub mod population;
@@ -23,7 +24,8 @@ pub mod sensitivity;
 pub mod simulation;
 pub mod solve;
 pub mod trial;
-pub mod warnings;
+/// Label-limit and interval warnings, computed with every plan (kept at their earlier path).
+pub use plan::warnings;
 
 pub use engine::{Engine, Error, Model};
 pub use model::Parameters;

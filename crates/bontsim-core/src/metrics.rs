@@ -8,6 +8,7 @@ use crate::model::{self, immunity, index, Parameters, State};
 use crate::plan::{date::format_iso_date, Plan, Site, AREAS};
 use crate::report::*;
 use crate::simulation::Simulation;
+use serde::{Deserialize, Serialize};
 
 /// Strength at or below which a muscle counts as treated (a 20% loss).
 pub const EFFECT_STRENGTH: f64 = 0.8;
@@ -15,6 +16,64 @@ pub const EFFECT_STRENGTH: f64 = 0.8;
 pub const NONE_OR_MILD_SEVERITY: f64 = 1.5;
 /// A continuous severity at least this much below baseline rounds to one grade better.
 pub const ONE_GRADE: f64 = 0.5;
+
+/// Responder definitions of the glabellar trials (pharmacodynamics.md, sec. 1.4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Responder {
+    /// Severity 0-1 (none or mild) at maximal contraction.
+    NoneOrMild,
+    /// At least one grade better than the patient's own baseline.
+    Improved1,
+    /// At least two grades better than the patient's own baseline.
+    Improved2,
+    /// Lines at rest at least one grade better than the patient's own rest baseline.
+    RestImproved1,
+    /// No lines at rest (rest severity below 0.5, grade 0).
+    RestNone,
+}
+
+impl Responder {
+    pub fn responds(self, severity: f64, baseline: f64) -> bool {
+        match self {
+            Responder::NoneOrMild => severity < NONE_OR_MILD_SEVERITY,
+            Responder::Improved1 => severity < baseline - ONE_GRADE,
+            Responder::Improved2 => severity < baseline - 1.0 - ONE_GRADE,
+            Responder::RestImproved1 => severity < baseline - ONE_GRADE,
+            Responder::RestNone => severity < crate::rest_lines::NO_REST_LINES,
+        }
+    }
+
+    /// Whether the responder reads the lines at rest (rest severity and rest baseline)
+    /// instead of the severity at maximal contraction.
+    pub fn at_rest(self) -> bool {
+        matches!(self, Responder::RestImproved1 | Responder::RestNone)
+    }
+
+    /// Every responder definition, in the order help and errors list them.
+    pub const ALL: [Responder; 5] = [
+        Responder::NoneOrMild,
+        Responder::Improved1,
+        Responder::Improved2,
+        Responder::RestImproved1,
+        Responder::RestNone,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Responder::NoneOrMild => "none_or_mild",
+            Responder::Improved1 => "improved_1",
+            Responder::Improved2 => "improved_2",
+            Responder::RestImproved1 => "rest_improved_1",
+            Responder::RestNone => "rest_none",
+        }
+    }
+}
+
+/// A wrinkle area the model does not score (not one of [`AREAS`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown wrinkle area \"{0}\"; the model scores {areas}", areas = AREAS.join(", "))]
+pub struct UnknownArea(pub String);
 
 /// Ultrasound minimal detectable change (% of thickness) by muscle, Abe 2019 Cosmetics 6:65
 /// [R]: masseter 10%, frontalis 22%, orbicularis oculi 25%, orbicularis oris 26-29%, DAO 21%.
@@ -267,27 +326,37 @@ pub fn treated_areas(plan: &Plan) -> Vec<&'static str> {
 }
 
 /// The patient's baseline severity of `area` and its daily severity at maximal contraction:
-/// `baseline * S_area^gamma`.
+/// `baseline * S_area^gamma`. An area the model does not score is an error, never another
+/// area's numbers.
 pub fn area_severity(
     plan: &Plan,
     simulation: &Simulation,
     parameters: &Parameters,
     area: &str,
-) -> (f64, Vec<f64>) {
-    let area_index = AREAS.iter().position(|a| *a == area).unwrap_or(0);
+) -> Result<(f64, Vec<f64>), UnknownArea> {
+    let area_index = AREAS
+        .iter()
+        .position(|a| *a == area)
+        .ok_or_else(|| UnknownArea(area.to_string()))?;
     let baseline = plan.patient.baseline_severity[area_index];
     let severity = area_strength(simulation, area)
         .iter()
         .map(|s| baseline * s.max(0.0).powf(parameters.severity_exponent))
         .collect();
-    (baseline, severity)
+    Ok((baseline, severity))
 }
 
 fn area_reports(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<AreaReport> {
     treated_areas(plan)
         .into_iter()
-        .map(|area| {
-            let (baseline, severity) = area_severity(plan, simulation, parameters, area);
+        // Treated areas are taken from AREAS, so every one is known.
+        .filter_map(|area| {
+            Some((
+                area,
+                area_severity(plan, simulation, parameters, area).ok()?,
+            ))
+        })
+        .map(|(area, (baseline, severity))| {
             let (_, rest) = crate::rest_lines::area_rest_severity(plan, simulation, area);
             let (peak_day, nadir_severity) = argmin(&severity);
             let count = |predicate: &dyn Fn(f64) -> bool| {
@@ -300,9 +369,9 @@ fn area_reports(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -
                     nadir_severity: round(nadir_severity),
                     peak_day,
                     onset_day: severity.iter().position(|&s| s <= baseline - ONE_GRADE),
-                    days_none_or_mild: count(&|s| s < NONE_OR_MILD_SEVERITY),
-                    days_improved_1: count(&|s| s < baseline - ONE_GRADE),
-                    days_improved_2: count(&|s| s < baseline - 1.0 - ONE_GRADE),
+                    days_none_or_mild: count(&|s| Responder::NoneOrMild.responds(s, baseline)),
+                    days_improved_1: count(&|s| Responder::Improved1.responds(s, baseline)),
+                    days_improved_2: count(&|s| Responder::Improved2.responds(s, baseline)),
                 },
                 daily: severity
                     .iter()
@@ -523,4 +592,46 @@ pub fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> V
         source: "per-session hazard from dose, interval, boosters and cumulative exposure (docs/model.md, Immunity)".into(),
     });
     risks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{InjectionEntry, Sex, Site};
+    use crate::{simulate, SolverOptions};
+
+    #[test]
+    fn an_unknown_area_is_an_error_not_the_glabella() {
+        let plan = Plan::builder()
+            .patient(Sex::Female, 40.0)
+            .injection(InjectionEntry::new(
+                "onabotulinumtoxinA",
+                "frontalis",
+                Site::Left,
+                10.0,
+            ))
+            .build()
+            .unwrap();
+        let parameters = Parameters::TYPICAL;
+        let simulation = simulate(&plan, &parameters, 30, &SolverOptions::default());
+        let error = area_severity(&plan, &simulation, &parameters, "chin").unwrap_err();
+        assert_eq!(error, UnknownArea("chin".into()));
+        assert!(error
+            .to_string()
+            .contains("glabella, forehead, lateral_canthal"));
+        let (baseline, severity) =
+            area_severity(&plan, &simulation, &parameters, "forehead").unwrap();
+        assert_eq!(baseline, 3.0);
+        assert!(severity[20] < baseline);
+    }
+
+    #[test]
+    fn responder_thresholds() {
+        assert!(Responder::NoneOrMild.responds(1.4, 3.0));
+        assert!(!Responder::NoneOrMild.responds(1.5, 3.0));
+        assert!(Responder::Improved1.responds(2.4, 3.0));
+        assert!(!Responder::Improved1.responds(2.5, 3.0));
+        assert!(Responder::Improved2.responds(1.4, 3.0));
+        assert!(!Responder::Improved2.responds(1.5, 3.0));
+    }
 }

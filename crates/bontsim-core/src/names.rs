@@ -42,14 +42,29 @@ pub fn closest<'a>(name: &str, known: impl IntoIterator<Item = &'a str>) -> Opti
             let full = canonical(candidate);
             let prefix: String = full.chars().take(length + 1).collect();
             let shorter: String = full.chars().take(length).collect();
-            let distance = crate::anatomy::edit_distance(&full, &name)
-                .min(crate::anatomy::edit_distance(&prefix, &name))
-                .min(crate::anatomy::edit_distance(&shorter, &name));
+            let distance = edit_distance(&full, &name)
+                .min(edit_distance(&prefix, &name))
+                .min(edit_distance(&shorter, &name));
             (distance, candidate)
         })
         .min_by_key(|(distance, _)| *distance)
         .filter(|(distance, _)| *distance <= 1 + length / 4)
         .map(|(_, candidate)| candidate)
+}
+
+/// Levenshtein distance, used only for error hints.
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut previous: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut current = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous[j] + usize::from(ca != *cb);
+            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        }
+        previous = current;
+    }
+    previous[b.len()]
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub struct Report {
     pub areas: Vec<AreaReport>,
     pub lower_face: Option<LowerFaceReport>,
     pub risks: Vec<RiskReport>,
-    /// The graded face: daily Sunnybrook, eFACE, House-Brackmann, expressivity (issue 4).
+    /// The graded face: daily Sunnybrook, eFACE, House-Brackmann, expressivity.
     pub face: crate::face::FaceReport,
     /// Bite force relative to baseline, when the plan injects a masseter or temporalis
     /// (absent otherwise, so reports of other plans are unchanged).
@@ -184,12 +184,4 @@ pub struct RiskReport {
     pub source: String,
 }
 
-/// Round for output: 6 decimals keep files small and byte-stable across platforms.
-pub fn round(x: f64) -> f64 {
-    let r = (x * 1e6).round() / 1e6;
-    if r == 0.0 {
-        0.0
-    } else {
-        r
-    }
-}
+pub use crate::numbers::round;

@@ -161,8 +161,12 @@ pub fn evaluate_around(
             .map(|s| s[index::M])
             .unwrap_or(1.0),
     ];
-    if let Some(area) = &outcomes.area {
-        let (baseline, severity) = area_severity(plan, &simulation, &parameters, area);
+    // The outcome's area is a treated area of the plan, so it is known.
+    if let Some(Ok((baseline, severity))) = outcomes
+        .area
+        .as_deref()
+        .map(|area| area_severity(plan, &simulation, &parameters, area))
+    {
         let improved = severity
             .iter()
             .filter(|&&s| s < baseline - ONE_GRADE)

@@ -4,7 +4,7 @@
 //! is the same in any order: any thread count and any sharding give identical results.
 
 use crate::anatomy::Side;
-use crate::metrics::{self, area_severity, treated_areas, NONE_OR_MILD_SEVERITY, ONE_GRADE};
+use crate::metrics::{self, area_severity, treated_areas};
 use crate::model::{self, Parameters};
 use crate::plan::Plan;
 use crate::population::{virtual_patient, Variability};
@@ -13,58 +13,7 @@ use crate::simulation::simulate;
 use crate::solve::SolverOptions;
 use serde::{Deserialize, Serialize};
 
-/// Responder definitions of the glabellar trials (pharmacodynamics.md, sec. 1.4).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Responder {
-    /// Severity 0-1 (none or mild) at maximal contraction.
-    NoneOrMild,
-    /// At least one grade better than the patient's own baseline.
-    Improved1,
-    /// At least two grades better than the patient's own baseline.
-    Improved2,
-    /// Lines at rest at least one grade better than the patient's own rest baseline.
-    RestImproved1,
-    /// No lines at rest (rest severity below 0.5, grade 0).
-    RestNone,
-}
-
-impl Responder {
-    pub fn responds(self, severity: f64, baseline: f64) -> bool {
-        match self {
-            Responder::NoneOrMild => severity < NONE_OR_MILD_SEVERITY,
-            Responder::Improved1 => severity < baseline - ONE_GRADE,
-            Responder::Improved2 => severity < baseline - 1.0 - ONE_GRADE,
-            Responder::RestImproved1 => severity < baseline - ONE_GRADE,
-            Responder::RestNone => severity < crate::rest_lines::NO_REST_LINES,
-        }
-    }
-
-    /// Whether the responder reads the lines at rest (rest severity and rest baseline)
-    /// instead of the severity at maximal contraction.
-    pub fn at_rest(self) -> bool {
-        matches!(self, Responder::RestImproved1 | Responder::RestNone)
-    }
-
-    /// Every responder definition, in the order help and errors list them.
-    pub const ALL: [Responder; 5] = [
-        Responder::NoneOrMild,
-        Responder::Improved1,
-        Responder::Improved2,
-        Responder::RestImproved1,
-        Responder::RestNone,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Responder::NoneOrMild => "none_or_mild",
-            Responder::Improved1 => "improved_1",
-            Responder::Improved2 => "improved_2",
-            Responder::RestImproved1 => "rest_improved_1",
-            Responder::RestNone => "rest_none",
-        }
-    }
-}
+pub use crate::metrics::Responder;
 
 /// Fixed-point scale of summed probabilities (adverse events): 1e-12 resolution.
 const PROBABILITY_SCALE: f64 = 1e12;
@@ -263,10 +212,18 @@ pub fn run_arm_with(
         let patient = virtual_patient(plan, parameters, variability, settings.seed, index);
         let simulation = simulate(&patient.plan, &patient.parameters, settings.days, &options);
         for area in &mut arm.areas {
-            let (baseline, severity) = if settings.responder.at_rest() {
-                crate::rest_lines::area_rest_severity(&patient.plan, &simulation, &area.area)
+            // The arm's areas are the plan's treated areas, so every one is known.
+            let measured = if settings.responder.at_rest() {
+                Ok(crate::rest_lines::area_rest_severity(
+                    &patient.plan,
+                    &simulation,
+                    &area.area,
+                ))
             } else {
                 area_severity(&patient.plan, &simulation, &patient.parameters, &area.area)
+            };
+            let Ok((baseline, severity)) = measured else {
+                continue;
             };
             let mut onset = None;
             let mut end = None;

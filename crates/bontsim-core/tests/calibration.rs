@@ -4,7 +4,7 @@
 //! fitted to (docs/model.md, "Fit"); held-out comparisons are in docs/validation.md.
 
 use bontsim_core::metrics::build_report;
-use bontsim_core::plan::{Format, Plan};
+use bontsim_core::plan::{InjectionEntry, Plan, Sex, Site};
 use bontsim_core::report::Report;
 use bontsim_core::{simulate, Parameters, SolverOptions};
 use std::path::PathBuf;
@@ -60,29 +60,29 @@ fn muscle_point(series: &str, time: &str) -> f64 {
         .expect("numeric value")
 }
 
-fn run(text: &str, days: usize) -> Report {
-    let plan = Plan::parse(text, Format::Toml).expect("valid plan");
-    let simulation = simulate(&plan, &Parameters::TYPICAL, days, &SolverOptions::default());
-    build_report(&plan, &simulation, &Parameters::TYPICAL)
+fn run(plan: &Plan, days: usize) -> Report {
+    let simulation = simulate(plan, &Parameters::TYPICAL, days, &SolverOptions::default());
+    build_report(plan, &simulation, &Parameters::TYPICAL)
 }
 
 /// The label glabella pattern scaled to `total` units: procerus 1/5, each corrugator 2/5.
-fn glabella(total: f64) -> String {
-    format!(
-        "[patient]\nsex = \"female\"\nage = 42\n\
-         [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = {p}\n\
-         [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"corrugator_supercilii\"\nside = \"left\"\nunits = {c}\nvolume_ml = 0.2\n\
-         [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"corrugator_supercilii\"\nside = \"right\"\nunits = {c}\nvolume_ml = 0.2\n",
-        p = total / 5.0,
-        c = total * 2.0 / 5.0
-    )
+fn glabella(total: f64) -> Plan {
+    Plan::builder()
+        .patient(Sex::Female, 42.0)
+        .glabella_pattern(ONA, total)
+        .build()
+        .expect("valid plan")
 }
 
-fn masseter(units: f64) -> String {
-    format!(
-        "[patient]\nsex = \"female\"\nage = 30\n[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = {units}\nvolume_ml = 0.5\n"
-    )
+fn masseter(units: f64) -> Plan {
+    Plan::builder()
+        .patient(Sex::Female, 30.0)
+        .injection(InjectionEntry::new(ONA, "masseter", Site::Left, units).volume_ml(0.5))
+        .build()
+        .expect("valid plan")
 }
+
+const ONA: &str = "onabotulinumtoxinA";
 
 fn glabella_summary(total: f64) -> bontsim_core::report::AreaSummary {
     run(&glabella(total), 400).areas[0].summary.clone()
@@ -199,4 +199,71 @@ fn masseter_nadir_at_about_eleven_weeks_then_incomplete_recovery() {
         week_25 > nadir + 0.05 && week_25 < 0.97,
         "week 25 volume {week_25:.3}, nadir {nadir:.3}"
     );
+}
+
+/// The fields of a CSV line; a field in double quotes may hold commas.
+fn quoted_fields(line: &str) -> Vec<String> {
+    let mut fields = vec![String::new()];
+    let mut quoted = false;
+    for c in line.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            ',' if !quoted => fields.push(String::new()),
+            _ => fields.last_mut().expect("a field").push(c),
+        }
+    }
+    fields
+}
+
+/// Every point of the population fit is a row of the clinical time courses: same curve,
+/// time, product, dose and value as written there, the day its time in days, and the
+/// observed percentage its value (or 100 minus it, for a relapse rate).
+#[test]
+fn population_fit_points_are_rows_of_the_clinical_time_courses() {
+    let text = literature_data("population_fit_points.csv");
+    let mut lines = text.lines();
+    let header = quoted_fields(lines.next().expect("a header"));
+    let column = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let clinical = rows("clinical_time_courses.csv");
+    let mut checked = 0;
+    for line in lines.filter(|l| !l.is_empty()) {
+        let point = quoted_fields(line);
+        let get = |name: &str| point[column(name)].as_str();
+        let product = match get("product") {
+            "onabotulinumtoxinA" => "ONA",
+            "abobotulinumtoxinA" => "ABO",
+            "incobotulinumtoxinA" => "INCO",
+            "daxibotulinumtoxinA" => "DAXI",
+            "prabotulinumtoxinA" => "PRABOT",
+            other => panic!("unknown product {other}"),
+        };
+        let source = clinical
+            .iter()
+            .find(|r| {
+                r[0] == get("literature_curve_id")
+                    && r[1] == get("literature_time")
+                    && r[2] == get("literature_time_unit")
+                    && r[3] == get("literature_value")
+                    && r[5] == product
+                    && r[6] == get("literature_dose_U")
+            })
+            .unwrap_or_else(|| panic!("no clinical row for {line}"));
+        let time: f64 = source[1].parse().unwrap();
+        let days = match source[2].as_str() {
+            "week" => (time * 7.0).round(),
+            "day" => time,
+            other => panic!("unexpected time unit {other}"),
+        };
+        assert_eq!(get("day").parse::<f64>().unwrap(), days, "{line}");
+        let value: f64 = source[3].trim_start_matches(['~', '<']).parse().unwrap();
+        let expected = if source[4] == "%relapsed" {
+            100.0 - value
+        } else {
+            value
+        };
+        let observed: f64 = get("observed_percent").parse().unwrap();
+        assert!((observed - expected).abs() < 1e-9, "{line}");
+        checked += 1;
+    }
+    assert_eq!(checked, 81);
 }

@@ -2,7 +2,8 @@
 //! accepts makes the model produce NaN or leave physical bounds.
 
 use bontsim_core::anatomy::Anatomy;
-use bontsim_core::plan::{Format, Plan};
+use bontsim_core::plan::schema::MuscleOverrideFile;
+use bontsim_core::plan::{Format, InjectionEntry, Plan, Sex, Site};
 use bontsim_core::{metrics, simulate, Parameters, SolverOptions};
 use proptest::prelude::*;
 
@@ -55,15 +56,19 @@ proptest! {
         sensitivity in 0.2f64..5.0,
     ) {
         let anatomy = Anatomy::get();
-        let mut text = format!("[patient]\nsex = \"female\"\nage = 50\n[patient.muscles.masseter]\nsensitivity = {sensitivity}\n");
+        let mut plan = Plan::builder().patient(Sex::Female, 50.0).muscle_override(
+            "masseter",
+            MuscleOverrideFile { sensitivity: Some(sensitivity), ..MuscleOverrideFile::default() },
+        );
         for (muscle, side, units, day, volume, times, every) in injections {
-            text.push_str(&format!(
-                "[[injection]]\nday = {day}\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"{}\"\nside = \"{}\"\nunits = {units}\nvolume_ml = {volume}\nevery_days = {every}\ntimes = {times}\n",
-                anatomy.muscle(muscle).name,
-                ["left", "right"][side]
-            ));
+            plan = plan.injection(
+                InjectionEntry::new("onabotulinumtoxinA", &anatomy.muscle(muscle).name, [Site::Left, Site::Right][side], units)
+                    .day(day)
+                    .volume_ml(volume)
+                    .repeat(every, i64::from(times)),
+            );
         }
-        let plan = Plan::parse(&text, Format::Toml).expect("generated plans are valid");
+        let plan = plan.build().expect("generated plans are valid");
         let simulation = simulate(&plan, &Parameters::TYPICAL, 900, &SolverOptions::default());
         let report = metrics::build_report(&plan, &simulation, &Parameters::TYPICAL);
         // serde_json writes a NaN or infinity as null: only the optional keys may be null.

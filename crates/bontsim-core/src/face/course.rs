@@ -39,6 +39,21 @@ impl CourseParameters {
         training_voluntary_gain: 0.35,
         training_synkinesis_gain: 0.6,
     };
+
+    /// The parameter named as its field, for tools that set parameters by name (the face
+    /// calibration example).
+    pub fn by_name_mut(&mut self, name: &str) -> Option<&mut f64> {
+        Some(match name {
+            "recovery_fraction" => &mut self.recovery_fraction,
+            "recovery_time_constant_days" => &mut self.recovery_time_constant_days,
+            "recovery_plateau_days" => &mut self.recovery_plateau_days,
+            "training_rate" => &mut self.training_rate,
+            "detraining_time_constant_days" => &mut self.detraining_time_constant_days,
+            "training_voluntary_gain" => &mut self.training_voluntary_gain,
+            "training_synkinesis_gain" => &mut self.training_synkinesis_gain,
+            _ => return None,
+        })
+    }
 }
 
 /// Residual function of each branch on `day` (day 0 values are the plan's; before the
@@ -135,6 +150,16 @@ pub fn branch_of(nerve_branch: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_course_parameter_is_reachable_by_name() {
+        let mut parameters = CourseParameters::TYPICAL;
+        *parameters.by_name_mut("training_rate").unwrap() = 0.01;
+        *parameters.by_name_mut("recovery_fraction").unwrap() = 0.5;
+        assert_eq!(parameters.training_rate, 0.01);
+        assert_eq!(parameters.recovery_fraction, 0.5);
+        assert!(parameters.by_name_mut("no_such_parameter").is_none());
+    }
     use crate::anatomy::Side;
 
     fn palsy(onset_day: f64, residual: f64) -> Palsy {

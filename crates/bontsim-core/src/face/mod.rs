@@ -1,4 +1,4 @@
-//! The moving, graded face (issue 4): a palsy profile and the simulated muscle strengths
+//! The moving, graded face: a palsy profile and the simulated muscle strengths
 //! become landmark positions per side and expression, then clinical scores per day.
 //!
 //! Data flows on from the toxin model without feeding back into it: strengths `S` come from
@@ -15,8 +15,8 @@ pub mod scores;
 
 use crate::anatomy::{Anatomy, Side};
 use crate::model;
+use crate::numbers::round;
 use crate::plan::Plan;
-use crate::report::round;
 use crate::simulation::Simulation;
 use course::{branch_of, trained_coupling, trained_drive, CourseParameters};
 use kinematics::SideInputs;
@@ -399,13 +399,11 @@ pub fn report(
 pub fn suggest_expression(name: &str) -> Option<&'static str> {
     std::iter::once("rest")
         .chain(data::FaceData::get().expression_names())
-        .map(|e| (crate::anatomy::edit_distance(e, name), e))
+        .map(|e| (crate::names::edit_distance(e, name), e))
         .min_by_key(|(distance, _)| *distance)
         .filter(|(distance, _)| *distance <= 1 + name.chars().count() / 4)
         .map(|(_, e)| e)
 }
 
-/// A House-Brackmann grade (1-6) as its Roman numeral, as the scale is written.
-pub fn house_brackmann_roman(grade: u8) -> &'static str {
-    ["I", "II", "III", "IV", "V", "VI"][(grade.clamp(1, 6) - 1) as usize]
-}
+/// House-Brackmann grades are written as plans write them (kept at this path for the face's users).
+pub use crate::plan::palsy::house_brackmann_roman;

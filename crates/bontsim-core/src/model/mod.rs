@@ -15,7 +15,7 @@ pub mod parameters;
 pub mod pharmacodynamics;
 pub mod spread;
 
-pub use parameters::Parameters;
+pub use parameters::{NamedParameter, Parameters, PARAMETERS};
 
 /// Number of state variables of one compartment.
 pub const STATE_SIZE: usize = 6;

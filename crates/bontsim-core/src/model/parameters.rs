@@ -76,7 +76,7 @@ pub struct Parameters {
     /// `gamma`: exponent of area strength in wrinkle severity, `severity = baseline S^gamma`.
     /// 1 (linear) in the typical patient: no source separates a threshold-like relation, and
     /// gamma > 1 did not close the gap between the return-to-baseline and none/mild
-    /// durations (docs/validation.md). Kept as a parameter for the population issue.
+    /// durations (docs/validation.md). Kept as a parameter so that the population fit can vary it.
     pub severity_exponent: f64,
 
     // --- adaptation (model/adaptation.rs) ---
@@ -108,6 +108,153 @@ impl Default for Parameters {
     }
 }
 
+/// One model parameter by name: its name as in docs/model.md and the field list of
+/// [`Parameters`] (`ec50`, `k_l`, ...), its meaning in words a clinician reads, its symbol
+/// there, and its field. [`PARAMETERS`] is the one list every tool that names parameters
+/// uses (sensitivity analysis, figures, calibration and fitting examples).
+pub struct NamedParameter {
+    pub name: &'static str,
+    pub meaning: &'static str,
+    pub symbol: &'static str,
+    field: fn(&mut Parameters) -> &mut f64,
+}
+
+/// Every parameter of [`Parameters`], in the order of its fields.
+pub const PARAMETERS: [NamedParameter; 22] = [
+    NamedParameter {
+        name: "spread_length_mm",
+        meaning: "toxin spread distance",
+        symbol: "lambda_1",
+        field: |p| &mut p.spread_length_mm,
+    },
+    NamedParameter {
+        name: "spread_escape",
+        meaning: "toxin spread beyond the muscle",
+        symbol: "kappa",
+        field: |p| &mut p.spread_escape,
+    },
+    NamedParameter {
+        name: "spread_dose_exponent",
+        meaning: "growth of spread with dose",
+        symbol: "spread dose exponent",
+        field: |p| &mut p.spread_dose_exponent,
+    },
+    NamedParameter {
+        name: "spread_volume_exponent",
+        meaning: "growth of spread with injected volume",
+        symbol: "spread volume exponent",
+        field: |p| &mut p.spread_volume_exponent,
+    },
+    NamedParameter {
+        name: "k_in",
+        meaning: "toxin uptake into nerve terminals",
+        symbol: "k_in",
+        field: |p| &mut p.k_in,
+    },
+    NamedParameter {
+        name: "k_l",
+        meaning: "decay of toxin activity in the terminal",
+        symbol: "k_L",
+        field: |p| &mut p.k_l,
+    },
+    NamedParameter {
+        name: "ec50",
+        meaning: "toxin load blocking half a terminal",
+        symbol: "EC50",
+        field: |p| &mut p.ec50,
+    },
+    NamedParameter {
+        name: "coverage_concentration",
+        meaning: "dose reaching most nerve terminals",
+        symbol: "c_cov",
+        field: |p| &mut p.coverage_concentration,
+    },
+    NamedParameter {
+        name: "uptake_saturation",
+        meaning: "saturation of toxin uptake",
+        symbol: "c_sat",
+        field: |p| &mut p.uptake_saturation,
+    },
+    NamedParameter {
+        name: "mass_exponent",
+        meaning: "dilution of toxin by muscle size",
+        symbol: "alpha",
+        field: |p| &mut p.mass_exponent,
+    },
+    NamedParameter {
+        name: "hill",
+        meaning: "steepness of block against toxin load",
+        symbol: "h",
+        field: |p| &mut p.hill,
+    },
+    NamedParameter {
+        name: "k_on",
+        meaning: "speed of onset of the block",
+        symbol: "k_on",
+        field: |p| &mut p.k_on,
+    },
+    NamedParameter {
+        name: "k_r0",
+        meaning: "nerve sprouting recovery rate",
+        symbol: "k_r0",
+        field: |p| &mut p.k_r0,
+    },
+    NamedParameter {
+        name: "rho_r",
+        meaning: "slower recovery after repeated blocks",
+        symbol: "rho_R",
+        field: |p| &mut p.rho_r,
+    },
+    NamedParameter {
+        name: "k_r_in",
+        meaning: "build-up of nerve remodelling",
+        symbol: "k_Rin",
+        field: |p| &mut p.k_r_in,
+    },
+    NamedParameter {
+        name: "k_r_out",
+        meaning: "fading of nerve remodelling",
+        symbol: "k_Rout",
+        field: |p| &mut p.k_r_out,
+    },
+    NamedParameter {
+        name: "severity_exponent",
+        meaning: "wrinkle severity against strength",
+        symbol: "gamma",
+        field: |p| &mut p.severity_exponent,
+    },
+    NamedParameter {
+        name: "k_loss",
+        meaning: "muscle mass loss under block",
+        symbol: "k_loss",
+        field: |p| &mut p.k_loss,
+    },
+    NamedParameter {
+        name: "k_gain",
+        meaning: "muscle mass regrowth",
+        symbol: "k_gain",
+        field: |p| &mut p.k_gain,
+    },
+    NamedParameter {
+        name: "k_f",
+        meaning: "build-up of fibrous tissue",
+        symbol: "k_F",
+        field: |p| &mut p.k_f,
+    },
+    NamedParameter {
+        name: "k_fd",
+        meaning: "resorption of fibrous tissue",
+        symbol: "k_Fd",
+        field: |p| &mut p.k_fd,
+    },
+    NamedParameter {
+        name: "rho_f",
+        meaning: "slower regrowth with fibrous tissue",
+        symbol: "rho_F",
+        field: |p| &mut p.rho_f,
+    },
+];
+
 impl Parameters {
     /// The typical patient (see docs/model.md for each value's source and fit).
     pub const TYPICAL: Parameters = Parameters {
@@ -135,67 +282,19 @@ impl Parameters {
         rho_f: 1.0,
     };
 
-    /// The parameter named as in docs/model.md and the field list above (`ec50`, `k_l`, ...),
-    /// for tools that set parameters by name (sensitivity analysis, calibration scripts).
+    /// The parameter named as in [`PARAMETERS`], for tools that set parameters by name.
     pub fn by_name_mut(&mut self, name: &str) -> Option<&mut f64> {
-        Some(match name {
-            "spread_length_mm" => &mut self.spread_length_mm,
-            "spread_escape" => &mut self.spread_escape,
-            "spread_dose_exponent" => &mut self.spread_dose_exponent,
-            "spread_volume_exponent" => &mut self.spread_volume_exponent,
-            "k_in" => &mut self.k_in,
-            "k_l" => &mut self.k_l,
-            "ec50" => &mut self.ec50,
-            "coverage_concentration" => &mut self.coverage_concentration,
-            "uptake_saturation" => &mut self.uptake_saturation,
-            "mass_exponent" => &mut self.mass_exponent,
-            "hill" => &mut self.hill,
-            "k_on" => &mut self.k_on,
-            "k_r0" => &mut self.k_r0,
-            "rho_r" => &mut self.rho_r,
-            "k_r_in" => &mut self.k_r_in,
-            "k_r_out" => &mut self.k_r_out,
-            "severity_exponent" => &mut self.severity_exponent,
-            "k_loss" => &mut self.k_loss,
-            "k_gain" => &mut self.k_gain,
-            "k_f" => &mut self.k_f,
-            "k_fd" => &mut self.k_fd,
-            "rho_f" => &mut self.rho_f,
-            _ => return None,
-        })
+        let parameter = PARAMETERS.iter().find(|p| p.name == name)?;
+        Some((parameter.field)(self))
     }
 
     /// What the parameter named `name` means, in words a clinician reads (docs/model.md), and
     /// its symbol there: for figures and tables that name parameters.
     pub fn meaning(name: &str) -> Option<(&'static str, &'static str)> {
-        Some(match name {
-            "spread_length_mm" => ("toxin spread distance", "lambda_1"),
-            "spread_escape" => ("toxin spread beyond the muscle", "kappa"),
-            "spread_dose_exponent" => ("growth of spread with dose", "spread dose exponent"),
-            "spread_volume_exponent" => (
-                "growth of spread with injected volume",
-                "spread volume exponent",
-            ),
-            "k_in" => ("toxin uptake into nerve terminals", "k_in"),
-            "k_l" => ("decay of toxin activity in the terminal", "k_L"),
-            "ec50" => ("toxin load blocking half a terminal", "EC50"),
-            "coverage_concentration" => ("dose reaching most nerve terminals", "c_cov"),
-            "uptake_saturation" => ("saturation of toxin uptake", "c_sat"),
-            "mass_exponent" => ("dilution of toxin by muscle size", "alpha"),
-            "hill" => ("steepness of block against toxin load", "h"),
-            "k_on" => ("speed of onset of the block", "k_on"),
-            "k_r0" => ("nerve sprouting recovery rate", "k_r0"),
-            "rho_r" => ("slower recovery after repeated blocks", "rho_R"),
-            "k_r_in" => ("build-up of nerve remodelling", "k_Rin"),
-            "k_r_out" => ("fading of nerve remodelling", "k_Rout"),
-            "severity_exponent" => ("wrinkle severity against strength", "gamma"),
-            "k_loss" => ("muscle mass loss under block", "k_loss"),
-            "k_gain" => ("muscle mass regrowth", "k_gain"),
-            "k_f" => ("build-up of fibrous tissue", "k_F"),
-            "k_fd" => ("resorption of fibrous tissue", "k_Fd"),
-            "rho_f" => ("slower regrowth with fibrous tissue", "rho_F"),
-            _ => return None,
-        })
+        PARAMETERS
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| (p.meaning, p.symbol))
     }
 
     /// The parameter's meaning with its symbol in parentheses ("nerve sprouting recovery
@@ -210,36 +309,13 @@ impl Parameters {
 
 #[cfg(test)]
 mod tests {
-    use super::Parameters;
+    use super::{Parameters, PARAMETERS};
 
     #[test]
     fn every_parameter_has_a_meaning_in_words() {
         let mut parameters = Parameters::TYPICAL;
         let mut meanings = Vec::new();
-        for name in [
-            "spread_length_mm",
-            "spread_escape",
-            "spread_dose_exponent",
-            "spread_volume_exponent",
-            "k_in",
-            "k_l",
-            "ec50",
-            "coverage_concentration",
-            "uptake_saturation",
-            "mass_exponent",
-            "hill",
-            "k_on",
-            "k_r0",
-            "rho_r",
-            "k_r_in",
-            "k_r_out",
-            "severity_exponent",
-            "k_loss",
-            "k_gain",
-            "k_f",
-            "k_fd",
-            "rho_f",
-        ] {
+        for name in PARAMETERS.iter().map(|p| p.name) {
             let (meaning, symbol) = Parameters::meaning(name).expect(name);
             assert!(parameters.by_name_mut(name).is_some(), "{name}");
             assert!(!meaning.contains('_'), "{meaning}");
@@ -261,30 +337,7 @@ mod tests {
     fn every_field_is_reachable_by_name() {
         // Each name reaches a field of its own: setting them all to distinct values and
         // reading them back finds each value once.
-        let names = [
-            "spread_length_mm",
-            "spread_escape",
-            "spread_dose_exponent",
-            "spread_volume_exponent",
-            "k_in",
-            "k_l",
-            "ec50",
-            "coverage_concentration",
-            "uptake_saturation",
-            "mass_exponent",
-            "hill",
-            "k_on",
-            "k_r0",
-            "rho_r",
-            "k_r_in",
-            "k_r_out",
-            "severity_exponent",
-            "k_loss",
-            "k_gain",
-            "k_f",
-            "k_fd",
-            "rho_f",
-        ];
+        let names: Vec<&str> = PARAMETERS.iter().map(|p| p.name).collect();
         let mut parameters = Parameters::TYPICAL;
         for (i, name) in names.iter().enumerate() {
             *parameters.by_name_mut(name).expect(name) = 1000.0 + i as f64;

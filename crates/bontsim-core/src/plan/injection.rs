@@ -3,12 +3,13 @@
 //! repeats. Every problem is reported with the entry's field; nothing is guessed.
 
 use super::aliases::{self, Area, Target};
-use super::{
-    find_product, products, suggest_product, unknown_muscle_message, Collector, Injection,
-    InjectionFile, Product, Site, DEFAULT_VOLUME_ML, MAX_DAY, MAX_INJECTIONS,
-};
+use super::errors::Collector;
+use super::schema::InjectionFile;
+use super::types::{Injection, Site, DEFAULT_VOLUME_ML, MAX_DAY, MAX_INJECTIONS};
+use super::validate::unknown_muscle_message;
 use crate::anatomy::{Anatomy, Side};
 use crate::names::canonical;
+use crate::product::{find_product, products, suggest_product, Product};
 
 /// Injection sites per mL at the default volume (0.1 mL a site): dividing by it gives the
 /// same volumes as written by hand (3 sites: 0.3 mL, not 0.30000000000000004).

@@ -1,7 +1,7 @@
 //! Facial palsy in a plan: the affected side, residual function per facial-nerve branch (or a
 //! House-Brackmann grade as a preset), onset, synkinesis couplings, hypertonicity, and
-//! therapy sessions. This module parses and validates them (the schema of issue 4 is fixed
-//! here); `crate::face` simulates them.
+//! therapy sessions. This module validates them (the keys are those of the plan
+//! schema, [`super::schema`]); `crate::face` simulates them.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -49,10 +49,15 @@ pub struct TherapyFile {
     pub sessions_per_week: Option<f64>,
 }
 
+/// A House-Brackmann grade (1-6) as its Roman numeral, as the scale is written.
+pub fn house_brackmann_roman(grade: u8) -> &'static str {
+    ["I", "II", "III", "IV", "V", "VI"][(grade.clamp(1, 6) - 1) as usize]
+}
+
 /// A House-Brackmann grade written as a Roman numeral, "I" to "VI" in any case.
 pub fn grade_from_roman(text: &str) -> Option<i64> {
     (1..=6u8)
-        .find(|&grade| crate::face::house_brackmann_roman(grade).eq_ignore_ascii_case(text.trim()))
+        .find(|&grade| house_brackmann_roman(grade).eq_ignore_ascii_case(text.trim()))
         .map(i64::from)
 }
 

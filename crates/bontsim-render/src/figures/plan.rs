@@ -69,7 +69,7 @@ pub fn strength(
 ) -> Result<Vec<u8>, RenderError> {
     let selected = selected_muscles(report, muscles)?;
     render(
-        &Strengths {
+        &StrengthFigure {
             report,
             label,
             selected: &selected,
@@ -127,7 +127,7 @@ fn day_axis(start: Option<i64>) -> (String, impl Fn(&f64) -> String) {
     (description, label)
 }
 
-struct Strengths<'a> {
+struct StrengthFigure<'a> {
     report: &'a Report,
     label: &'a PlanLabel,
     selected: &'a [&'a MuscleReport],
@@ -144,7 +144,7 @@ fn same_course(left: &MuscleReport, right: &MuscleReport) -> bool {
             .all(|(a, b)| (a.strength - b.strength).abs() < 1e-9 && (a.mass - b.mass).abs() < 1e-9)
 }
 
-impl Figure for Strengths<'_> {
+impl Figure for StrengthFigure<'_> {
     fn draw<B: DrawingBackend>(
         &self,
         main: &DrawingArea<B, Shift>,

@@ -44,7 +44,7 @@ pub fn report(report: &Report) -> String {
             );
         }
     }
-    // The face's daily scores (issue 4), one series per score, in the `value` column.
+    // The face's daily scores, one series per score, in the `value` column.
     type Score = (&'static str, fn(&FaceDaily) -> f64);
     let scores: [Score; 14] = [
         ("sunnybrook", |d| d.sunnybrook),

@@ -6,8 +6,8 @@
 //! after a session raise antibody risk (Greene 1994; Bellows & Jankovic 2019 [R]); neck
 //! (platysma) total at most 40 U per session to avoid dysphagia (muscle-and-palsy.md 4.3 [R]).
 
+use super::{Plan, Site};
 use crate::anatomy::Anatomy;
-use crate::plan::{Plan, Site};
 use std::collections::HashMap;
 
 pub const LABEL_LIMIT_UNITS_PER_90_DAYS: f64 = 400.0;
