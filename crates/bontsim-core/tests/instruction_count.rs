@@ -42,3 +42,19 @@ fn glabella_for_two_years() {
         ));
     }
 }
+
+/// Ten simulations of the full face, 730 days each, each turned into its report (the
+/// `simulate + report` benchmark: metrics, face grading, bite force, lines at rest).
+#[test]
+#[ignore = "a workload for valgrind --tool=callgrind, not a check"]
+fn full_face_simulated_and_reported_for_two_years() {
+    let plan = common::full_face();
+    for _ in 0..10 {
+        let simulation = simulate(&plan, &Parameters::TYPICAL, 730, &SolverOptions::default());
+        black_box(bontsim_core::metrics::build_report(
+            &plan,
+            &simulation,
+            &Parameters::TYPICAL,
+        ));
+    }
+}
