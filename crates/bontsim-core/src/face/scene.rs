@@ -45,8 +45,14 @@ impl FaceSeries {
             horizon,
             &SolverOptions::default(),
         );
+        let course = FaceCourse::new(
+            plan,
+            horizon,
+            &CourseParameters::TYPICAL,
+            &Strengths::new(&simulation),
+        );
         FaceSeries {
-            course: FaceCourse::new(plan, horizon, &CourseParameters::TYPICAL),
+            course,
             simulation,
             start_date: plan.start_date,
         }
