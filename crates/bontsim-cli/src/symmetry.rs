@@ -43,11 +43,11 @@ fn summary(proposal: &Proposal, options: &PlannerOptions) -> Vec<String> {
         DISCLAIMER.to_string(),
         "Predictions of the typical-patient model (docs/model.md); check every dose clinically.".into(),
         format!(
-            "Objective: mean Sunnybrook composite over days {first}-{last}; injections on day {}, {}.",
+            "Objective: mean Sunnybrook composite over days {first}-{last}, synkinesis relief counted again; injections on day {}, {}.",
             options.day, options.product.name
         ),
         format!(
-            "Limits ({} units): {} U in total, {cap}, steps of {} U; expressivity at least {:.2}; eye closure and lip seal kept as untreated; no new label warning.",
+            "Limits ({} units): {} U in total, {cap}, steps of {} U; expressivity at least {:.2}; eye closure and lip seal kept as untreated; the healthy side moving at least as much as the palsied side in every expression; no new label warning.",
             options.product.name,
             units(options.max_units),
             units(options.step_units),

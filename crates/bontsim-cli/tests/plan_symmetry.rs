@@ -368,3 +368,120 @@ fn unit_options_are_in_the_products_own_units() {
         "limits name the product's units"
     );
 }
+
+/// The symmetry guard: on the long-standing example, on every day of the 180-day horizon and
+/// in every expression, the healthy (right) side moves at least as much as the palsied (left)
+/// side in the simulated proposal (a clinician's rule: a healthy smile corner rising less
+/// than the palsied one is over-treatment, whatever the score). Tolerance 2e-6 mm: the
+/// report's rounding of two excursions. Each dose's reason says what it buys (Sunnybrook
+/// composite and an expression's asymmetry in mm), and a dose above the muscle's usual range
+/// says why.
+#[test]
+fn the_planner_never_leaves_the_healthy_side_moving_less_than_the_palsied_side() {
+    let untreated = example("palsy_long_standing_untreated.toml");
+    let (path, text) = propose(
+        &["plan-symmetry", untreated.to_str().unwrap()],
+        "symmetry-guard",
+    );
+    let proposed = injections(&text);
+    assert!(!proposed.is_empty(), "a dose is proposed:\n{text}");
+    let days: Vec<String> = (0..HORIZON).map(|d| d.to_string()).collect();
+    let output = run([
+        "simulate",
+        path.to_str().unwrap(),
+        "--days",
+        &HORIZON.to_string(),
+        "--format",
+        "json",
+        "--face-days",
+        &days.join(","),
+    ]);
+    assert!(output.status.success(), "{}", tail(&stderr(&output), 2000));
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let at = array(&report["face"], "at");
+    assert_eq!(at.len(), HORIZON, "every horizon day graded");
+    let mut worst = (f64::INFINITY, 0usize, String::new());
+    for entry in at {
+        for m in array(entry, "movements") {
+            let lead = num(m, "right") - num(m, "left");
+            if lead < worst.0 {
+                worst = (
+                    lead,
+                    num(entry, "day") as usize,
+                    string(m, "expression").to_string(),
+                );
+            }
+        }
+    }
+    let mut checks = Checks::new("symmetry guard");
+    checks.above(
+        &format!(
+            "smallest healthy - palsied excursion (mm), day {} {}",
+            worst.1, worst.2
+        ),
+        worst.0,
+        -2e-6,
+    );
+    for line in text
+        .lines()
+        .filter(|l| l.starts_with("# ") && l.contains("(right): "))
+    {
+        checks.check(
+            line.contains("Sunnybrook composite") && line.contains(" mm at day "),
+            format!("the reason says what the dose buys: {line}"),
+        );
+    }
+    for (muscle, _, units) in &proposed {
+        let usual = bontsim_core::anatomy::Anatomy::get()
+            .muscle(
+                bontsim_core::anatomy::Anatomy::get()
+                    .index_of(muscle)
+                    .unwrap(),
+            )
+            .typical_dose_units[1];
+        if *units > usual {
+            checks.check(
+                text.lines().any(|l| {
+                    l.starts_with(&format!("# {muscle} (right)")) && l.contains("above the usual")
+                }),
+                format!("{muscle} {units} U is above its usual {usual} U and says why"),
+            );
+        }
+    }
+    checks.finish();
+}
+
+/// Affected-side doses for synkinesis are valued as the synkinesis literature values them
+/// (the Sunnybrook synkinesis subscore, OPRS 2014 [R]: synkinesis improved although the
+/// composite fell): with --synkinesis the planner doses the affected orbicularis oculi (the
+/// standard synkinesis treatment, muscle-and-palsy 4.4) and lowers the mean synkinesis
+/// subscore by at least 1 point [E: a rater sees a point].
+#[test]
+fn the_standard_synkinesis_treatment_nets_a_gain() {
+    let untreated = example("palsy_long_standing_untreated.toml");
+    let (path, text) = propose(
+        &["plan-symmetry", untreated.to_str().unwrap(), "--synkinesis"],
+        "symmetry-synkinesis",
+    );
+    let proposed = injections(&text);
+    let mut checks = Checks::new("synkinesis treatment");
+    checks.check(
+        proposed
+            .iter()
+            .any(|(m, side, _)| m == "orbicularis_oculi" && side == "left"),
+        format!("the affected orbicularis oculi is dosed: {proposed:?}"),
+    );
+    let before = min_of(&simulate_days(&untreated), "sunnybrook_synkinesis");
+    let report = simulate_days(&path);
+    let mean_synkinesis = array(&report["face"], "daily")[..HORIZON]
+        .iter()
+        .map(|d| num(d, "sunnybrook_synkinesis"))
+        .sum::<f64>()
+        / HORIZON as f64;
+    checks.above(
+        "untreated synkinesis - mean synkinesis with the proposal",
+        before - mean_synkinesis,
+        1.0,
+    );
+    checks.finish();
+}

@@ -1,6 +1,9 @@
 //! The palsy's course over the simulated days: natural recovery of each facial-nerve branch
-//! and the motor learning accumulated by therapy sessions. Both are closed-form or
-//! day-by-day exact, independent of the toxin model (docs/model.md, "Face: course").
+//! and the motor learning accumulated by therapy sessions and by use-dependent relearning
+//! while the healthy side is quietened by the toxin (docs/model.md, "Face: course" and
+//! "Face: relearning"). Recovery and training are independent of the toxin model;
+//! relearning reads the healthy side's strengths, so part of a healthy-side gain outlasts
+//! the drug.
 
 use crate::plan::palsy::{Palsy, Therapy, BRANCHES};
 
@@ -27,6 +30,17 @@ pub struct CourseParameters {
     pub training_voluntary_gain: f64,
     /// γ_s: share of synkinetic coupling suppressed at full training.
     pub training_synkinesis_gain: f64,
+    /// k_R (1/day at a fully quietened healthy side): rate of use-dependent relearning of
+    /// the affected side while the healthy side's overpull is reduced [E: one typical
+    /// healthy-side cycle (mean quieting about 0.15 over 90 days) leaves a fifth of what
+    /// 4 months of biofeedback teach, matching +3% vs +24% Sunnybrook at 4 months for
+    /// BTX-A alone vs retraining, Pourmomeny 17932 [R]; gains after the toxin wore off,
+    /// Azuma 2012 [R], Pavia series [R]].
+    pub relearning_rate: f64,
+    /// β_R: how much faster relearning runs per 3 therapy sessions a week [E: the mirror and
+    /// biofeedback work is what turns the quiet healthy side into practice; Pourmomeny RCT
+    /// [R] saw no extra gain of the toxin beside biofeedback, so the boost is modest].
+    pub relearning_therapy_boost: f64,
 }
 
 impl CourseParameters {
@@ -38,6 +52,8 @@ impl CourseParameters {
         detraining_time_constant_days: 365.0,
         training_voluntary_gain: 0.35,
         training_synkinesis_gain: 0.6,
+        relearning_rate: 0.005,
+        relearning_therapy_boost: 1.0,
     };
 
     /// The parameter named as its field, for tools that set parameters by name (the face
@@ -128,6 +144,46 @@ pub fn training(therapies: &[Therapy], parameters: &CourseParameters, days: usiz
         day += 1.0;
     }
     out
+}
+
+/// Relearning state `R` (0..1) at the start of each day `0..days`, from the healthy side's
+/// quieting `Q(t)` (0..1: mean over its expression muscles of the weakness `1 - S`, each
+/// counted up to the affected branch's deficit `1 - N`, the overpull there is to remove) and
+/// the therapy
+/// sessions a week `s(t)`:
+/// `dR/dt = k_R Q (1 + β_R s/3) (1 - R) - R/τ_T`: practice with a quiet healthy side
+/// teaches the affected side to move without being overpowered (mirror effect), and what is
+/// learned is forgotten as slowly as therapy's training. Solved exactly per day with `Q`
+/// and `s` held over the day.
+pub fn relearning(
+    quieting: &[f64],
+    therapies: &[Therapy],
+    parameters: &CourseParameters,
+) -> Vec<f64> {
+    let mut level = 0.0_f64;
+    let forget = 1.0 / parameters.detraining_time_constant_days;
+    quieting
+        .iter()
+        .enumerate()
+        .map(|(day, &q)| {
+            let today = level;
+            let day = day as f64;
+            let sessions: f64 = therapies
+                .iter()
+                .map(|t| {
+                    t.sessions_per_week * (t.end_day.min(day + 1.0) - t.start_day.max(day)).max(0.0)
+                })
+                .sum();
+            let learn = parameters.relearning_rate
+                * q.clamp(0.0, 1.0)
+                * (1.0 + parameters.relearning_therapy_boost * sessions / 3.0);
+            // dR/dt = learn (1 - R) - forget R: relaxes to learn / (learn + forget).
+            let rate = learn + forget;
+            let target = learn / rate;
+            level = target + (level - target) * (-rate).exp();
+            today
+        })
+        .collect()
 }
 
 /// Voluntary drive of a branch with residual function `n` after training `t`:
@@ -235,6 +291,31 @@ mod tests {
         assert_eq!(t[0], 0.0);
         assert!(t[120] > t[60] && t[60] > t[10]);
         assert!(t[300] < t[120] && t[300] > 0.5 * t[120]);
+    }
+
+    #[test]
+    fn relearning_grows_while_the_healthy_side_is_quiet_and_outlasts_it() {
+        let params = CourseParameters::TYPICAL;
+        let mut quieting = vec![0.0; 400];
+        for q in quieting.iter_mut().take(90) {
+            *q = 0.3;
+        }
+        let r = relearning(&quieting, &[], &params);
+        assert_eq!(r[0], 0.0);
+        assert!(r[90] > r[30] && r[30] > 0.0);
+        // Forgotten with therapy's one-year time constant once the toxin is gone.
+        let expected = r[90] * (-90.0 / params.detraining_time_constant_days).exp();
+        assert!((r[180] - expected).abs() < 1e-9, "{} vs {expected}", r[180]);
+        let therapy = Therapy {
+            kind: "mirror".into(),
+            start_day: 0.0,
+            end_day: 90.0,
+            sessions_per_week: 3.0,
+        };
+        assert!(relearning(&quieting, &[therapy], &params)[90] > 1.5 * r[90]);
+        assert!(relearning(&[0.0; 50], &[], &params)
+            .iter()
+            .all(|&v| v == 0.0));
     }
 
     #[test]

@@ -38,6 +38,8 @@ pub struct FaceCourse {
     branches: Vec<[f64; 5]>,
     /// Training state per day.
     pub training: Vec<f64>,
+    /// Use-dependent relearning per day (0 without a palsy or a quietened healthy side).
+    pub relearning: Vec<f64>,
     /// Branch index per muscle (None: not the facial nerve).
     muscle_branch: Vec<Option<usize>>,
     synkinesis: [f64; 4],
@@ -46,9 +48,15 @@ pub struct FaceCourse {
 }
 
 impl FaceCourse {
-    pub fn new(plan: &Plan, days: usize, parameters: &CourseParameters) -> FaceCourse {
+    /// The course of `plan` over `days`; `strengths` (the toxin's) drive relearning.
+    pub fn new(
+        plan: &Plan,
+        days: usize,
+        parameters: &CourseParameters,
+        strengths: &Strengths,
+    ) -> FaceCourse {
         let anatomy = Anatomy::get();
-        let muscle_branch = anatomy
+        let muscle_branch: Vec<Option<usize>> = anatomy
             .muscles
             .iter()
             .map(|m| branch_of(&m.nerve_branch))
@@ -69,10 +77,37 @@ impl FaceCourse {
             }
             None => (None, vec![[1.0; 5]; days], [0.0; 4]),
         };
+        let relearning = match affected {
+            Some(side) => {
+                let quieted: Vec<(usize, usize)> = planner::HEALTHY_SIDE_MUSCLES
+                    .iter()
+                    .filter_map(|name| anatomy.index_of(name))
+                    .filter_map(|m| muscle_branch[m].map(|b| (m, b)))
+                    .collect();
+                let healthy = side.opposite();
+                // Overpull removed: the healthy muscle's weakness, up to the affected
+                // branch's deficit (weakening it further evens nothing, so teaches nothing).
+                let quieting: Vec<f64> = (0..days)
+                    .map(|day| {
+                        quieted
+                            .iter()
+                            .map(|&(m, b)| {
+                                let weakness = 1.0 - strengths.get(m, healthy, day);
+                                weakness.min(1.0 - branches[day][b]).max(0.0)
+                            })
+                            .sum::<f64>()
+                            / quieted.len().max(1) as f64
+                    })
+                    .collect();
+                course::relearning(&quieting, &plan.therapies, parameters)
+            }
+            None => vec![0.0; days],
+        };
         FaceCourse {
             affected,
             branches,
             training: course::training(&plan.therapies, parameters, days),
+            relearning,
             muscle_branch,
             synkinesis,
             hypertonicity,
@@ -89,6 +124,7 @@ impl FaceCourse {
     pub fn inputs(&self, day: usize, strength: impl Fn(usize, Side) -> f64) -> [SideInputs; 2] {
         let count = self.muscle_branch.len();
         let training = self.training[day];
+        let learned = (training + self.relearning[day]).min(1.0);
         Side::BOTH.map(|side| {
             let mut inputs = SideInputs::healthy(count);
             for muscle in 0..count {
@@ -99,7 +135,7 @@ impl FaceCourse {
                 for (muscle, branch) in self.muscle_branch.iter().enumerate() {
                     if let Some(branch) = branch {
                         inputs.drive[muscle] =
-                            trained_drive(branches[*branch], training, &self.parameters);
+                            trained_drive(branches[*branch], learned, &self.parameters);
                     }
                 }
                 inputs.synkinesis = self
@@ -211,6 +247,11 @@ pub struct FaceDaily {
     pub hypertonic_tone: f64,
     /// Therapy's training state, 0..1.
     pub training: f64,
+    /// Use-dependent relearning while the healthy side is quietened, 0..1.
+    pub relearning: f64,
+    /// Mean over the expressions of the left-right difference in excursion, over the
+    /// healthy (without a palsy: the more mobile) side's mean excursion; 0 = symmetric.
+    pub asymmetry_index: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -238,7 +279,32 @@ fn rounded<const N: usize>(items: [f64; N]) -> [f64; N] {
     items.map(round)
 }
 
-fn daily(day: usize, a: &Assessment, training: f64) -> FaceDaily {
+/// Mean absolute left-right excursion difference over the expressions, divided by the
+/// healthy side's mean excursion (the more mobile side's without a palsy); 0 = symmetric.
+pub fn asymmetry_index(a: &Assessment, affected: Option<Side>) -> f64 {
+    let count = a.excursions.len().max(1) as f64;
+    let sums = a
+        .excursions
+        .iter()
+        .fold([0.0; 2], |s, pair| [s[0] + pair[0], s[1] + pair[1]]);
+    let healthy = match affected {
+        Some(side) => sums[side.opposite().index()],
+        None => sums[0].max(sums[1]),
+    } / count;
+    let difference = a
+        .excursions
+        .iter()
+        .map(|pair| (pair[0] - pair[1]).abs())
+        .sum::<f64>()
+        / count;
+    if healthy > 1e-9 {
+        difference / healthy
+    } else {
+        0.0
+    }
+}
+
+fn daily(day: usize, a: &Assessment, course: &FaceCourse) -> FaceDaily {
     FaceDaily {
         day,
         sunnybrook: round(a.sunnybrook.composite),
@@ -254,7 +320,9 @@ fn daily(day: usize, a: &Assessment, training: f64) -> FaceDaily {
         eye_closure_complete: a.eye_closure_complete.iter().all(|&c| c),
         lip_seal: round(a.lip_seal),
         hypertonic_tone: round(a.hypertonic_tone),
-        training: round(training),
+        training: round(course.training[day]),
+        relearning: round(course.relearning[day]),
+        asymmetry_index: round(asymmetry_index(a, course.affected)),
     }
 }
 
@@ -321,8 +389,8 @@ pub fn report(
     at_days: &[usize],
 ) -> (FaceReport, Vec<String>) {
     let days = simulation.days;
-    let course = FaceCourse::new(plan, days, parameters);
     let strengths = Strengths::new(simulation);
+    let course = FaceCourse::new(plan, days, parameters, &strengths);
     let untreated = Strengths::untreated();
     let treated = !plan.injections.is_empty();
     let mut daily_scores = Vec::with_capacity(days);
@@ -357,7 +425,7 @@ pub fn report(
                 seal_broken = Some((day, a.lip_seal));
             }
         }
-        daily_scores.push(daily(day, a, course.training[day]));
+        daily_scores.push(daily(day, a, &course));
         if at_days.contains(&day) {
             at_scores.push(at(day, a, &course));
         }

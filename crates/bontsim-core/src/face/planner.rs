@@ -1,6 +1,8 @@
 //! The symmetry planner: healthy-side doses (and affected-side doses for synkinesis when
-//! asked) that maximise the mean Sunnybrook composite over a horizon, without flattening the
-//! face, opening the eye, breaking the lip seal or passing unit and label limits.
+//! asked) that maximise the mean Sunnybrook composite over a horizon, with synkinesis relief
+//! valued as the synkinesis literature values it, without flattening the face, opening the
+//! eye, breaking the lip seal, leaving the healthy side moving less than the palsied side
+//! in any expression or passing unit and label limits.
 //!
 //! Greedy marginal allocation: from the patient's own plan, add one step of units at a time
 //! to the muscle that raises the objective most while every constraint holds; stop when no
@@ -52,6 +54,19 @@ pub const SYNKINESIS_MUSCLES: [&str; 6] = [
 pub const MINIMUM_GAIN_PER_UNIT: f64 = 0.04;
 /// The horizon on which [`MINIMUM_GAIN_PER_UNIT`] is stated.
 pub const MINIMUM_GAIN_HORIZON_DAYS: f64 = 180.0;
+
+/// Weight of a Sunnybrook synkinesis point in the planner's objective beyond the one it
+/// already has in the composite [E: the synkinesis literature values affected-side doses by
+/// the synkinesis subscore; OPRS 2014 [R] saw the composite fall 57.6 -> 45.2 at 1 month
+/// while synkinesis improved and the patient-reported FaCE rose 40.9 -> 47.6, so the
+/// composite alone undervalues the relief patients seek; counting a synkinesis point twice
+/// lets the standard treatment (OOc, mentalis, platysma 2.5 U steps, muscle-and-palsy 4.4)
+/// pay while voluntary losses still cost].
+pub const SYNKINESIS_WEIGHT: f64 = 1.0;
+
+/// A healthy side may trail the palsied side by at most this much (mm) in an expression:
+/// rounding, not movement.
+pub const SYMMETRY_GUARD_TOLERANCE_MM: f64 = 1e-6;
 
 #[derive(Debug, Clone)]
 pub struct PlannerOptions {
@@ -112,6 +127,17 @@ pub struct Outcome {
     pub best: Assessment,
     /// Sunnybrook composite of each day of the horizon.
     pub daily: Vec<f64>,
+    /// Smallest lead (mm) of the healthy side's excursion over the palsied side's, over the
+    /// horizon's days and every expression, with its day and expression index.
+    pub worst_lead: (f64, usize, usize),
+}
+
+impl Outcome {
+    /// What the search maximises: the mean composite with synkinesis relief counted again
+    /// ([`SYNKINESIS_WEIGHT`]).
+    pub fn objective(&self) -> f64 {
+        self.mean_sunnybrook - SYNKINESIS_WEIGHT * self.mean_synkinesis
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -178,8 +204,9 @@ pub fn outcome_with(
     let first = day.max(0.0).ceil() as usize;
     let days = first + horizon_days;
     let simulation = simulate(plan, parameters, days, &SolverOptions::default());
-    let course = FaceCourse::new(plan, days, course);
     let strengths = Strengths::new(&simulation);
+    let course = FaceCourse::new(plan, days, course, &strengths);
+    let palsied = course.affected;
     let mut sums = [0.0; 3];
     let mut min_expressivity = f64::INFINITY;
     let mut eye_closure_kept = [true, true];
@@ -187,9 +214,19 @@ pub fn outcome_with(
     let mut grades = (1u8, 6u8);
     let mut best: Option<(usize, Assessment)> = None;
     let mut daily = Vec::with_capacity(horizon_days);
+    let mut worst_lead = (f64::INFINITY, first, 0);
     let mut grader = Grader::new(&course, &strengths);
     for d in first..days {
         let a = grader.assess(d);
+        if let Some(side) = palsied {
+            let (healthy, affected) = (side.opposite().index(), side.index());
+            for (e, pair) in a.excursions.iter().enumerate() {
+                let lead = pair[healthy] - pair[affected];
+                if lead < worst_lead.0 {
+                    worst_lead = (lead, d, e);
+                }
+            }
+        }
         daily.push(a.sunnybrook.composite);
         sums[0] += a.sunnybrook.composite;
         sums[1] += a.eface.total;
@@ -223,6 +260,7 @@ pub fn outcome_with(
         best_day,
         best,
         daily,
+        worst_lead,
     }
 }
 
@@ -234,8 +272,9 @@ fn assessment_on(plan: &Plan, options: &PlannerOptions, day: usize) -> Assessmen
         day + 1,
         &SolverOptions::default(),
     );
-    let course = FaceCourse::new(plan, day + 1, &options.course);
-    assess_day(&course, &Strengths::new(&simulation), day)
+    let strengths = Strengths::new(&simulation);
+    let course = FaceCourse::new(plan, day + 1, &options.course, &strengths);
+    assess_day(&course, &strengths, day)
 }
 
 /// The patient's plan with `doses` (muscle, side, product units) added on `day`.
@@ -289,6 +328,19 @@ fn feasible(after: &Outcome, before: &Outcome, min_expressivity: f64) -> Result<
                 side.name()
             ));
         }
+    }
+    // The healthy side must not end up moving less than the palsied side in any expression
+    // (where untreated it already trails, no further than it does untreated).
+    let lead_floor = before.worst_lead.0.min(0.0) - SYMMETRY_GUARD_TOLERANCE_MM;
+    if after.worst_lead.0 < lead_floor {
+        let (lead, day, e) = after.worst_lead;
+        return Err(format!(
+            "the healthy side would move {:.2} mm less than the palsied side in {} on day {day}",
+            -lead,
+            super::data::FaceData::get().expressions[e]
+                .name
+                .replace('_', " ")
+        ));
     }
     let seal = ORAL_COMPETENCE.min(before.min_lip_seal);
     if after.min_lip_seal < seal - 1e-9 {
@@ -426,7 +478,9 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
     // round either adds nothing or bans a candidate.
     let mut banned = vec![false; candidates.len()];
     loop {
-        stopped = String::from("no further step raises the mean Sunnybrook composite");
+        stopped = String::from(
+            "no further step raises the mean Sunnybrook composite (synkinesis relief counted again)",
+        );
         loop {
             let total: f64 = units.iter().sum();
             if total + options.step_units > options.max_units + 1e-9 {
@@ -467,11 +521,11 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
                 .iter()
                 .filter(|r| r.3.is_ok())
                 .fold(None::<&Step>, |best, r| match best {
-                    Some(b) if b.2.mean_sunnybrook >= r.2.mean_sunnybrook => Some(b),
+                    Some(b) if b.2.objective() >= r.2.objective() => Some(b),
                     _ => Some(r),
                 });
             match best {
-                Some(b) if b.2.mean_sunnybrook > current.mean_sunnybrook + 1e-9 => {
+                Some(b) if b.2.objective() > current.objective() + 1e-9 => {
                     units = b.1.clone();
                     current = b.2.clone();
                 }
@@ -515,13 +569,13 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
                 results.iter().fold(
                     None::<&(usize, Vec<f64>, Outcome)>,
                     |worst, r| match worst {
-                        Some(w) if w.2.mean_sunnybrook >= r.2.mean_sunnybrook => Some(w),
+                        Some(w) if w.2.objective() >= r.2.objective() => Some(w),
                         _ => Some(r),
                     },
                 );
             match weakest {
                 Some((k, trial, result))
-                    if current.mean_sunnybrook - result.mean_sunnybrook < threshold =>
+                    if current.objective() - result.objective() < threshold =>
                 {
                     units = trial.clone();
                     current = result.clone();
@@ -546,7 +600,7 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
     }
     if options.treat_synkinesis && units[healthy_count..].iter().all(|&u| u == 0.0) {
         stopped = format!(
-            "{stopped}; affected-side doses for synkinesis were tried but none paid: they weaken voluntary movement about as much as they calm synkinesis (as OPRS 2014 saw at 1 month)"
+            "{stopped}; affected-side doses for synkinesis were tried but none paid: they weaken voluntary movement more than they calm synkinesis, even with synkinesis relief counted again"
         );
     }
     let total: f64 = units.iter().sum();
@@ -583,18 +637,30 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
         let with_dose = assessment_on(&planned(&units), options, day);
         let without_dose = assessment_on(&planned(&without), options, day);
         evaluations += 3;
+        let mut why = reason(
+            candidate.side == healthy,
+            (
+                current.mean_sunnybrook - rest.mean_sunnybrook,
+                rest.mean_synkinesis - current.mean_synkinesis,
+            ),
+            &with_dose,
+            &without_dose,
+            day,
+        );
+        let usual = anatomy.muscle(candidate.muscle).typical_dose_units;
+        let equivalent = units[k] * potency;
+        if equivalent > usual[1] + 1e-9 {
+            why.push_str(&format!(
+                "; above the usual {}-{} U (onabotulinumtoxinA) because the last step to {equivalent} U still bought at least {threshold:.3} mean Sunnybrook points (steps buying less are taken back) within every limit (expressivity, eye closure, lip seal, the healthy side moving at least as much as the palsied side)",
+                usual[0], usual[1]
+            ));
+        }
         doses.push(ProposedDose {
             muscle: candidate.muscle,
             side: candidate.side,
             units: units[k],
             contribution: current.mean_sunnybrook - rest.mean_sunnybrook,
-            reason: reason(
-                candidate.side == healthy,
-                current.mean_sunnybrook - rest.mean_sunnybrook,
-                &with_dose,
-                &without_dose,
-                day,
-            ),
+            reason: why,
         });
     }
     if given_has_injections && feasible(&before, &untreated, options.min_expressivity).is_err() {
@@ -620,7 +686,7 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
 /// words.
 fn reason(
     healthy_side: bool,
-    gain: f64,
+    (gain, synkinesis_relief): (f64, f64),
     with: &Assessment,
     without: &Assessment,
     day: usize,
@@ -670,5 +736,31 @@ fn reason(
     } else {
         "calms synkinesis on the affected side"
     };
-    format!("{role}: {gain:+.1} mean Sunnybrook points over the horizon; {main} at day {day}")
+    // The expression whose left-right difference the dose changes most, in millimetres.
+    let data = super::data::FaceData::get();
+    let asymmetry = with
+        .excursions
+        .iter()
+        .zip(&without.excursions)
+        .enumerate()
+        .map(|(e, (a, b))| (e, (b[0] - b[1]).abs(), (a[0] - a[1]).abs()))
+        .max_by(|x, y| (x.1 - x.2).abs().total_cmp(&(y.1 - y.2).abs()))
+        .map(|(e, b, a)| {
+            format!(
+                ", {} asymmetry {b:.1} -> {a:.1} mm",
+                data.expressions[e].name.replace('_', " ")
+            )
+        })
+        .unwrap_or_default();
+    let relief = if synkinesis_relief.abs() >= 0.05 {
+        format!(
+            ", synkinesis subscore {:+.1} points (mean)",
+            -synkinesis_relief
+        )
+    } else {
+        String::new()
+    };
+    format!(
+        "{role}: {gain:+.1} Sunnybrook composite (mean over the horizon){relief}{asymmetry} at day {day}; {main}"
+    )
 }

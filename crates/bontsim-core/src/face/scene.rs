@@ -56,8 +56,9 @@ impl FaceSeries {
         course: &CourseParameters,
     ) -> FaceSeries {
         let simulation = simulate(plan, parameters, horizon, &SolverOptions::default());
+        let course = FaceCourse::new(plan, horizon, course, &Strengths::new(&simulation));
         FaceSeries {
-            course: FaceCourse::new(plan, horizon, course),
+            course,
             simulation,
             start_date: plan.start_date,
         }
