@@ -14,6 +14,7 @@ pub mod palsy;
 pub mod schema;
 
 use crate::anatomy::{Anatomy, Side};
+use crate::model::immunity::AntibodyStatus;
 use crate::product::{find_product, products, suggest_product, Product};
 use schema::{InjectionFile, PlanFile};
 use serde::Serialize;
@@ -126,6 +127,15 @@ pub struct Patient {
     /// Baseline severity of the lines at rest per area in [`AREAS`] order; `None`: the
     /// default fraction of `baseline_severity` (`rest_lines::DEFAULT_REST_FRACTION`).
     pub rest_severity: [Option<f64>; 3],
+    /// Neutralising-antibody status (`[patient] antibodies`; modelled from the doses unless
+    /// known).
+    #[serde(skip_serializing_if = "AntibodyStatus::is_modelled")]
+    pub antibodies: AntibodyStatus,
+    /// Where this patient stands in the population's immune response (uniform in [0, 1)):
+    /// a modelled patient converts once the conversion probability exceeds it. The typical
+    /// patient is the median; virtual trial patients draw it (`population`). Not a plan key.
+    #[serde(skip)]
+    pub immune_quantile: f64,
     /// Overrides per muscle index (default where absent).
     pub overrides: Vec<MuscleOverride>,
 }
@@ -579,6 +589,22 @@ fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, PlanErrors> {
         }
         None => Sex::Female,
     };
+    let antibodies = match raw_patient.antibodies.as_deref().map(crate::names::canonical) {
+        None => AntibodyStatus::Modelled,
+        Some(status) if status == "modelled" || status == "modeled" => AntibodyStatus::Modelled,
+        Some(status) if status == "negative" => AntibodyStatus::Negative,
+        Some(status) if status == "positive" => AntibodyStatus::Positive,
+        Some(_) => {
+            errors.patient(
+                "antibodies",
+                format!(
+                    "\"{}\" is not one of \"modelled\", \"negative\", \"positive\"",
+                    raw_patient.antibodies.as_deref().unwrap_or_default()
+                ),
+            );
+            AntibodyStatus::Modelled
+        }
+    };
     let age = raw_patient.age.unwrap_or(0.0);
     if !age.is_finite() || !(0.0..=120.0).contains(&age) {
         errors.patient(
@@ -729,6 +755,8 @@ fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, PlanErrors> {
             age,
             baseline_severity,
             rest_severity,
+            antibodies,
+            immune_quantile: crate::model::immunity::TYPICAL_QUANTILE,
             overrides,
         },
         injections,
