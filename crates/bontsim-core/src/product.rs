@@ -107,7 +107,11 @@ mod tests {
             }
             assert!(!product.rate_factor_source.is_empty(), "{}", product.name);
             assert!(product.immunogenicity > 0.0 && product.immunogenicity <= 1.0);
-            assert!(!product.immunogenicity_source.is_empty(), "{}", product.name);
+            assert!(
+                !product.immunogenicity_source.is_empty(),
+                "{}",
+                product.name
+            );
         }
         let abo = find_product("Dysport").unwrap();
         assert_eq!(abo.name, "abobotulinumtoxinA");

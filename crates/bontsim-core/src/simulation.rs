@@ -154,8 +154,7 @@ pub fn compartment_doses(
             .iter()
             .map(|&(day, units, reaching, product)| Dose {
                 day,
-                concentration: units * reaching
-                    / constants.mass_g.powf(parameters.mass_exponent),
+                concentration: units * reaching / constants.mass_g.powf(parameters.mass_exponent),
                 product,
             })
             .collect();

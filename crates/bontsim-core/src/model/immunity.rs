@@ -87,6 +87,7 @@ impl AntibodyStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImmuneCourse {
     pub sessions: Vec<ImmuneSession>,
+    pub status: AntibodyStatus,
     /// Probability of conversion by the end of each session (`P_k`).
     pub cumulative_probability: Vec<f64>,
     /// Index of the converting session (`None`: not converted, or positive from the start).
@@ -199,7 +200,12 @@ pub fn immune_course(
     status: AntibodyStatus,
     quantile: f64,
 ) -> ImmuneCourse {
-    let cumulative_probability = cumulative_probabilities(&sessions);
+    // A known status is certain: the probability is 0 (negative) or 1 (positive) throughout.
+    let cumulative_probability = match status {
+        AntibodyStatus::Modelled => cumulative_probabilities(&sessions),
+        AntibodyStatus::Negative => vec![0.0; sessions.len()],
+        AntibodyStatus::Positive => vec![1.0; sessions.len()],
+    };
     let conversion = match status {
         AntibodyStatus::Modelled => cumulative_probability.iter().position(|&p| p > quantile),
         AntibodyStatus::Negative | AntibodyStatus::Positive => None,
@@ -208,6 +214,7 @@ pub fn immune_course(
         titres(&sessions, conversion, status == AntibodyStatus::Positive);
     ImmuneCourse {
         sessions,
+        status,
         cumulative_probability,
         conversion,
         titre,
@@ -218,6 +225,9 @@ pub fn immune_course(
 /// The population's mean neutralised fraction of each session: the fractions of patients
 /// converting at each earlier session, weighted by the probability of converting there.
 pub fn expected_neutralised_fraction(course: &ImmuneCourse) -> Vec<f64> {
+    if course.status != AntibodyStatus::Modelled {
+        return course.neutralised_fraction.clone();
+    }
     let mut expected = vec![0.0; course.sessions.len()];
     let mut previous = 0.0;
     for (k, &p) in course.cumulative_probability.iter().enumerate() {
@@ -270,7 +280,10 @@ mod tests {
         // Five years of 200 U every 90 days: a few per cent (Greene 1994 4.3%, Rahman 2022
         // dystonia 7.4%), not the former 37%.
         let five_years = cumulative_probabilities(&every(90.0, 200.0, 20));
-        assert!(five_years[19] > 0.03 && five_years[19] < 0.08, "{five_years:?}");
+        assert!(
+            five_years[19] > 0.03 && five_years[19] < 0.08,
+            "{five_years:?}"
+        );
     }
 
     #[test]
@@ -289,8 +302,14 @@ mod tests {
         // A known-negative patient never converts, a known-positive one neutralises at once.
         let negative = immune_course(sessions.clone(), AntibodyStatus::Negative, 0.0);
         assert!(negative.neutralised_fraction.iter().all(|&f| f == 0.0));
+        assert_eq!(negative.probability(), 0.0);
         let positive = immune_course(sessions, AntibodyStatus::Positive, 0.9);
         assert!((positive.neutralised_fraction[0] - 0.5).abs() < 1e-12);
+        assert_eq!(positive.probability(), 1.0);
+        assert_eq!(
+            expected_neutralised_fraction(&positive),
+            positive.neutralised_fraction
+        );
     }
 
     #[test]

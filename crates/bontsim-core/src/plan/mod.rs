@@ -589,7 +589,11 @@ fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, PlanErrors> {
         }
         None => Sex::Female,
     };
-    let antibodies = match raw_patient.antibodies.as_deref().map(crate::names::canonical) {
+    let antibodies = match raw_patient
+        .antibodies
+        .as_deref()
+        .map(crate::names::canonical)
+    {
         None => AntibodyStatus::Modelled,
         Some(status) if status == "modelled" || status == "modeled" => AntibodyStatus::Modelled,
         Some(status) if status == "negative" => AntibodyStatus::Negative,
