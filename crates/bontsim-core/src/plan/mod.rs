@@ -1107,4 +1107,29 @@ sessions_per_week = 3
         let errors = Plan::parse(&bad, Format::Toml).unwrap_err().0;
         assert_eq!(errors[0].field, "injection[1].side");
     }
+
+    #[test]
+    fn antibody_status_is_read_and_checked() {
+        let with = |status: &str| {
+            GOOD.replacen(
+                "[patient]\n",
+                &format!("[patient]\nantibodies = {status}\n"),
+                1,
+            )
+        };
+        let plan = Plan::parse(&with("\"Negative\""), Format::Toml).unwrap();
+        assert_eq!(plan.patient.antibodies, AntibodyStatus::Negative);
+        let typical = Plan::parse(GOOD, Format::Toml).unwrap();
+        assert_eq!(typical.patient.antibodies, AntibodyStatus::Modelled);
+        assert_eq!(
+            typical.patient.immune_quantile,
+            crate::model::immunity::TYPICAL_QUANTILE
+        );
+        let errors = Plan::parse(&with("\"maybe\""), Format::Toml).unwrap_err().0;
+        assert_eq!(errors[0].field, "patient.antibodies");
+        assert!(errors[0].line.is_some());
+        assert!(errors[0].message.contains("\"positive\""), "{}", errors[0]);
+        let errors = Plan::parse(&with("1"), Format::Toml).unwrap_err().0;
+        assert_eq!(errors[0].field, "patient.antibodies");
+    }
 }
