@@ -50,7 +50,7 @@ pub const INITIAL_TITRE: f64 = 1.0;
 /// Titre gain per later 20 U session (the titre multiplies by `1 + r * ...`).
 pub const BOOST_GAIN: f64 = 3.0;
 /// Hill exponent of neutralisation.
-pub const NEUTRALISATION_EXPONENT: f64 = 2.0;
+pub const NEUTRALISATION_EXPONENT: i32 = 2;
 /// Half-life of the titre between sessions (days).
 pub const TITRE_HALF_LIFE_DAYS: f64 = 365.0;
 /// The typical patient's immune quantile: the median patient.
@@ -101,10 +101,12 @@ pub struct ImmuneCourse {
 impl ImmuneCourse {
     /// The neutralised fraction of the dose given on `day` (0 on a day without a session).
     pub fn neutralised_on(&self, day: f64) -> f64 {
-        self.sessions
-            .iter()
-            .position(|s| s.day == day)
-            .map_or(0.0, |j| self.neutralised_fraction[j])
+        // Sessions are in day order: a binary search keeps long plans linear-logarithmic.
+        let j = self.sessions.partition_point(|s| s.day < day);
+        match self.sessions.get(j) {
+            Some(session) if session.day == day => self.neutralised_fraction[j],
+            _ => 0.0,
+        }
     }
 
     /// Probability of conversion by the end of the plan.
@@ -164,6 +166,31 @@ pub fn antibody_risk(sessions: &[(f64, f64)]) -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Per session: the titre's decay since the previous session, and its boost by the session
+/// (the factor applied after it, once the patient has converted).
+fn decays_and_boosts(sessions: &[ImmuneSession]) -> (Vec<f64>, Vec<f64>) {
+    let mut previous: Option<f64> = None;
+    sessions
+        .iter()
+        .map(|session| {
+            let gap = previous.map(|p| session.day - p);
+            previous = Some(session.day);
+            let decay = gap.map_or(1.0, |gap| {
+                (-gap / TITRE_HALF_LIFE_DAYS * std::f64::consts::LN_2).exp()
+            });
+            let boost =
+                1.0 + BOOST_GAIN * dose_factor(session.antigen_units) * interval_factor(gap);
+            (decay, boost)
+        })
+        .unzip()
+}
+
+/// Share of a dose neutralised at titre `titre`.
+fn neutralised(titre: f64) -> f64 {
+    let power = titre.powi(NEUTRALISATION_EXPONENT);
+    power / (1.0 + power)
+}
+
 /// Titre before each session and the neutralised fractions, for a patient converting at
 /// session `conversion` (`None`: never), or positive before the first session.
 fn titres(
@@ -171,24 +198,19 @@ fn titres(
     conversion: Option<usize>,
     positive: bool,
 ) -> (Vec<f64>, Vec<f64>) {
+    let (decays, boosts) = decays_and_boosts(sessions);
     let mut titre = if positive { INITIAL_TITRE } else { 0.0 };
-    let mut previous: Option<f64> = None;
     let mut before = Vec::with_capacity(sessions.len());
     let mut fractions = Vec::with_capacity(sessions.len());
-    for (j, session) in sessions.iter().enumerate() {
-        let gap = previous.map(|p| session.day - p);
-        if let Some(gap) = gap {
-            titre *= (-gap / TITRE_HALF_LIFE_DAYS * std::f64::consts::LN_2).exp();
-        }
-        let power = titre.powf(NEUTRALISATION_EXPONENT);
+    for j in 0..sessions.len() {
+        titre *= decays[j];
         before.push(titre);
-        fractions.push(power / (1.0 + power));
-        if conversion == Some(j) {
-            titre = INITIAL_TITRE;
-        } else if titre > 0.0 {
-            titre *= 1.0 + BOOST_GAIN * dose_factor(session.antigen_units) * interval_factor(gap);
-        }
-        previous = Some(session.day);
+        fractions.push(neutralised(titre));
+        titre = if conversion == Some(j) {
+            INITIAL_TITRE
+        } else {
+            titre * boosts[j]
+        };
     }
     (before, fractions)
 }
@@ -228,6 +250,9 @@ pub fn expected_neutralised_fraction(course: &ImmuneCourse) -> Vec<f64> {
     if course.status != AntibodyStatus::Modelled {
         return course.neutralised_fraction.clone();
     }
+    // A patient converting at session k has, at each later session, the titre T_0 times the
+    // decays and boosts since; one pass per k (quadratic in sessions, cheap per step).
+    let (decays, boosts) = decays_and_boosts(&course.sessions);
     let mut expected = vec![0.0; course.sessions.len()];
     let mut previous = 0.0;
     for (k, &p) in course.cumulative_probability.iter().enumerate() {
@@ -236,9 +261,11 @@ pub fn expected_neutralised_fraction(course: &ImmuneCourse) -> Vec<f64> {
         if weight <= 0.0 {
             continue;
         }
-        let (_, fractions) = titres(&course.sessions, Some(k), false);
-        for (e, f) in expected.iter_mut().zip(fractions) {
-            *e += weight * f;
+        let mut titre = INITIAL_TITRE;
+        for j in k + 1..course.sessions.len() {
+            titre *= decays[j];
+            expected[j] += weight * neutralised(titre);
+            titre *= boosts[j];
         }
     }
     expected
@@ -326,5 +353,19 @@ mod tests {
         assert_eq!(expected[0], 0.0);
         assert!(expected.iter().all(|&e| e < course.probability()));
         assert!(expected[5] > 0.0);
+        // The one-pass sum equals the mean over every conversion session, patient by patient.
+        let boosted = immune_course(every(20.0, 200.0, 8), AntibodyStatus::Modelled, 0.5);
+        let mut brute = vec![0.0; 8];
+        let mut previous = 0.0;
+        for (k, &p) in boosted.cumulative_probability.iter().enumerate() {
+            let (_, fractions) = titres(&boosted.sessions, Some(k), false);
+            for (b, f) in brute.iter_mut().zip(fractions) {
+                *b += (p - previous) * f;
+            }
+            previous = p;
+        }
+        for (e, b) in expected_neutralised_fraction(&boosted).iter().zip(&brute) {
+            assert!((e - b).abs() < 1e-15, "{e} {b}");
+        }
     }
 }
