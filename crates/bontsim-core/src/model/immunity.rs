@@ -53,6 +53,9 @@ pub const BOOST_GAIN: f64 = 3.0;
 pub const NEUTRALISATION_EXPONENT: i32 = 2;
 /// Half-life of the titre between sessions (days).
 pub const TITRE_HALF_LIFE_DAYS: f64 = 365.0;
+/// Ceiling of the titre: all but 1e-12 of a dose is neutralised there; keeps daily boosters
+/// over decades finite.
+pub const MAX_TITRE: f64 = 1e6;
 /// The typical patient's immune quantile: the median patient.
 pub const TYPICAL_QUANTILE: f64 = 0.5;
 
@@ -209,7 +212,7 @@ fn titres(
         titre = if conversion == Some(j) {
             INITIAL_TITRE
         } else {
-            titre * boosts[j]
+            (titre * boosts[j]).min(MAX_TITRE)
         };
     }
     (before, fractions)
@@ -265,7 +268,7 @@ pub fn expected_neutralised_fraction(course: &ImmuneCourse) -> Vec<f64> {
         for j in k + 1..course.sessions.len() {
             titre *= decays[j];
             expected[j] += weight * neutralised(titre);
-            titre *= boosts[j];
+            titre = (titre * boosts[j]).min(MAX_TITRE);
         }
     }
     expected
@@ -337,6 +340,22 @@ mod tests {
             expected_neutralised_fraction(&positive),
             positive.neutralised_fraction
         );
+    }
+
+    #[test]
+    fn daily_boosters_for_years_stay_finite() {
+        let course = immune_course(every(1.0, 1.0, 5000), AntibodyStatus::Modelled, 0.5);
+        let expected = expected_neutralised_fraction(&course);
+        for j in 0..5000 {
+            assert!(course.titre[j].is_finite() && course.titre[j] <= MAX_TITRE);
+            assert!((0.0..=1.0).contains(&course.neutralised_fraction[j]));
+            assert!(
+                (0.0..=1.0 + 1e-12).contains(&expected[j]),
+                "{}",
+                expected[j]
+            );
+        }
+        assert!(course.neutralised_fraction[4999] > 0.999);
     }
 
     #[test]
