@@ -346,14 +346,15 @@ mod tests {
     fn daily_boosters_for_years_stay_finite() {
         let course = immune_course(every(1.0, 1.0, 5000), AntibodyStatus::Modelled, 0.5);
         let expected = expected_neutralised_fraction(&course);
-        for j in 0..5000 {
-            assert!(course.titre[j].is_finite() && course.titre[j] <= MAX_TITRE);
-            assert!((0.0..=1.0).contains(&course.neutralised_fraction[j]));
-            assert!(
-                (0.0..=1.0 + 1e-12).contains(&expected[j]),
-                "{}",
-                expected[j]
-            );
+        for ((titre, fraction), mean) in course
+            .titre
+            .iter()
+            .zip(&course.neutralised_fraction)
+            .zip(&expected)
+        {
+            assert!(titre.is_finite() && *titre <= MAX_TITRE);
+            assert!((0.0..=1.0).contains(fraction));
+            assert!((0.0..=1.0 + 1e-12).contains(mean), "{mean}");
         }
         assert!(course.neutralised_fraction[4999] > 0.999);
     }
