@@ -83,14 +83,16 @@ pub fn patient_rng(seed: u64, index: u64) -> ChaCha8Rng {
 
 /// The random numbers of patient `index`, independent of the spreads: standard normals of
 /// sensitivity, recovery, size and atrophy, then uniforms of the baseline and of the slow
-/// recoverers, then the standard normal of the load sensitivity (drawn in this order, so
-/// adding the last draw left the others unchanged).
+/// recoverers, then the standard normal of the load sensitivity, then the uniform of the
+/// immune response (drawn in this order, so adding the last draws left the others unchanged).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PatientDraws {
     pub normals: [f64; 4],
     pub severe_uniform: f64,
     pub slow_uniform: f64,
     pub load_normal: f64,
+    /// Uniform of the patient's place in the immune response (drawn last).
+    pub immune_uniform: f64,
 }
 
 /// The draws of patient `index` in a trial seeded with `seed`.
@@ -104,11 +106,13 @@ pub fn patient_draws(seed: u64, index: u64) -> PatientDraws {
     let severe_uniform = rand::RngExt::random::<f64>(&mut rng);
     let slow_uniform = rand::RngExt::random::<f64>(&mut rng);
     let load_normal = standard.sample(&mut rng);
+    let immune_uniform = rand::RngExt::random::<f64>(&mut rng);
     PatientDraws {
         normals,
         severe_uniform,
         slow_uniform,
         load_normal,
+        immune_uniform,
     }
 }
 
@@ -155,6 +159,9 @@ pub fn virtual_patient(
     // The rest baseline follows the drawn severity (the default fraction), as in a trial the
     // plan's baselines are not used.
     patient_plan.patient.rest_severity = [None; 3];
+    // A modelled patient converts once the plan's conversion probability exceeds this draw,
+    // so the trial's share of antibody-positive patients is the calibrated probability.
+    patient_plan.patient.immune_quantile = draws.immune_uniform;
     let mut parameters = *typical;
     parameters.k_r0 *= recovery;
     parameters.ec50 /= (variability.load_sensitivity * draws.load_normal).exp();

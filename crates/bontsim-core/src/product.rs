@@ -24,6 +24,14 @@ pub struct Product {
     /// Multiplier on the recovery rate `k_r0` (1 when absent).
     #[serde(default = "one")]
     pub recovery_rate_factor: f64,
+    /// Antigenicity per onabotulinumtoxinA-equivalent unit relative to onabotulinumtoxinA
+    /// (1 when absent): weights the units of a session in the neutralising-antibody model
+    /// (`model::immunity`).
+    #[serde(default = "one")]
+    pub immunogenicity: f64,
+    /// Why the immunogenicity has its value.
+    #[serde(default)]
+    pub immunogenicity_source: String,
     /// Why the two rate factors have their values (a source, or "no product difference
     /// assumed").
     #[serde(default)]
@@ -98,6 +106,12 @@ mod tests {
                 assert!(factor.is_finite() && factor > 0.0, "{}", product.name);
             }
             assert!(!product.rate_factor_source.is_empty(), "{}", product.name);
+            assert!(product.immunogenicity > 0.0 && product.immunogenicity <= 1.0);
+            assert!(
+                !product.immunogenicity_source.is_empty(),
+                "{}",
+                product.name
+            );
         }
         let abo = find_product("Dysport").unwrap();
         assert_eq!(abo.name, "abobotulinumtoxinA");

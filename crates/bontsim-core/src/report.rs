@@ -24,6 +24,37 @@ pub struct Report {
     /// (absent otherwise, so reports of other plans are unchanged).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub jaw: Option<JawReport>,
+    /// Neutralising antibodies: the conversion probability session by session, and the
+    /// titre and neutralised share of each session's dose for this patient and on average.
+    pub antibodies: AntibodyReport,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AntibodyReport {
+    /// "modelled" (from the doses), "negative" or "positive" (`[patient] antibodies`).
+    pub status: crate::model::immunity::AntibodyStatus,
+    /// Probability of conversion by the end of the plan (as `risks[]` "neutralising_antibodies").
+    pub probability: f64,
+    /// Day of the session at which this (typical, median) patient converts; null: none.
+    pub converted_day: Option<f64>,
+    pub sessions: Vec<AntibodySession>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AntibodySession {
+    pub day: f64,
+    /// OnabotulinumtoxinA-equivalent units of the session.
+    pub units: f64,
+    /// Units weighted by the products' immunogenicity.
+    pub antigen_units: f64,
+    /// Probability of having converted by the end of this session.
+    pub conversion_probability: f64,
+    /// This patient's titre just before the session (1 = half-neutralising).
+    pub titre: f64,
+    /// Share of the session's dose this patient's antibodies neutralise.
+    pub neutralised_fraction: f64,
+    /// The population's mean neutralised share of the session's dose.
+    pub expected_neutralised_fraction: f64,
 }
 
 impl Report {

@@ -2,7 +2,7 @@
 //! its compartments, convert units to concentrations, and integrate each compartment.
 
 use crate::anatomy::{Anatomy, Side};
-use crate::model::{spread, CompartmentConstants, Parameters, ProductRates, State};
+use crate::model::{immunity, spread, CompartmentConstants, Parameters, ProductRates, State};
 use crate::plan::Plan;
 use crate::solve::{integrate_many, Dose, Problem, SolverOptions, WIDTH};
 use rayon::prelude::*;
@@ -62,6 +62,33 @@ pub fn default_days(plan: &Plan) -> usize {
         .min(crate::plan::MAX_DAY as usize + 1)
 }
 
+/// The plan's treatment sessions as the immune system sees them (units weighted by each
+/// product's immunogenicity), and this patient's immune course over them.
+pub fn plan_immunity(plan: &Plan) -> immunity::ImmuneCourse {
+    let mut sessions: Vec<immunity::ImmuneSession> = Vec::new();
+    for injection in &plan.injections {
+        let immunogenicity =
+            crate::product::find_product(injection.product).map_or(1.0, |p| p.immunogenicity);
+        let antigen = injection.equivalent_units * immunogenicity;
+        match sessions.last_mut() {
+            Some(session) if session.day == injection.day => {
+                session.units += injection.equivalent_units;
+                session.antigen_units += antigen;
+            }
+            _ => sessions.push(immunity::ImmuneSession {
+                day: injection.day,
+                units: injection.equivalent_units,
+                antigen_units: antigen,
+            }),
+        }
+    }
+    immunity::immune_course(
+        sessions,
+        plan.patient.antibodies,
+        plan.patient.immune_quantile,
+    )
+}
+
 /// The toxin reaching one compartment: its constants and doses, ready to integrate.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompartmentDoses {
@@ -76,17 +103,22 @@ pub struct CompartmentDoses {
 
 /// Every compartment that receives toxin (at least [`NEGLIGIBLE_UNITS`]), with its doses
 /// after spread, and the units injected directly into each compartment `(day, U-eq)`. This is
-/// the one place where injections become per-compartment doses.
+/// the one place where injections become per-compartment doses. Neutralising antibodies
+/// (`plan_immunity`) take their share of each session before the toxin reaches the
+/// terminals: the concentrations are scaled, the units received are reported as given.
 pub fn compartment_doses(
     plan: &Plan,
     parameters: &Parameters,
 ) -> (Vec<CompartmentDoses>, Vec<Vec<(f64, f64)>>) {
     let count = Anatomy::get().compartment_count();
-    // (day, U-eq, the product's rates) of every deposit reaching each compartment.
-    let mut received: Vec<Vec<(f64, f64, ProductRates)>> = vec![Vec::new(); count];
+    // (day, U-eq, share not neutralised, the product's rates) of every deposit reaching each
+    // compartment.
+    let mut received: Vec<Vec<(f64, f64, f64, ProductRates)>> = vec![Vec::new(); count];
     let mut direct: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
     let mut deposits = Vec::new();
+    let immunity = plan_immunity(plan);
     for injection in &plan.injections {
+        let reaching = 1.0 - immunity.neutralised_on(injection.day);
         let product = crate::product::find_product(injection.product)
             .map_or(ProductRates::REFERENCE, |product| product.rates());
         for &(side, share) in injection.site.shares() {
@@ -102,7 +134,12 @@ pub fn compartment_doses(
                 &mut deposits,
             );
             for deposit in &deposits {
-                received[deposit.compartment].push((injection.day, deposit.units, product));
+                received[deposit.compartment].push((
+                    injection.day,
+                    deposit.units,
+                    reaching,
+                    product,
+                ));
             }
         }
     }
@@ -115,9 +152,9 @@ pub fn compartment_doses(
         let constants = compartment_constants(plan, compartment / 2);
         let doses: Vec<Dose> = deposits
             .iter()
-            .map(|&(day, units, product)| Dose {
+            .map(|&(day, units, reaching, product)| Dose {
                 day,
-                concentration: units / constants.mass_g.powf(parameters.mass_exponent),
+                concentration: units * reaching / constants.mass_g.powf(parameters.mass_exponent),
                 product,
             })
             .collect();

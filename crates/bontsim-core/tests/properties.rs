@@ -94,8 +94,9 @@ proptest! {
 }
 
 fn unexpected_nulls(value: &serde_json::Value, key: &str) -> Vec<String> {
-    const OPTIONAL: [&str; 6] = [
+    const OPTIONAL: [&str; 7] = [
         "onset_day",
+        "converted_day",
         "start_date",
         "date",
         "lower_face",

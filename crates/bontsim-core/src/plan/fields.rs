@@ -249,11 +249,18 @@ fn read_patient(reader: &mut Reader, entries: &Entries) -> PatientFile {
             "age",
             "baseline_severity",
             "rest_severity",
+            "antibodies",
             "muscles",
         ],
     );
     let sex = reader.string(entries, section, "sex", "\"female\" or \"male\"");
     let age = reader.number(entries, section, "age", "an age in years");
+    let antibodies = reader.string(
+        entries,
+        section,
+        "antibodies",
+        "\"modelled\", \"negative\" or \"positive\"",
+    );
     let mut muscles = BTreeMap::new();
     if let Some(value) = get(entries, "muscles") {
         let what = "a table of muscles, each a table of overrides";
@@ -298,6 +305,7 @@ fn read_patient(reader: &mut Reader, entries: &Entries) -> PatientFile {
             "a severity from 0 to 3",
         ),
         rest_severity: reader.numbers(entries, section, "rest_severity", "a severity from 0 to 3"),
+        antibodies,
         muscles,
     }
 }

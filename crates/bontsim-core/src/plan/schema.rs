@@ -25,6 +25,8 @@ pub struct PatientFile {
     pub baseline_severity: BTreeMap<String, f64>,
     /// Severity (0-3) of the lines at rest before treatment, per area (optional).
     pub rest_severity: BTreeMap<String, f64>,
+    /// Neutralising-antibody status: "modelled" (default), "negative" or "positive".
+    pub antibodies: Option<String>,
     /// Per-muscle overrides of the typical patient, keyed by muscle name.
     pub muscles: BTreeMap<String, MuscleOverrideFile>,
 }

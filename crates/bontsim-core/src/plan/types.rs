@@ -4,6 +4,7 @@
 
 use super::palsy;
 use crate::anatomy::Side;
+use crate::model::immunity::AntibodyStatus;
 use serde::Serialize;
 
 /// Wrinkle areas scored by the model.
@@ -75,6 +76,15 @@ pub struct Patient {
     /// Baseline severity of the lines at rest per area in [`AREAS`] order; `None`: the
     /// default fraction of `baseline_severity` (`rest_lines::DEFAULT_REST_FRACTION`).
     pub rest_severity: [Option<f64>; 3],
+    /// Neutralising-antibody status (`[patient] antibodies`; modelled from the doses unless
+    /// known).
+    #[serde(skip_serializing_if = "AntibodyStatus::is_modelled")]
+    pub antibodies: AntibodyStatus,
+    /// Where this patient stands in the population's immune response (uniform in [0, 1)):
+    /// a modelled patient converts once the conversion probability exceeds it. The typical
+    /// patient is the median; virtual trial patients draw it (`population`). Not a plan key.
+    #[serde(skip)]
+    pub immune_quantile: f64,
     /// Overrides per muscle index (default where absent).
     pub overrides: Vec<MuscleOverride>,
 }

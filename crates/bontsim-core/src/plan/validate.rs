@@ -8,6 +8,7 @@ use super::source_lines::{line_of_offset, SourceLines};
 use super::types::*;
 use super::{aliases, date, fields, injection, loose, palsy};
 use crate::anatomy::Anatomy;
+use crate::model::immunity::AntibodyStatus;
 
 impl Plan {
     /// Parse and validate plan text. Never panics, whatever the input.
@@ -63,6 +64,26 @@ pub(super) fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, Pla
             Sex::Female
         }
         None => Sex::Female,
+    };
+    let antibodies = match raw_patient
+        .antibodies
+        .as_deref()
+        .map(crate::names::canonical)
+    {
+        None => AntibodyStatus::Modelled,
+        Some(status) if status == "modelled" || status == "modeled" => AntibodyStatus::Modelled,
+        Some(status) if status == "negative" => AntibodyStatus::Negative,
+        Some(status) if status == "positive" => AntibodyStatus::Positive,
+        Some(_) => {
+            errors.patient(
+                "antibodies",
+                format!(
+                    "\"{}\" is not one of \"modelled\", \"negative\", \"positive\"",
+                    raw_patient.antibodies.as_deref().unwrap_or_default()
+                ),
+            );
+            AntibodyStatus::Modelled
+        }
     };
     let age = raw_patient.age.unwrap_or(0.0);
     if !age.is_finite() || !(0.0..=120.0).contains(&age) {
@@ -214,6 +235,8 @@ pub(super) fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, Pla
             age,
             baseline_severity,
             rest_severity,
+            antibodies,
+            immune_quantile: crate::model::immunity::TYPICAL_QUANTILE,
             overrides,
         },
         injections,
@@ -558,5 +581,30 @@ sessions_per_week = 3
         let bad = GOOD.replace("side = \"left\"", "side = \"midline\"");
         let errors = Plan::parse(&bad, Format::Toml).unwrap_err().0;
         assert_eq!(errors[0].field, "injection[1].side");
+    }
+
+    #[test]
+    fn antibody_status_is_read_and_checked() {
+        let with = |status: &str| {
+            GOOD.replacen(
+                "[patient]\n",
+                &format!("[patient]\nantibodies = {status}\n"),
+                1,
+            )
+        };
+        let plan = Plan::parse(&with("\"Negative\""), Format::Toml).unwrap();
+        assert_eq!(plan.patient.antibodies, AntibodyStatus::Negative);
+        let typical = Plan::parse(GOOD, Format::Toml).unwrap();
+        assert_eq!(typical.patient.antibodies, AntibodyStatus::Modelled);
+        assert_eq!(
+            typical.patient.immune_quantile,
+            crate::model::immunity::TYPICAL_QUANTILE
+        );
+        let errors = Plan::parse(&with("\"maybe\""), Format::Toml).unwrap_err().0;
+        assert_eq!(errors[0].field, "patient.antibodies");
+        assert!(errors[0].line.is_some());
+        assert!(errors[0].message.contains("\"positive\""), "{}", errors[0]);
+        let errors = Plan::parse(&with("1"), Format::Toml).unwrap_err().0;
+        assert_eq!(errors[0].field, "patient.antibodies");
     }
 }
