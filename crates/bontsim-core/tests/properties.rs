@@ -89,7 +89,8 @@ proptest! {
 }
 
 fn unexpected_nulls(value: &serde_json::Value, key: &str) -> Vec<String> {
-    const OPTIONAL: [&str; 6] = [
+    const OPTIONAL: [&str; 7] = [
+        "recovered_day",
         "onset_day",
         "start_date",
         "date",
