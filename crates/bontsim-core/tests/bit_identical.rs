@@ -3,7 +3,8 @@
 //! The expected hashes were computed by the code before the right-hand side moved into
 //! `model/` (commit eaa80dd), so a refactoring of the equations or the solver that changes a
 //! single bit of a result fails here. A deliberate change of the model's results updates them
-//! (and says so in its commit message).
+//! (and says so in its commit message): the volume and recovery-memory change (non-contractile
+//! tissue only under block, into the free volume; slower, stronger remodelling memory) did.
 
 mod common;
 
@@ -37,24 +38,24 @@ fn hash(simulation: &Simulation) -> u64 {
 }
 
 const EXAMPLES: [(&str, u64); 15] = [
-    ("every_warning.toml", 0x2e3e_696b_5b59_275c),
-    ("forehead_and_crows_feet.toml", 0x4cab_b452_f4c2_4235),
-    ("glabella_20u_every_4_months.toml", 0x55a1_b8c9_896a_b044),
-    ("glabella_light_10u.toml", 0xd5b2_c419_1a38_ea84),
-    ("masseter_25u_every_3_months.toml", 0x6745_657e_47af_182e),
-    ("masseter_25u_every_6_months.toml", 0x445b_af39_b5dc_a120),
-    ("masseter_stopped_after_3_years.toml", 0x4b9d_de54_9eec_8f32),
+    ("every_warning.toml", 0x0ee7_462e_68c5_a161),
+    ("forehead_and_crows_feet.toml", 0x8448_21a1_1823_1d39),
+    ("glabella_20u_every_4_months.toml", 0x032b_7518_82f9_7048),
+    ("glabella_light_10u.toml", 0x2e13_e8ef_7b88_9d50),
+    ("masseter_25u_every_3_months.toml", 0xd1f8_27dd_f9cf_c8de),
+    ("masseter_25u_every_6_months.toml", 0xc629_c49b_3fa6_c5a4),
+    ("masseter_stopped_after_3_years.toml", 0x6f03_3e87_e343_ff92),
     ("palsy_acute_bell.toml", 0x94fa_6cfa_1b86_ff95),
-    ("palsy_acute_bell_healthy_side.toml", 0xc63e_f0f3_6028_04b9),
-    ("palsy_healthy_side.toml", 0x02af_dc43_3631_db01),
-    ("palsy_healthy_side_overtreated.toml", 0x2ec5_8acd_8b47_d4a8),
+    ("palsy_acute_bell_healthy_side.toml", 0xe90b_1a5f_230a_d618),
+    ("palsy_healthy_side.toml", 0xb6dd_a62b_9c18_bd15),
+    ("palsy_healthy_side_overtreated.toml", 0x71b6_604b_81b2_5b10),
     ("palsy_long_standing_untreated.toml", 0x94fa_6cfa_1b86_ff95),
-    ("palsy_post_paralytic_tightness.toml", 0x74df_c892_413e_68ca),
-    ("palsy_synkinesis_affected_side.toml", 0xece1_9c3d_46a5_c065),
+    ("palsy_post_paralytic_tightness.toml", 0x8e1c_a7f8_5377_65b3),
+    ("palsy_synkinesis_affected_side.toml", 0xdd56_500e_7e23_c8e6),
     ("palsy_with_therapy.toml", 0x94fa_6cfa_1b86_ff95),
 ];
 
-const FULL_FACE: u64 = 0x4965_58e1_f8d7_7558;
+const FULL_FACE: u64 = 0x4fe4_b2df_c394_4da0;
 
 /// Two products on one day reaching the same compartments (the procerus's spread meets the
 /// corrugators' own doses), then a second session of one product: same-day doses of
@@ -93,15 +94,15 @@ side = "left"
 units = 12
 "#;
 
-const MIXED_PRODUCTS: u64 = 0xff42_b01c_e322_945e;
+const MIXED_PRODUCTS: u64 = 0x4789_9dfb_b784_9172;
 
 /// Virtual patients 0..4 of the glabella plan, seed 7 (their parameters and compartment
 /// constants differ from the typical patient's, including slow recoverers).
 const VIRTUAL_PATIENTS: [u64; 4] = [
-    0xe10a_2668_f703_f890,
-    0xa67f_3855_8390_3fac,
-    0xbae1_a290_4131_850c,
-    0x7d2f_dd82_815c_ce98,
+    0xe53d_78b5_3f3d_79a0,
+    0xf496_6a9d_0f8c_0af0,
+    0x2da6_0fe7_aff0_d3fc,
+    0x8386_7338_ce9a_53c8,
 ];
 
 #[test]

@@ -94,7 +94,8 @@ proptest! {
 }
 
 fn unexpected_nulls(value: &serde_json::Value, key: &str) -> Vec<String> {
-    const OPTIONAL: [&str; 7] = [
+    const OPTIONAL: [&str; 8] = [
+        "recovered_day",
         "onset_day",
         "converted_day",
         "start_date",

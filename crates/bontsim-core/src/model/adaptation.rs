@@ -5,8 +5,14 @@
 //! ```text
 //! a     = 1 - B                                   (activity reaching the fibres)
 //! dM/dt = k_gain a (1 - F - M) / (1 + rho_F F)  -  k_loss (1 - a) (M - (1 - s))
-//! dF/dt = k_F (1 - M) - k_Fd F
+//! dF/dt = k_F B (1 - M - F) - k_Fd F
 //! ```
+//! Fat and connective tissue replace contractile mass while the muscle is blocked (disuse
+//! infiltration) and only into the space contractile loss left (`1 - M - F`, so the volume
+//! never exceeds baseline), not once activity is back: after a course stops, the volume imaging sees
+//! comes back only as fast as contractile mass regrows, and that regrowth is slowed by the
+//! tissue the course left (`rho_F F`), so the return of volume takes longer the more units
+//! were given (docs/model.md sec. 2.5).
 //! Contractile mass regrows only into the space non-contractile tissue leaves free, so the
 //! volume `M + F` can return to baseline while strength stays lower (rat: mass recovered,
 //! torque -25% at 12 months, Ward 2018 [R]; rabbit: mass as controls, contractile material
@@ -29,9 +35,11 @@ pub fn contractile_mass_rate(rates: &Rates, b: f64, m: f64, f: f64) -> f64 {
         - rates.k_loss * b * (m - rates.contractile_floor)
 }
 
-/// `dF/dt`: non-contractile tissue builds up with the mass deficit and is resorbed.
+/// `dF/dt`: non-contractile tissue fills the volume contractile mass left while the muscle
+/// is blocked, and is resorbed.
 #[inline(always)]
-pub fn non_contractile_rate(rates: &Rates, m: f64, f: f64) -> f64 {
+pub fn non_contractile_rate(rates: &Rates, b: f64, m: f64, f: f64) -> f64 {
+    let b = b.clamp(0.0, 1.0);
     let f = f.max(0.0);
-    rates.k_f * (1.0 - m) - rates.k_fd * f
+    rates.k_f * b * (1.0 - m - f) - rates.k_fd * f
 }

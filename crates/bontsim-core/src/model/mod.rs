@@ -158,7 +158,7 @@ pub fn derivative(rates: &Rates, e: f64, y: &Dynamic) -> Dynamic {
         pharmacodynamics::blockade_rate(rates, e, b, r),
         pharmacodynamics::remodelling_rate(rates, b, r),
         adaptation::contractile_mass_rate(rates, b, m, f),
-        adaptation::non_contractile_rate(rates, m, f),
+        adaptation::non_contractile_rate(rates, b, m, f),
     ]
 }
 
@@ -221,7 +221,7 @@ mod tests {
             let (bc, fc) = (b.clamp(0.0, 1.0), f.max(0.0));
             let dm = p.k_gain * (1.0 - bc) * (1.0 - fc - m) / (1.0 + p.rho_f * fc)
                 - p.k_loss * bc * (m - (1.0 - 0.4));
-            let df = p.k_f * (1.0 - m) - p.k_fd * fc;
+            let df = p.k_f * bc * (1.0 - m - fc) - p.k_fd * fc;
             let dy = derivative(&rates, e, &y);
             for (actual, expected) in dy.iter().zip([db, dr, dm, df]) {
                 assert!(

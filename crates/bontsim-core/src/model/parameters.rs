@@ -62,12 +62,19 @@ pub struct Parameters {
     /// Fitted to onset and peak (84% of maximal effect by day 2-4, Prager 2013 [R]).
     pub k_on: f64,
     /// `k_r0` (1/day): recovery of transmission (terminal sprouting, then return of the
-    /// parent terminal ~90 d, Meunier 2003 [R]) once the toxin level falls.
+    /// parent terminal ~90 d, Meunier 2003 [R]) once the toxin level falls, in a junction
+    /// without remodelling. FITTED with `rho_R` and `k_Rin` so that a first dose, remodelled to
+    /// `R` ~0.15 by its recovery, keeps the single-dose durations of the calibration tests
+    /// and the population's responder rates (tests/trial.rs).
     pub k_r0: f64,
     /// `rho_R`: slowing of recovery by remodelling memory `R` (repeated injections slow
-    /// recovery of release in mouse, Rogozhin 2008 [R]; Minamoto 2015 rat [R]). Prior [E].
+    /// recovery of release in mouse, Rogozhin 2008 [R]; Minamoto 2015 rat [R]). Set [E] so
+    /// that the third of three 20 U glabella doses 120 days apart lasts ~12% longer than the
+    /// first: larger than nothing (animal data), bounded by the stable intervals of human
+    /// repeated cycles (Rzany 2007; Toronto blepharospasm series [R]); docs/model.md.
     pub rho_r: f64,
-    /// `k_Rin` (1/day): build-up of remodelling memory under blockade. Prior [E].
+    /// `k_Rin` (1/day): build-up of remodelling memory under blockade: slow, so that memory
+    /// grows over several cycles instead of saturating in the first one [E].
     pub k_r_in: f64,
     /// `k_Rout` (1/day): fading of remodelling memory (axon branching abnormal for months:
     /// Rogozhin 2008 [R]); ln 2 / 180 d prior [E].
@@ -86,18 +93,23 @@ pub struct Parameters {
     /// `k_gain` (1/day): regrowth rate when activity returns. Fitted to incomplete
     /// masseter recovery at week 25 and contour back by ~6 months (Yu 2007 [R]).
     pub k_gain: f64,
-    /// `k_F` (1/day): accumulation of non-contractile tissue per unit of mass deficit.
-    /// Rabbit: contractile material 80% at 3 months and 64% at 6 months of monthly block
-    /// (Fortuna 2011 [R]) gives ~0.002/day per unit of mass deficit [D]. FITTED lower, to
-    /// 0.0013, so that mass recovers within about a year of a single dose (rat: mass and fibre
-    /// area recovered by 12 months, Ward 2018 [R]): with 0.002 a single masseter dose would
-    /// take three years.
+    /// `k_F` (1/day): accumulation of non-contractile tissue per unit of mass deficit while
+    /// the muscle is blocked (`dF/dt = k_F B (1 - M - F) - k_Fd F`). Rabbit: contractile material
+    /// 80% at 3 months and 64% at 6 months of monthly block (Fortuna 2011 [R]) gives
+    /// ~0.002-0.004/day per unit of mass deficit [D]; the free space `1 - M - F` it
+    /// fills shrinks as it grows, so the fitted rate is higher. FITTED to 0.006 so that masseter
+    /// volume levels at the -25% that ultrasound reports over years of repeated injections
+    /// (Kim 2010 [R]) and stays above 0.6 under 3-monthly maintenance (claim A8).
     pub k_f: f64,
-    /// `k_Fd` (1/day): resorption of non-contractile tissue, half-life > 6 months
-    /// (Fortuna 2013/2015: not resolved 6 months after the last injection [R]).
+    /// `k_Fd` (1/day): resorption of non-contractile tissue, half-life 400 days [E]
+    /// (> 6 months: not resolved 6 months after the last injection, Fortuna 2013/2015 [R];
+    /// human gastrocnemius CSA still 78-88% of control 12 months after one dose, Schroeder
+    /// 2009 [R]).
     pub k_fd: f64,
-    /// `rho_F`: slowing of regrowth by non-contractile tissue. Prior [E], set with `k_F`
-    /// (Fortuna 2013/2015: after repeated injections mass and contractile material recover
+    /// `rho_F`: slowing of regrowth by non-contractile tissue (fat and fibrosis hinder
+    /// regeneration). Set [E] with `k_F` so that the time for volume to return after stopping
+    /// grows with the tissue a course left behind, i.e. with cumulative units (claim A6 on
+    /// volume; Fortuna 2013/2015: after repeated injections contractile material recovers
     /// only partly within 6 months [R]).
     pub rho_f: f64,
 }
@@ -270,16 +282,16 @@ impl Parameters {
         mass_exponent: 2.0 / 3.0,
         hill: 3.5,
         k_on: 0.5,
-        k_r0: 0.1,
-        rho_r: 1.0,
-        k_r_in: 0.01,
+        k_r0: 0.2,
+        rho_r: 10.0,
+        k_r_in: 0.003,
         k_r_out: std::f64::consts::LN_2 / 180.0,
         severity_exponent: 1.0,
         k_loss: 0.025,
         k_gain: 0.018,
-        k_f: 0.0013,
-        k_fd: std::f64::consts::LN_2 / 270.0,
-        rho_f: 1.0,
+        k_f: 0.006,
+        k_fd: std::f64::consts::LN_2 / 400.0,
+        rho_f: 4.0,
     };
 
     /// The parameter named as in [`PARAMETERS`], for tools that set parameters by name.
