@@ -2,7 +2,7 @@
 //! synkinesis couplings. Parsed once; muscle names are resolved to anatomy indices here so the
 //! kinematics work on dense arrays.
 
-use crate::anatomy::Anatomy;
+use crate::anatomy::{Anatomy, MuscleId};
 use crate::plan::palsy::COUPLINGS;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -124,6 +124,7 @@ fn landmark(name: &str) -> Result<usize, String> {
 fn muscle(name: &str) -> Result<usize, String> {
     Anatomy::get()
         .index_of(name)
+        .map(MuscleId::index)
         .ok_or_else(|| format!("face.toml: unknown muscle \"{name}\""))
 }
 
