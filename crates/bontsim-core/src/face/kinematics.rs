@@ -69,7 +69,7 @@ pub fn landmarks(
                 let driver = coupling
                     .drivers
                     .iter()
-                    .map(|&d| commands[d])
+                    .map(|&d| commands[d.index()])
                     .fold(0.0, f64::max);
                 coupled[k] = side.synkinesis[k] * driver;
             }
@@ -93,7 +93,7 @@ pub fn landmarks(
             for (k, coupling) in data.couplings.iter().enumerate() {
                 if coupled[k] > 0.0 {
                     for &(target, gain) in &coupling.targets {
-                        if target == muscle {
+                        if target.index() == muscle {
                             involuntary += coupled[k] * gain;
                         }
                     }
