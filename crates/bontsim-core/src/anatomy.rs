@@ -88,6 +88,24 @@ struct AnatomyFile {
     muscle: Vec<Muscle>,
 }
 
+/// A muscle of the embedded anatomy: its position in the data file, typed so that a muscle cannot
+/// be mixed up with a day, a compartment or a count. Names stay at the edges (plans, reports,
+/// CLI options); inside the core a muscle is a `MuscleId`.
+/// Serialized as its index, as the plain index was before.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct MuscleId(u16);
+
+impl MuscleId {
+    /// The first muscle of the data file: the fallback where a result names no known muscle.
+    pub const FIRST: MuscleId = MuscleId(0);
+
+    /// The position in [`Anatomy::muscles`] and in per-muscle arrays.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
 /// All muscles, in the order of the data file. A muscle's index in this slice is its id.
 #[derive(Debug)]
 pub struct Anatomy {
@@ -109,19 +127,34 @@ impl Anatomy {
         })
     }
 
-    pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.muscles.iter().position(|m| m.name == name)
+    /// A muscle by its exact (canonical) name.
+    pub fn index_of(&self, name: &str) -> Option<MuscleId> {
+        self.muscles
+            .iter()
+            .position(|m| m.name == name)
+            .map(Self::id_at)
+    }
+
+    /// The id of the muscle at a position of [`Anatomy::muscles`]; the data file has far fewer
+    /// than 65 536 muscles (checked by a unit test).
+    fn id_at(index: usize) -> MuscleId {
+        MuscleId(u16::try_from(index).expect("fewer than 65536 muscles"))
+    }
+
+    /// Every muscle's id, in the order of the data file.
+    pub fn ids(&self) -> impl Iterator<Item = MuscleId> + '_ {
+        (0..self.muscles.len()).map(Self::id_at)
     }
 
     /// A muscle by a name as a user typed it: any case, spaces or hyphens for underscores
     /// ("Corrugator Supercilii"); see [`crate::names::canonical`].
-    pub fn find(&self, name: &str) -> Option<usize> {
+    pub fn find(&self, name: &str) -> Option<MuscleId> {
         self.index_of(name)
             .or_else(|| self.index_of(&crate::names::canonical(name)))
     }
 
-    pub fn muscle(&self, index: usize) -> &Muscle {
-        &self.muscles[index]
+    pub fn muscle(&self, id: MuscleId) -> &Muscle {
+        &self.muscles[id.index()]
     }
 
     pub fn len(&self) -> usize {
@@ -133,8 +166,13 @@ impl Anatomy {
     }
 
     /// Compartment index of a muscle and side: compartments are (muscle, left), (muscle, right).
-    pub fn compartment(muscle: usize, side: Side) -> usize {
-        muscle * 2 + side.index()
+    pub fn compartment(muscle: MuscleId, side: Side) -> usize {
+        muscle.index() * 2 + side.index()
+    }
+
+    /// The muscle of a compartment index (the inverse of [`Anatomy::compartment`]).
+    pub fn compartment_muscle(compartment: usize) -> MuscleId {
+        Self::id_at(compartment / 2)
     }
 
     pub fn compartment_count(&self) -> usize {
@@ -183,6 +221,31 @@ mod tests {
             !anatomy
                 .muscle(anatomy.index_of("levator_palpebrae_superioris").unwrap())
                 .injectable
+        );
+    }
+
+    #[test]
+    fn ids_cover_every_muscle_and_compartment_in_order() {
+        let anatomy = Anatomy::get();
+        let ids: Vec<MuscleId> = anatomy.ids().collect();
+        assert_eq!(ids.len(), anatomy.len());
+        assert_eq!(ids[0], MuscleId::FIRST);
+        for (position, &id) in ids.iter().enumerate() {
+            assert_eq!(id.index(), position);
+            assert_eq!(anatomy.index_of(&anatomy.muscle(id).name), Some(id));
+            for side in Side::BOTH {
+                assert_eq!(
+                    Anatomy::compartment_muscle(Anatomy::compartment(id, side)),
+                    id
+                );
+            }
+        }
+        assert!(ids.windows(2).all(|pair| pair[0] < pair[1]));
+        // Plans serialize a muscle as its position, as the plain index did.
+        let masseter = anatomy.find("masseter").unwrap();
+        assert_eq!(
+            serde_json::to_string(&masseter).unwrap(),
+            masseter.index().to_string()
         );
     }
 

@@ -3,7 +3,7 @@
 //! returns well before the masseter's strength does (Kang et al. Toxins 2025;17:519; Yu 2007).
 //! Post-processing of the daily strengths; equations and sources in `docs/model.md` sec. 2.10.
 
-use crate::anatomy::{Anatomy, Side};
+use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::model;
 use crate::plan::Plan;
 use crate::report::{round, JawDaily, JawReport};
@@ -66,7 +66,7 @@ pub fn bite_force_at_rate(
 
 /// Mean strength of both sides of `muscle` each day (1 for a side that received no toxin, and
 /// every day for `None`).
-pub fn mean_strength(simulation: &Simulation, muscle: Option<usize>) -> Vec<f64> {
+pub fn mean_strength(simulation: &Simulation, muscle: Option<MuscleId>) -> Vec<f64> {
     let side = |side: Side, day: usize| {
         muscle
             .and_then(|m| simulation.compartment(m, side))

@@ -3,7 +3,7 @@
 //!
 //! Thresholds and their sources are in `docs/model.md` ("Outputs").
 
-use crate::anatomy::{Anatomy, Side};
+use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::model::{self, immunity, index, Parameters, State};
 use crate::plan::{date::format_iso_date, Plan, Site, AREAS};
 use crate::report::*;
@@ -317,14 +317,14 @@ pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
     let anatomy = Anatomy::get();
     let mut weighted = vec![0.0; simulation.days];
     let mut total_mass = 0.0;
-    for (muscle_index, muscle) in anatomy.muscles.iter().enumerate() {
+    for (muscle_id, muscle) in anatomy.ids().zip(&anatomy.muscles) {
         if muscle.wrinkle_area.as_deref() != Some(area) {
             continue;
         }
         for side in Side::BOTH {
             let mass = muscle.mass_g;
             total_mass += mass;
-            match simulation.compartment(muscle_index, side) {
+            match simulation.compartment(muscle_id, side) {
                 Some(c) => {
                     for (w, s) in weighted.iter_mut().zip(c.states.iter()) {
                         *w += mass * strength(s);
@@ -496,7 +496,7 @@ fn lognormal_risk(value: f64, threshold: f64, log_sd: f64) -> f64 {
 fn relative_exposure(
     simulation: &Simulation,
     parameters: &Parameters,
-    muscle: usize,
+    muscle: MuscleId,
     side: Side,
 ) -> f64 {
     simulation
@@ -508,7 +508,7 @@ fn relative_exposure(
         .unwrap_or(0.0)
 }
 
-fn peak_blockade(simulation: &Simulation, muscle: usize, side: Side) -> f64 {
+fn peak_blockade(simulation: &Simulation, muscle: MuscleId, side: Side) -> f64 {
     simulation
         .compartment(muscle, side)
         .map(|c| c.states.iter().map(|s| s[index::B]).fold(0.0, f64::max))

@@ -144,7 +144,7 @@ pub fn virtual_patient(
         Sex::Female => 1.0,
     };
     let anatomy = crate::anatomy::Anatomy::get();
-    for (muscle, given) in patient_plan.patient.overrides.iter_mut().enumerate() {
+    for (muscle, given) in anatomy.ids().zip(patient_plan.patient.overrides.iter_mut()) {
         let base = anatomy.muscle(muscle).atrophy_susceptibility;
         *given = MuscleOverride {
             mass_scale: given.mass_scale * size * sex_scale,

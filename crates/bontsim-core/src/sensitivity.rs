@@ -4,7 +4,7 @@
 //! seeded ChaCha8 generator; model runs are independent and placed by index, so results do
 //! not depend on the thread count.
 
-use crate::anatomy::{Anatomy, Side};
+use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::metrics::{area_severity, ONE_GRADE};
 use crate::model::{self, index, Parameters};
 use crate::plan::Plan;
@@ -82,7 +82,7 @@ pub struct Outcomes {
 pub fn outcomes(plan: &Plan, mass_day: usize) -> Outcomes {
     let anatomy = Anatomy::get();
     let first = plan.injections.first();
-    let muscle = first.map(|i| i.muscle).unwrap_or(0);
+    let muscle = first.map(|i| i.muscle).unwrap_or(MuscleId::FIRST);
     let side = first.map(|i| i.site.shares()[0].0).unwrap_or(Side::Left);
     let area = crate::metrics::treated_areas(plan)
         .first()
@@ -139,7 +139,9 @@ pub fn evaluate_around(
     }
     let simulation = simulate(plan, &parameters, days, &SolverOptions::default());
     let anatomy = Anatomy::get();
-    let muscle = anatomy.index_of(&outcomes.muscle).unwrap_or(0);
+    let muscle = anatomy
+        .index_of(&outcomes.muscle)
+        .unwrap_or(MuscleId::FIRST);
     let side = if outcomes.side == "left" {
         Side::Left
     } else {

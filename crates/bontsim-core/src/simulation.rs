@@ -1,7 +1,7 @@
 //! From a validated plan to daily per-compartment trajectories: spread every injection to
 //! its compartments, convert units to concentrations, and integrate each compartment.
 
-use crate::anatomy::{Anatomy, Side};
+use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::model::{immunity, spread, CompartmentConstants, Parameters, ProductRates, State};
 use crate::plan::Plan;
 use crate::solve::{integrate_many, Dose, Problem, SolverOptions, WIDTH};
@@ -15,7 +15,7 @@ pub const NEGLIGIBLE_UNITS: f64 = 1e-3;
 /// One muscle on one side over the simulated days.
 #[derive(Debug, Clone)]
 pub struct CompartmentResult {
-    pub muscle: usize,
+    pub muscle: MuscleId,
     pub side: Side,
     /// Days on which this compartment was injected directly, with the units (U-eq).
     pub injections: Vec<(f64, f64)>,
@@ -34,7 +34,7 @@ pub struct Simulation {
 }
 
 impl Simulation {
-    pub fn compartment(&self, muscle: usize, side: Side) -> Option<&CompartmentResult> {
+    pub fn compartment(&self, muscle: MuscleId, side: Side) -> Option<&CompartmentResult> {
         self.compartments
             .iter()
             .find(|c| c.muscle == muscle && c.side == side)
@@ -42,9 +42,9 @@ impl Simulation {
 }
 
 /// Per-compartment constants for a plan's patient.
-pub fn compartment_constants(plan: &Plan, muscle: usize) -> CompartmentConstants {
+pub fn compartment_constants(plan: &Plan, muscle: MuscleId) -> CompartmentConstants {
     let anatomy_muscle = Anatomy::get().muscle(muscle);
-    let patient_override = plan.patient.overrides[muscle];
+    let patient_override = plan.patient.overrides[muscle.index()];
     CompartmentConstants {
         mass_g: anatomy_muscle.mass_g * patient_override.mass_scale,
         sensitivity: patient_override.sensitivity,
@@ -149,7 +149,7 @@ pub fn compartment_doses(
         if total_units < NEGLIGIBLE_UNITS {
             continue;
         }
-        let constants = compartment_constants(plan, compartment / 2);
+        let constants = compartment_constants(plan, Anatomy::compartment_muscle(compartment));
         let doses: Vec<Dose> = deposits
             .iter()
             .map(|&(day, units, reaching, product)| Dose {
@@ -257,7 +257,7 @@ pub fn simulate(
         .iter()
         .zip(&twin_of)
         .map(|(item, &k)| CompartmentResult {
-            muscle: item.compartment / 2,
+            muscle: Anatomy::compartment_muscle(item.compartment),
             side: Side::BOTH[item.compartment % 2],
             injections: merge_same_day(&direct[item.compartment]),
             total_units: item.total_units,

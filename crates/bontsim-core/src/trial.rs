@@ -3,7 +3,7 @@
 //! not with patients. Aggregates are integers (probabilities in fixed point), so their sum
 //! is the same in any order: any thread count and any sharding give identical results.
 
-use crate::anatomy::Side;
+use crate::anatomy::{MuscleId, Side};
 use crate::metrics::{self, area_severity, treated_areas};
 use crate::model::{self, Parameters};
 use crate::plan::Plan;
@@ -112,7 +112,7 @@ fn empty_arm(name: &str, plan: &Plan, settings: &TrialSettings) -> ArmAggregate 
             first_cycle_still_responding: 0,
         })
         .collect();
-    let mut sides: Vec<(usize, Side)> = Vec::new();
+    let mut sides: Vec<(MuscleId, Side)> = Vec::new();
     for injection in &plan.injections {
         for (side, _) in injection.site.shares() {
             if !sides.contains(&(injection.muscle, *side)) {
@@ -255,7 +255,7 @@ pub fn run_arm_with(
             }
         }
         for atrophy in &mut arm.atrophy {
-            let muscle = anatomy.index_of(&atrophy.muscle).unwrap_or(0);
+            let muscle = anatomy.index_of(&atrophy.muscle).unwrap_or(MuscleId::FIRST);
             let side = if atrophy.side == "left" {
                 Side::Left
             } else {

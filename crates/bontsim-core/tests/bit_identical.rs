@@ -25,7 +25,7 @@ fn hash(simulation: &Simulation) -> u64 {
     };
     feed(simulation.days as u64);
     for compartment in &simulation.compartments {
-        feed(compartment.muscle as u64);
+        feed(compartment.muscle.index() as u64);
         feed(compartment.side as u64);
         feed(compartment.total_units.to_bits());
         for state in compartment.states.iter() {

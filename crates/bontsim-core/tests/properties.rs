@@ -62,7 +62,7 @@ proptest! {
         );
         for (muscle, side, units, day, volume, times, every) in injections {
             plan = plan.injection(
-                InjectionEntry::new("onabotulinumtoxinA", &anatomy.muscle(muscle).name, [Site::Left, Site::Right][side], units)
+                InjectionEntry::new("onabotulinumtoxinA", &anatomy.muscles[muscle].name, [Site::Left, Site::Right][side], units)
                     .day(day)
                     .volume_ml(volume)
                     .repeat(every, i64::from(times)),

@@ -3,7 +3,7 @@
 //! calendar dates when the plan has dates. A clinician handed a figure alone should know what
 //! was simulated.
 
-use bontsim_core::anatomy::Anatomy;
+use bontsim_core::anatomy::{Anatomy, MuscleId};
 use bontsim_core::plan::date::format_iso_date;
 use bontsim_core::plan::{Injection, Plan, Site};
 use std::fmt::Write as _;
@@ -83,13 +83,13 @@ fn session(injections: &[&Injection]) -> String {
     for product in products {
         let of_product: Vec<&&Injection> =
             injections.iter().filter(|i| i.product == product).collect();
-        let mut muscles: Vec<usize> = Vec::new();
+        let mut muscles: Vec<MuscleId> = Vec::new();
         for injection in &of_product {
             if !muscles.contains(&injection.muscle) {
                 muscles.push(injection.muscle);
             }
         }
-        let units_at = |muscle: usize, site: Site| -> f64 {
+        let units_at = |muscle: MuscleId, site: Site| -> f64 {
             of_product
                 .iter()
                 .filter(|i| i.muscle == muscle && i.site == site)

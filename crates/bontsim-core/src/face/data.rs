@@ -2,7 +2,7 @@
 //! synkinesis couplings. Parsed once; muscle names are resolved to anatomy indices here so the
 //! kinematics work on dense arrays.
 
-use crate::anatomy::Anatomy;
+use crate::anatomy::{Anatomy, MuscleId};
 use crate::plan::palsy::COUPLINGS;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -57,9 +57,9 @@ pub struct Expression {
 #[derive(Debug, Clone)]
 pub struct Coupling {
     pub name: String,
-    pub drivers: Vec<usize>,
-    /// (muscle index, gain).
-    pub targets: Vec<(usize, f64)>,
+    pub drivers: Vec<MuscleId>,
+    /// (muscle, gain).
+    pub targets: Vec<(MuscleId, f64)>,
 }
 
 #[derive(Debug, Clone)]
@@ -121,7 +121,7 @@ fn landmark(name: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("face.toml: unknown landmark \"{name}\""))
 }
 
-fn muscle(name: &str) -> Result<usize, String> {
+fn muscle(name: &str) -> Result<MuscleId, String> {
     Anatomy::get()
         .index_of(name)
         .ok_or_else(|| format!("face.toml: unknown muscle \"{name}\""))
@@ -143,7 +143,7 @@ fn parse(text: &str) -> Result<FaceData, String> {
     let mut rest = vec![[0.0; 10]; count];
     let mut voluntary_toxin_reach = vec![1.0; count];
     for entry in &file.muscle {
-        let index = muscle(&entry.name)?;
+        let index = muscle(&entry.name)?.index();
         movement[index] = landmarks(&entry.movement)?;
         rest[index] = landmarks(&entry.rest)?;
         if let Some(reach) = entry.voluntary_toxin_reach {
@@ -159,7 +159,7 @@ fn parse(text: &str) -> Result<FaceData, String> {
         };
         let mut commands = vec![0.0; count];
         for (name, value) in &entry.commands {
-            commands[muscle(name)?] = *value;
+            commands[muscle(name)?.index()] = *value;
         }
         expressions.push(Expression {
             name: entry.name.clone(),

@@ -12,6 +12,7 @@
 //! from the toxin model, `r` the tone-held rest displacement and `v` the movement gain.
 
 use super::data::{FaceData, Landmarks, Measure, COMMISSURE_OUT, COMMISSURE_UP, FISSURE};
+use crate::anatomy::MuscleId;
 
 /// Tonic activation (fraction of a maximal contraction) of a muscle with hypertonicity 1 [E:
 /// a severe contracture narrows the fissure about 6 mm, closing the eye halfway].
@@ -45,8 +46,8 @@ impl SideInputs {
     }
 
     /// Capacity for voluntary movement `S N` of a muscle.
-    pub fn capacity(&self, muscle: usize) -> f64 {
-        self.strength[muscle] * self.drive[muscle]
+    pub fn capacity(&self, muscle: MuscleId) -> f64 {
+        self.strength[muscle.index()] * self.drive[muscle.index()]
     }
 }
 
@@ -68,7 +69,7 @@ pub fn landmarks(
                 let driver = coupling
                     .drivers
                     .iter()
-                    .map(|&d| commands[d])
+                    .map(|&d| commands[d.index()])
                     .fold(0.0, f64::max);
                 coupled[k] = side.synkinesis[k] * driver;
             }
@@ -92,7 +93,7 @@ pub fn landmarks(
             for (k, coupling) in data.couplings.iter().enumerate() {
                 if coupled[k] > 0.0 {
                     for &(target, gain) in &coupling.targets {
-                        if target == muscle {
+                        if target.index() == muscle {
                             involuntary += coupled[k] * gain;
                         }
                     }
@@ -146,7 +147,7 @@ mod tests {
         let lift = data.expression_index("brow_lift").unwrap();
         let healthy = SideInputs::healthy(anatomy.len());
         let mut weak = healthy.clone();
-        weak.strength[frontalis] = 0.3;
+        weak.strength[frontalis.index()] = 0.3;
         assert!(landmarks(data, &weak, None, true)[BROW] < data.neutral[BROW] - 1.5);
         let full = landmarks(data, &healthy, Some(lift), true)[BROW];
         let partial = landmarks(data, &weak, Some(lift), true)[BROW];
@@ -161,7 +162,7 @@ mod tests {
         let close = data.expression_index("full_eye_closure").unwrap();
         let mut side = SideInputs::healthy(anatomy.len());
         for (drive, closed) in [(0.55, true), (0.35, false)] {
-            side.drive[ooc] = drive;
+            side.drive[ooc.index()] = drive;
             let fissure = landmarks(data, &side, Some(close), true)[FISSURE];
             assert_eq!(fissure == 0.0, closed, "drive {drive}: fissure {fissure}");
         }

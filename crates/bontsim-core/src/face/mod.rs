@@ -13,7 +13,7 @@ pub mod planner;
 pub mod scene;
 pub mod scores;
 
-use crate::anatomy::{Anatomy, Side};
+use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::model;
 use crate::numbers::round;
 use crate::plan::Plan;
@@ -65,7 +65,7 @@ impl FaceCourse {
         let (affected, branches, synkinesis) = match &plan.palsy {
             Some(palsy) => {
                 for &(muscle, value) in &palsy.hypertonicity {
-                    hypertonicity[muscle] = value;
+                    hypertonicity[muscle.index()] = value;
                 }
                 (
                     Some(palsy.affected_side),
@@ -79,10 +79,10 @@ impl FaceCourse {
         };
         let relearning = match affected {
             Some(side) => {
-                let quieted: Vec<(usize, usize)> = planner::HEALTHY_SIDE_MUSCLES
+                let quieted: Vec<(MuscleId, usize)> = planner::HEALTHY_SIDE_MUSCLES
                     .iter()
                     .filter_map(|name| anatomy.index_of(name))
-                    .filter_map(|m| muscle_branch[m].map(|b| (m, b)))
+                    .filter_map(|m| muscle_branch[m.index()].map(|b| (m, b)))
                     .collect();
                 let healthy = side.opposite();
                 // Overpull removed: the healthy muscle's weakness, up to the affected
@@ -121,14 +121,14 @@ impl FaceCourse {
     }
 
     /// Both sides' inputs on `day` with the strengths of `strength(muscle, side)`.
-    pub fn inputs(&self, day: usize, strength: impl Fn(usize, Side) -> f64) -> [SideInputs; 2] {
+    pub fn inputs(&self, day: usize, strength: impl Fn(MuscleId, Side) -> f64) -> [SideInputs; 2] {
         let count = self.muscle_branch.len();
         let training = self.training[day];
         let learned = (training + self.relearning[day]).min(1.0);
         Side::BOTH.map(|side| {
             let mut inputs = SideInputs::healthy(count);
-            for muscle in 0..count {
-                inputs.strength[muscle] = strength(muscle, side);
+            for muscle in Anatomy::get().ids().take(count) {
+                inputs.strength[muscle.index()] = strength(muscle, side);
             }
             if self.affected == Some(side) {
                 let branches = self.branches[day];
@@ -169,7 +169,7 @@ impl<'a> Strengths<'a> {
         }
     }
 
-    pub fn get(&self, muscle: usize, side: Side, day: usize) -> f64 {
+    pub fn get(&self, muscle: MuscleId, side: Side, day: usize) -> f64 {
         match self.series[Anatomy::compartment(muscle, side)] {
             Some(states) => model::strength(&states[day.min(states.len() - 1)]),
             None => 1.0,

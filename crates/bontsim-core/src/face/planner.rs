@@ -14,7 +14,7 @@
 use super::course::CourseParameters;
 use super::scores::{Assessment, ORAL_COMPETENCE, SUNNYBROOK_EXPRESSIONS};
 use super::{assess_day, FaceCourse, Grader, Strengths, EXPRESSIVITY_FLOOR};
-use crate::anatomy::{Anatomy, Side};
+use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::plan::{Injection, Plan, Site, DEFAULT_VOLUME_ML};
 use crate::product::Product;
 use crate::{simulate, Parameters, SolverOptions};
@@ -142,7 +142,7 @@ impl Outcome {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProposedDose {
-    pub muscle: usize,
+    pub muscle: MuscleId,
     pub side: Side,
     pub units: f64,
     /// Mean Sunnybrook points lost if this dose were left out.
@@ -280,7 +280,7 @@ fn assessment_on(plan: &Plan, options: &PlannerOptions, day: usize) -> Assessmen
 /// The patient's plan with `doses` (muscle, side, product units) added on `day`.
 pub fn with_doses(
     plan: &Plan,
-    doses: &[(usize, Side, f64)],
+    doses: &[(MuscleId, Side, f64)],
     day: f64,
     product: &'static Product,
 ) -> Plan {
@@ -357,7 +357,7 @@ fn feasible(after: &Outcome, before: &Outcome, min_expressivity: f64) -> Result<
 type Step = (usize, Vec<f64>, Outcome, Result<(), String>);
 
 struct Candidate {
-    muscle: usize,
+    muscle: MuscleId,
     side: Side,
     cap: f64,
 }
@@ -377,7 +377,7 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
     let healthy = palsy.affected_side.opposite();
     let potency = options.product.potency;
     // Caps are in the product's units, less what the plan already injects that day.
-    let cap = |muscle: usize, side: Side| {
+    let cap = |muscle: MuscleId, side: Side| {
         let limit = options
             .max_units_per_muscle
             .unwrap_or(2.0 * anatomy.muscle(muscle).typical_dose_units[1] / potency);
@@ -425,7 +425,7 @@ pub fn plan_symmetry(plan: &Plan, options: &PlannerOptions) -> Result<Proposal, 
     }
 
     let planned = |units: &[f64]| -> Plan {
-        let doses: Vec<(usize, Side, f64)> = candidates
+        let doses: Vec<(MuscleId, Side, f64)> = candidates
             .iter()
             .zip(units)
             .map(|(c, &u)| (c.muscle, c.side, u))

@@ -455,8 +455,8 @@ impl Frame<'_> {
                         muscle: name,
                         side,
                         capacity,
-                        strength: inputs.strength[muscle],
-                        drive: inputs.drive[muscle],
+                        strength: inputs.strength[muscle.index()],
+                        drive: inputs.drive[muscle.index()],
                     }),
                 });
             }

@@ -11,7 +11,7 @@
 //! perhaps exclusively, dose dependent") and with volume (Kim 2003; Brodsky 2012).
 
 use super::Parameters;
-use crate::anatomy::{Anatomy, NeighbourSide, Side};
+use crate::anatomy::{Anatomy, MuscleId, NeighbourSide, Side};
 
 /// A share of a dose arriving in one compartment.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,7 +31,7 @@ pub fn spread_length_mm(parameters: &Parameters, units: f64, volume_ml: f64) -> 
 /// Where `units` injected into `muscle` on `side` end up.
 pub fn distribute(
     parameters: &Parameters,
-    muscle: usize,
+    muscle: MuscleId,
     side: Side,
     units: f64,
     volume_ml: f64,

@@ -10,7 +10,7 @@
 //! what the same plan written muscle by muscle would give.
 
 use super::Site;
-use crate::anatomy::{Anatomy, Side};
+use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::names;
 
 /// Injection sites of one muscle and side in an area's pattern.
@@ -190,7 +190,7 @@ pub fn area_names() -> String {
 /// One injection of an expanded area: a muscle and side with its share of the units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Target {
-    pub muscle: usize,
+    pub muscle: MuscleId,
     pub site: Site,
     /// Injection sites it stands for: its share of the units is `sites` over the sites of
     /// all targets, and its default volume 0.1 mL per site.
@@ -202,7 +202,7 @@ impl Area {
     /// where a midline site counts half on that side.
     pub fn targets(&self, side: Option<Side>) -> Vec<Target> {
         let anatomy = Anatomy::get();
-        let kept: Vec<(usize, Site, f64)> = self
+        let kept: Vec<(MuscleId, Site, f64)> = self
             .sites
             .iter()
             .filter_map(|s| {

@@ -290,7 +290,7 @@ mod tests {
             .glabella_pattern("Botox", 20.0)
             .build()
             .unwrap();
-        let units: Vec<(usize, f64, f64)> = pattern
+        let units: Vec<(crate::anatomy::MuscleId, f64, f64)> = pattern
             .injections
             .iter()
             .map(|i| (i.muscle, i.units, i.volume_ml))

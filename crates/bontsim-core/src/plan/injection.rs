@@ -7,7 +7,7 @@ use super::errors::Collector;
 use super::schema::InjectionFile;
 use super::types::{Injection, Site, DEFAULT_VOLUME_ML, MAX_DAY, MAX_INJECTIONS};
 use super::validate::unknown_muscle_message;
-use crate::anatomy::{Anatomy, Side};
+use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::names::canonical;
 use crate::product::{find_product, products, suggest_product, Product};
 
@@ -264,7 +264,7 @@ fn aim(entry: usize, raw: &InjectionFile, errors: &mut Collector) -> Option<Aim>
 /// The side of a muscle injection: required, `midline` only where the muscle allows it.
 fn muscle_site(
     entry: usize,
-    muscle: usize,
+    muscle: MuscleId,
     raw: &InjectionFile,
     errors: &mut Collector,
 ) -> Option<Site> {

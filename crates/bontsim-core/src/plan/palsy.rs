@@ -3,6 +3,7 @@
 //! therapy sessions. This module validates them (the keys are those of the plan
 //! schema, [`super::schema`]); `crate::face` simulates them.
 
+use crate::anatomy::MuscleId;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -71,8 +72,8 @@ pub struct Palsy {
     pub branches: [f64; 5],
     /// Coupling strengths, [`COUPLINGS`] order, 0..1.
     pub synkinesis: [f64; 4],
-    /// Hypertonicity per muscle index, 0..1.
-    pub hypertonicity: Vec<(usize, f64)>,
+    /// Hypertonicity per muscle, 0..1.
+    pub hypertonicity: Vec<(MuscleId, f64)>,
     /// Patient-specific recovery prognosis; `None`: the typical course.
     pub expected_recovery: Option<f64>,
     pub recovery_time_constant_days: Option<f64>,

@@ -3,7 +3,7 @@
 //! validation ([`super::validate`]) from text or from [`super::PlanBuilder`], never directly.
 
 use super::palsy;
-use crate::anatomy::Side;
+use crate::anatomy::{MuscleId, Side};
 use crate::model::immunity::AntibodyStatus;
 use serde::Serialize;
 
@@ -95,7 +95,7 @@ pub struct Injection {
     /// Day of the injection, day 0 being the plan's first day.
     pub day: f64,
     pub product: &'static str,
-    pub muscle: usize,
+    pub muscle: MuscleId,
     pub site: Site,
     /// Labelled units of the product.
     pub units: f64,

@@ -114,7 +114,7 @@ pub(super) fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, Pla
             errors.patient(&field, unknown_muscle_message(name));
             continue;
         };
-        if let Some(first) = overridden[index].replace(name) {
+        if let Some(first) = overridden[index.index()].replace(name) {
             errors.patient(
                 &field,
                 format!("the same muscle as `{first}`: give its overrides once"),
@@ -153,7 +153,7 @@ pub(super) fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, Pla
                 );
             }
         }
-        overrides[index] = value;
+        overrides[index.index()] = value;
     }
 
     // Dates: day 0 is the earliest date given.
