@@ -85,5 +85,15 @@ pub fn report(report: &Report) -> String {
             let _ = writeln!(out, "jaw,bite_force,both,{},,,,,,,{}", d.day, d.bite_force);
         }
     }
+    // The face's relearning and left-right asymmetry, added after the bite force.
+    let later_scores: [Score; 2] = [
+        ("relearning", |d| d.relearning),
+        ("asymmetry_index", |d| d.asymmetry_index),
+    ];
+    for (name, value) in later_scores {
+        for d in &report.face.daily {
+            let _ = writeln!(out, "face,{name},both,{},,,,,,,{}", d.day, value(d));
+        }
+    }
     out
 }
