@@ -7,7 +7,6 @@ mod face_picture;
 mod files;
 mod plot;
 mod sensitivity;
-mod symmetry;
 mod trial;
 
 use bontsim_render::labels;
@@ -627,9 +626,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let (proposal, options) = Engine::default()
                 .plan_symmetry(&request)
                 .map_err(engine_failure)?;
-            let out =
-                symmetry::render(&text, format, &proposal, &options).map_err(Failure::input)?;
-            write_output(None, &out)
+            let planned =
+                bontsim_render::text::symmetry::render(&text, format, &proposal, &options)
+                    .map_err(Failure::input)?;
+            for note in &planned.notes {
+                eprintln!("{note}");
+            }
+            write_output(None, &planned.plan)
         }
         Command::TrialMerge { partials, output } => {
             let summary =

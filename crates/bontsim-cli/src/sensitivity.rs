@@ -7,8 +7,8 @@ use crate::plot::render_error;
 use bontsim_core::engine::{Engine, SensitivityRequest};
 use bontsim_core::sensitivity::SensitivityReport;
 use bontsim_render::labels::PlanLabel;
+use bontsim_render::text::sensitivity as sensitivity_text;
 use bontsim_render::{figures, Format};
-use std::fmt::Write as _;
 use std::path::Path;
 
 /// Every file `sensitivity` writes (a directory holding only these may be replaced).
@@ -46,25 +46,9 @@ fn write(
     dir: &Path,
     output: OutputDirectory,
 ) -> Result<(), String> {
-    let mut json = serde_json::to_string_pretty(report).map_err(|e| e.to_string())?;
-    json.push('\n');
+    let json = sensitivity_text::json(report).map_err(|e| e.to_string())?;
     output.write("sensitivity.json", json.as_bytes())?;
-    let mut csv = String::from("output,parameter,first_order,total_order,low,high,typical\n");
-    for output in &report.outputs {
-        for (s, t) in output.sobol.iter().zip(&output.tornado) {
-            let _ = writeln!(
-                csv,
-                "{},{},{},{},{},{},{}",
-                output.output,
-                s.parameter,
-                s.first_order,
-                s.total_order,
-                t.low,
-                t.high,
-                output.typical
-            );
-        }
-    }
+    let csv = sensitivity_text::csv(report);
     output.write("sensitivity.csv", csv.as_bytes())?;
     type Draw = fn(
         &bontsim_core::sensitivity::SensitivityReport,

@@ -7,6 +7,7 @@ use crate::plot::render_error;
 use bontsim_core::engine::{Engine, Progress, TrialOutcome, TrialRequest, THREADS_PER_CORE};
 use bontsim_core::partial::parse_partial;
 use bontsim_core::trial::{TrialAggregate, TrialSummary};
+use bontsim_render::text::trial as trial_text;
 use bontsim_render::{figures, Format};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::fmt::Write as _;
@@ -113,75 +114,18 @@ pub fn merge(engine: &Engine, inputs: &[PathBuf], output: &Path) -> Result<Trial
     )
 }
 
-/// A CSV field, quoted when it holds a comma, quote or line break (plan paths may).
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
 fn write_outputs(aggregate: &TrialAggregate, dir: OutputDirectory) -> Result<TrialSummary, String> {
     let summary = aggregate.summary();
-    let mut json = serde_json::to_string_pretty(&summary).map_err(|e| e.to_string())?;
-    json.push('\n');
+    let json = trial_text::summary_json(&summary).map_err(|e| e.to_string())?;
     dir.write("summary.json", json.as_bytes())?;
-
-    let mut responders = format!("# {}\narm,area,day,rate,low,high\n", summary.disclaimer);
-    let mut durations =
-        String::from("arm,area,median_duration_days,p25,p75,median_onset_day,never_responded,first_cycle_median_duration_days,first_cycle_p25,first_cycle_p75,first_cycle_end_day,first_cycle_still_responding\n");
-    let mut adverse = String::from("arm,risk,rate\n");
-    let mut distribution = String::from("arm,area,from_day,to_day,share\n");
-    let mut atrophy = String::from("arm,muscle,side,day,median_volume,p05_volume,p95_volume\n");
-    let show = |q: Option<usize>| q.map(|v| v.to_string()).unwrap_or_default();
-    for arm in &summary.arms {
-        let plan = csv_field(&arm.plan);
-        for area in &arm.areas {
-            for r in &area.responders {
-                let _ = writeln!(
-                    responders,
-                    "{},{},{},{},{},{}",
-                    plan, area.area, r.day, r.rate, r.low, r.high
-                );
-            }
-            let _ = writeln!(
-                durations,
-                "{},{},{},{},{},{},{},{},{},{},{},{}",
-                plan,
-                area.area,
-                show(area.duration_days.median),
-                show(area.duration_days.p25),
-                show(area.duration_days.p75),
-                show(area.onset_days.median),
-                area.never_responded,
-                show(area.first_cycle_duration_days.median),
-                show(area.first_cycle_duration_days.p25),
-                show(area.first_cycle_duration_days.p75),
-                show(area.first_cycle_end_day),
-                area.first_cycle_still_responding
-            );
-        }
-        for area in &arm.areas {
-            for bin in &area.duration_distribution {
-                let _ = writeln!(
-                    distribution,
-                    "{},{},{},{},{}",
-                    plan, area.area, bin.from_day, bin.to_day, bin.share
-                );
-            }
-        }
-        for a in &arm.adverse_events {
-            let _ = writeln!(adverse, "{},{},{}", plan, a.risk, a.rate);
-        }
-        for a in &arm.atrophy {
-            let _ = writeln!(
-                atrophy,
-                "{},{},{},{},{},{},{}",
-                plan, a.muscle, a.side, a.day, a.median_volume, a.p05_volume, a.p95_volume
-            );
-        }
-    }
+    let tables = trial_text::tables(&summary);
+    let (responders, durations, adverse, distribution, atrophy) = (
+        tables.responders,
+        tables.durations,
+        tables.adverse_events,
+        tables.duration_distribution,
+        tables.atrophy,
+    );
     dir.write("responders.csv", responders.as_bytes())?;
     dir.write("durations.csv", durations.as_bytes())?;
     dir.write("adverse_events.csv", adverse.as_bytes())?;

@@ -27,6 +27,9 @@ pub enum Error {
     /// A calendar date is not a date.
     #[error(transparent)]
     Date(#[from] DateError),
+    /// The caller asked the work to stop (an interrupt) before it was done.
+    #[error("cancelled before the work was done")]
+    Cancelled,
     /// The worker threads could not be started (the operating system refused them).
     #[error("threads: cannot start {threads} worker threads: {source}")]
     Threads {

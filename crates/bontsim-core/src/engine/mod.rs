@@ -254,6 +254,39 @@ impl Engine {
         request: &TrialRequest,
         progress: &(dyn Fn(Progress) + Sync),
     ) -> Result<TrialOutcome, Error> {
+        self.trial_cancellable(
+            request,
+            progress,
+            &std::sync::atomic::AtomicBool::new(false),
+        )
+    }
+
+    /// [`Engine::trial`] that stops early when `cancel` is set (from another thread, e.g. on
+    /// an interrupt): chunks of patients not yet started are skipped and the call returns
+    /// [`Error::Cancelled`] once the running ones finish.
+    ///
+    /// ```
+    /// use bontsim_core::engine::{Engine, Error, TrialArm, TrialRequest};
+    /// use bontsim_core::Format;
+    /// use std::sync::atomic::AtomicBool;
+    /// let engine = Engine::default();
+    /// let text = "[patient]\nsex = \"female\"\nage = 42\n[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 4\n";
+    /// let arm = TrialArm {
+    ///     name: "procerus".into(),
+    ///     plan: engine.parse_plan(text, Format::Toml)?,
+    ///     plan_sha256: bontsim_core::partial::plan_sha256(text.as_bytes()),
+    /// };
+    /// let request = TrialRequest::new(vec![arm], 1000);
+    /// let stopped = engine.trial_cancellable(&request, &|_| {}, &AtomicBool::new(true));
+    /// assert!(matches!(stopped, Err(Error::Cancelled)));
+    /// # Ok::<(), bontsim_core::Error>(())
+    /// ```
+    pub fn trial_cancellable(
+        &self,
+        request: &TrialRequest,
+        progress: &(dyn Fn(Progress) + Sync),
+        cancel: &std::sync::atomic::AtomicBool,
+    ) -> Result<TrialOutcome, Error> {
         let settings = request.validate()?;
         let shard = request.shard.map(|s| (s.index, s.count));
         let aggregate = runner::run(
@@ -264,6 +297,7 @@ impl Engine {
                 threads: request.threads,
                 parameters: &self.model.parameters,
                 variability: &self.model.variability,
+                cancel,
             },
             progress,
         )?;

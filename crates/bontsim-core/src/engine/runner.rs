@@ -11,7 +11,7 @@ use crate::population::Variability;
 use crate::trial::{run_arm_with, shard_range, ArmAggregate, TrialAggregate, TrialSettings};
 use crate::MODEL_VERSION;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 /// Patients simulated per parallel work item.
 const CHUNK: u64 = 64;
@@ -64,6 +64,9 @@ pub(super) struct Run<'a> {
     pub threads: Option<usize>,
     pub parameters: &'a Parameters,
     pub variability: &'a Variability,
+    /// Set by the caller to stop: chunks not yet started are skipped and the run is
+    /// [`Error::Cancelled`].
+    pub cancel: &'a AtomicBool,
 }
 
 /// Run the trial's patients (or the shard's) and aggregate them per arm.
@@ -85,11 +88,14 @@ pub(super) fn run(
     let total = (range.end - range.start) * arms.len() as u64;
     let done = AtomicU64::new(0);
     progress(Progress { done: 0, total });
-    let aggregates: Vec<ArmAggregate> = pool.install(|| {
+    let aggregates: Option<Vec<ArmAggregate>> = pool.install(|| {
         arms.iter()
             .map(|arm| {
                 let chunk_count = (range.end - range.start).div_ceil(CHUNK);
                 let run_chunk = |c: u64| {
+                    if run.cancel.load(Ordering::Relaxed) {
+                        return None;
+                    }
                     let start = range.start + c * CHUNK;
                     let chunk = start..(start + CHUNK).min(range.end);
                     let count = chunk.end - chunk.start;
@@ -103,7 +109,7 @@ pub(super) fn run(
                     );
                     let done = done.fetch_add(count, Ordering::Relaxed) + count;
                     progress(Progress { done, total });
-                    part
+                    Some(part)
                 };
                 // Chunks run in parallel a wave at a time and merge in chunk order, so memory
                 // holds one wave of aggregates whatever the number of patients, and the result
@@ -112,11 +118,11 @@ pub(super) fn run(
                 let mut wave_start = 0;
                 while wave_start < chunk_count {
                     let wave_end = (wave_start + WAVE).min(chunk_count);
-                    let parts: Vec<ArmAggregate> = (wave_start..wave_end)
+                    let parts: Option<Vec<ArmAggregate>> = (wave_start..wave_end)
                         .into_par_iter()
                         .map(run_chunk)
                         .collect();
-                    for part in parts {
+                    for part in parts? {
                         match aggregate.as_mut() {
                             None => aggregate = Some(part),
                             Some(aggregate) => aggregate
@@ -137,10 +143,11 @@ pub(super) fn run(
                     )
                 });
                 aggregate.plan_sha256 = arm.plan_sha256.clone();
-                aggregate
+                Some(aggregate)
             })
             .collect()
     });
+    let aggregates = aggregates.ok_or(Error::Cancelled)?;
     Ok(TrialAggregate {
         model_version: MODEL_VERSION.into(),
         shard: run.shard,

@@ -154,3 +154,26 @@ fn the_model_is_the_one_predicted_with() {
         effect(&typical)
     );
 }
+
+#[test]
+fn a_cancelled_trial_stops_before_its_remaining_chunks() {
+    let engine = Engine::default();
+    let mut request = TrialRequest::new(vec![arm()], 64 * 40);
+    request.days = Some(60);
+    request.threads = Some(1);
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let done = AtomicU64::new(0);
+    let outcome = engine.trial_cancellable(
+        &request,
+        &|p| {
+            done.store(p.done, Ordering::Relaxed);
+            if p.done >= 64 {
+                cancel.store(true, Ordering::Relaxed);
+            }
+        },
+        &cancel,
+    );
+    assert!(matches!(outcome, Err(Error::Cancelled)), "{outcome:?}");
+    // One thread: the chunk that asked to stop is the last one simulated.
+    assert_eq!(done.load(Ordering::Relaxed), 64);
+}

@@ -1,7 +1,7 @@
-//! `bontsim plan-symmetry`: runs the core's symmetry planner and prints the patient's plan
-//! with the proposed injections added (TOML: the original text, then commented
-//! `[[injection]]` tables; JSON: the same document with the injections appended, the
-//! commentary on standard error).
+//! The symmetry planner's proposal as the patient's plan with the proposed injections added
+//! (TOML: the original text, then commented `[[injection]]` tables; JSON: the same document
+//! with the injections appended, the commentary returned beside it since JSON has no
+//! comments), for `bontsim plan-symmetry` and every other front end.
 
 use bontsim_core::anatomy::Anatomy;
 use bontsim_core::face::house_brackmann_roman as roman;
@@ -129,14 +129,24 @@ fn comment(lines: &[String]) -> String {
         .collect()
 }
 
-/// The plan's text with the proposed doses added (and their summary as comments, or on
-/// standard error for JSON, which has none).
+/// A plan with the proposed doses added.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Planned {
+    /// The plan's text with the proposed injections (and, in TOML, their summary as comments).
+    pub plan: String,
+    /// The summary and each dose's reason, for a JSON plan, which cannot hold them (empty for
+    /// TOML): the command line prints them on standard error.
+    pub notes: Vec<String>,
+}
+
+/// The plan's text with the proposed doses added (and their summary as comments, or in
+/// [`Planned::notes`] for JSON, which has none).
 pub fn render(
     text: &str,
     format: Format,
     proposal: &Proposal,
     options: &PlannerOptions,
-) -> Result<String, String> {
+) -> Result<Planned, String> {
     let anatomy = Anatomy::get();
     let summary = summary(proposal, options);
     match format {
@@ -171,7 +181,10 @@ pub fn render(
                     errors.0.first().map(|e| e.to_string()).unwrap_or_default()
                 )
             })?;
-            Ok(out)
+            Ok(Planned {
+                plan: out,
+                notes: Vec::new(),
+            })
         }
         Format::Json => {
             let mut value: serde_json::Value = serde_json::from_str(text)
@@ -194,22 +207,20 @@ pub fn render(
                     "units": (dose.units * 1000.0).round() / 1000.0,
                 }));
             }
-            for line in &summary {
-                eprintln!("{line}");
-            }
+            let mut notes = summary;
             for dose in &proposal.doses {
-                eprintln!(
+                notes.push(format!(
                     "{} ({}) {} U: {}",
                     anatomy.muscle(dose.muscle).name,
                     dose.side.name(),
                     units(dose.units),
                     dose.reason
-                );
+                ));
             }
             let mut out = serde_json::to_string_pretty(&value)
                 .map_err(|e| format!("cannot write the JSON plan: {e}"))?;
             out.push('\n');
-            Ok(out)
+            Ok(Planned { plan: out, notes })
         }
     }
 }
