@@ -42,12 +42,13 @@ fn format_of(format: &str) -> PyResult<Format> {
     }
 }
 
-/// A plan's errors as the command line words them (`name:line: field: message`).
-fn plan_error(py: Python<'_>, name: &str, errors: &PlanErrors) -> PyErr {
+/// A plan's errors as the command line words them (`name:line: field: message`; without
+/// the line when `with_lines` is false: a plan given as a dict has no lines of its own).
+fn plan_error(py: Python<'_>, name: &str, errors: &PlanErrors, with_lines: bool) -> PyErr {
     let lines: Vec<String> = errors
         .0
         .iter()
-        .map(|e| match e.line {
+        .map(|e| match e.line.filter(|_| with_lines) {
             Some(line) => format!("{name}:{line}: {}: {}", e.field, e.message),
             None => format!("{name}: {}: {}", e.field, e.message),
         })
@@ -56,7 +57,10 @@ fn plan_error(py: Python<'_>, name: &str, errors: &PlanErrors) -> PyErr {
     let details: Vec<(Option<usize>, String, String)> = errors
         .0
         .iter()
-        .map(|e| (e.line, e.field.clone(), e.message.clone()))
+        .map(|e| {
+            let line = e.line.filter(|_| with_lines);
+            (line, e.field.clone(), e.message.clone())
+        })
         .collect();
     // Setting an attribute on a fresh exception only fails when out of memory; the message
     // still says everything then.
@@ -72,7 +76,7 @@ fn request_error(error: &RequestError) -> PyErr {
 /// keyword argument), an interrupt is KeyboardInterrupt, anything else a RuntimeError.
 fn engine_error(py: Python<'_>, error: bontsim_core::Error) -> PyErr {
     match error {
-        bontsim_core::Error::Plan(errors) => plan_error(py, "plan", &errors),
+        bontsim_core::Error::Plan(errors) => plan_error(py, "plan", &errors, true),
         bontsim_core::Error::Request(error) => request_error(&error),
         bontsim_core::Error::Cancelled => pyo3::exceptions::PyKeyboardInterrupt::new_err(()),
         bontsim_core::Error::Threads { .. } => PyRuntimeError::new_err(error.to_string()),
@@ -95,13 +99,21 @@ struct NativePlan {
 
 #[pymethods]
 impl NativePlan {
-    /// Parse plan text (`format` "toml" or "json"); `name` prefixes every error (a path).
+    /// Parse plan text (`format` "toml" or "json"); `name` prefixes every error (a path),
+    /// followed by the error's line when `with_lines`.
     #[new]
-    fn new(py: Python<'_>, text: String, format: &str, name: String) -> PyResult<NativePlan> {
+    #[pyo3(signature = (text, format, name, with_lines=true))]
+    fn new(
+        py: Python<'_>,
+        text: String,
+        format: &str,
+        name: String,
+        with_lines: bool,
+    ) -> PyResult<NativePlan> {
         let parsed = Engine::default()
             .parse_plan(&text, format_of(format)?)
             .map_err(|error| match error {
-                bontsim_core::Error::Plan(errors) => plan_error(py, &name, &errors),
+                bontsim_core::Error::Plan(errors) => plan_error(py, &name, &errors, with_lines),
                 other => engine_error(py, other),
             })?;
         Ok(NativePlan {

@@ -96,7 +96,8 @@ class Plan:
             return
         if isinstance(source, dict):
             text = json.dumps(source, indent=2)
-            self._native = _bontsim.NativePlan(text, "json", name or "<dict>")
+            # Errors name the keys without lines: the dict has no lines of its own.
+            self._native = _bontsim.NativePlan(text, "json", name or "<dict>", False)
             return
         if isinstance(source, os.PathLike) or (
             isinstance(source, str) and "\n" not in source and source.strip()[:1] not in ("{", "[")
@@ -375,6 +376,25 @@ class TrialPartial:
         return f"TrialPartial({self.label!r}, covered={self.covered})"
 
 
+class _Bar:
+    """A tqdm bar opened at the first report (when its total is known), closed at the end."""
+
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        self.bar = None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            from tqdm.auto import tqdm
+
+            self.bar = tqdm(total=total, unit=self.unit, dynamic_ncols=True)
+        self.bar.update(done - self.bar.n)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
 def _progress(progress: ProgressOption, unit: str):
     """The callback for the native layer and the bar to close (tqdm when installed)."""
     if progress is None or progress is False:
@@ -382,17 +402,11 @@ def _progress(progress: ProgressOption, unit: str):
     if callable(progress) and progress is not True:
         return progress, None
     try:
-        from tqdm.auto import tqdm
+        import tqdm  # noqa: F401
     except ImportError:
         return None, None
-    bar = tqdm(total=0, unit=unit, dynamic_ncols=True)
-
-    def update(done: int, total: int) -> None:
-        if bar.total != total:
-            bar.total = total
-        bar.update(done - bar.n)
-
-    return update, bar
+    bar = _Bar(unit)
+    return bar, bar
 
 
 def _shard(shard: Union[None, str, Tuple[int, int]]) -> Optional[Tuple[int, int]]:
