@@ -49,6 +49,25 @@ fn benches(c: &mut Criterion) {
             build_report(&full_face, &simulation, &parameters)
         })
     });
+    // What `bontsim simulate bench/plans/full_face_every_120_days.toml` and the Python
+    // package's `bontsim.simulate` compute (the Python package's overhead is measured against
+    // it: docs/performance.md, "Python package").
+    let engine = bontsim_core::Engine::default();
+    let plan_file = engine
+        .parse_plan(
+            include_str!("../../../bench/plans/full_face_every_120_days.toml"),
+            Format::Toml,
+        )
+        .unwrap();
+    c.bench_function("engine simulate full-face plan file, default days", |b| {
+        b.iter(|| {
+            engine
+                .simulate(&bontsim_core::engine::SimulateRequest::new(black_box(
+                    &plan_file,
+                )))
+                .unwrap()
+        })
+    });
 }
 
 fn trial_bench(c: &mut Criterion) {
