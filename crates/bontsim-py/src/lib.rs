@@ -151,12 +151,19 @@ struct NativeReport {
 
 #[pymethods]
 impl NativeReport {
-    /// The report as `bontsim simulate --format json` prints it.
-    fn json(&self) -> PyResult<String> {
-        let mut json = serde_json::to_string_pretty(&self.report)
-            .map_err(|e| PyRuntimeError::new_err(format!("cannot serialise the report: {e}")))?;
-        json.push('\n');
-        Ok(json)
+    /// The report as `bontsim simulate --format json` prints it (`pretty`), or the same
+    /// JSON without the spaces (half the text for a parser to read).
+    #[pyo3(signature = (pretty=true))]
+    fn json(&self, pretty: bool) -> PyResult<String> {
+        let json = if pretty {
+            serde_json::to_string_pretty(&self.report).map(|mut json| {
+                json.push('\n');
+                json
+            })
+        } else {
+            serde_json::to_string(&self.report)
+        };
+        json.map_err(|e| PyRuntimeError::new_err(format!("cannot serialise the report: {e}")))
     }
 
     /// The report as `bontsim simulate --format csv` prints it.

@@ -199,7 +199,7 @@ class SimulationResult:
     def to_dict(self) -> Dict[str, Any]:
         """The JSON report as a dict (the keys of docs/cli.md)."""
         if self._dict is None:
-            self._dict = json.loads(self.to_json())
+            self._dict = json.loads(self._native.json(False))
         return self._dict
 
     @property
