@@ -240,7 +240,7 @@ fn run_interruptible<T: Send>(
             while !worker.is_finished() {
                 std::thread::sleep(POLL);
                 if interrupted.is_none() {
-                    if let Err(error) = Python::attach(|py| report(py)) {
+                    if let Err(error) = Python::attach(report) {
                         cancel.store(true, Ordering::Relaxed);
                         interrupted = Some(error);
                     }
