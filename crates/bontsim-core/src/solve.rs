@@ -587,7 +587,7 @@ impl<'a> Lane<'a> {
                     self.toxin.dose(
                         parameters,
                         &self.constants,
-                        self.k_in,
+                        &dose.product,
                         t,
                         dose.concentration,
                     );
@@ -904,7 +904,8 @@ mod tests {
 
     #[test]
     fn toxin_chain_matches_the_analytic_solution_through_doses() {
-        // D and L form a linear chain with a closed form; check it across three doses.
+        // D and L form a linear chain with a closed form; check it across three doses. Each
+        // dose adds what the terminals take up, c / (1 + c / c_sat) (receptor-limited).
         let parameters = Parameters::TYPICAL;
         let doses = [
             reference_dose(0.0, 10.0),
@@ -924,9 +925,10 @@ mod tests {
             let (mut d, mut l) = (0.0, 0.0);
             for dose in doses.iter().filter(|dose| dose.day < t) {
                 let s = t - dose.day;
-                d += dose.concentration * (-k_in * s).exp();
-                l += dose.concentration * k_in / (k_in - k_l)
-                    * ((-k_l * s).exp() - (-k_in * s).exp());
+                let taken =
+                    dose.concentration / (1.0 + dose.concentration / parameters.uptake_saturation);
+                d += taken * (-k_in * s).exp();
+                l += taken * k_in / (k_in - k_l) * ((-k_l * s).exp() - (-k_in * s).exp());
             }
             assert!(
                 (state[index::D] - d).abs() <= 1e-5 * (1.0 + d),
@@ -1163,8 +1165,7 @@ mod tests {
         for step in 0..(days - 1) * STEPS_PER_DAY {
             let t = step as f64 * h;
             while let Some(dose) = doses.get(next_dose).filter(|d| d.day <= t) {
-                let k_in = dose.product.uptake_rate(parameters);
-                toxin.dose(parameters, constants, k_in, t, dose.concentration);
+                toxin.dose(parameters, constants, &dose.product, t, dose.concentration);
                 rates = Rates::new(parameters, constants, &dose.product);
                 next_dose += 1;
             }
@@ -1203,6 +1204,7 @@ mod tests {
                 product: ProductRates {
                     onset: 2.0,
                     recovery: 0.7,
+                    duration: 1.0,
                 },
             },
         ];
@@ -1252,7 +1254,11 @@ mod tests {
             let dose = Dose {
                 day: 0.0,
                 concentration: 8.0,
-                product: ProductRates { onset, recovery },
+                product: ProductRates {
+                    onset,
+                    recovery,
+                    duration: 1.0,
+                },
             };
             integrate(
                 &parameters,

@@ -19,7 +19,7 @@
 //! days (ln 2 / k_L). Terminals from an earlier dose count toward `P` only while their load
 //! still blocks them (`P_before E_h(L + D)` at the new dose).
 
-use super::{CompartmentConstants, Parameters, Rates};
+use super::{CompartmentConstants, Parameters, ProductRates, Rates};
 
 /// The Hill exponent `h` in the form that decides the operations of `x^h`: integer and
 /// half-integer `h` by multiplication (and one square root), others by `powf`. The solver
@@ -137,10 +137,13 @@ pub fn remodelling_rate(rates: &Rates, b: f64, r: f64) -> f64 {
 }
 
 /// Toxin a dose of concentration `c` loads into the terminals it reaches:
-/// `c / (1 + c / c_sat)` (acceptor-limited uptake; `c` itself when `c_sat` is infinite).
+/// `c / (1 + c / (c_sat f_duration))` (receptor-limited uptake: the terminals' acceptors bind
+/// a limited amount, the rest is cleared; `c` itself when `c_sat` is infinite). `duration` is
+/// the product's `f_duration`, which widens the ceiling of a product whose terminals retain
+/// more toxin (docs/model.md sec. 2.4 and 8).
 #[inline]
-pub fn taken_up(parameters: &Parameters, c: f64) -> f64 {
-    c / (1.0 + c / parameters.uptake_saturation)
+pub fn taken_up(parameters: &Parameters, c: f64, duration: f64) -> f64 {
+    c / (1.0 + c / (parameters.uptake_saturation * duration))
 }
 
 /// Coverage reached by a dose of concentration `c` alone: `1 - exp(-c sensitivity / c_cov)`.
@@ -207,21 +210,23 @@ impl Toxin {
     }
 
     /// Add a dose of `concentration` at time `t` (not before the last dose), of a product
-    /// whose deposit is taken up at rate `k_in` ([`Rates::k_in`]).
+    /// whose deposit is taken up at its rate `k_in` ([`ProductRates::uptake_rate`]) up to its
+    /// ceiling ([`taken_up`]).
     pub fn dose(
         &mut self,
         parameters: &Parameters,
         constants: &CompartmentConstants,
-        k_in: f64,
+        product: &ProductRates,
         t: f64,
         concentration: f64,
     ) {
+        let k_in = product.uptake_rate(parameters);
         let (d, l) = self.at(parameters, t);
         // Terminals reached before still count while their load, including toxin still
         // being taken up, keeps them blocked.
         let still_blocked = self.coverage * terminal_block(parameters, constants, l + d);
         let reached = dose_coverage(parameters, constants, concentration);
-        let d = d + taken_up(parameters, concentration);
+        let d = d + taken_up(parameters, concentration, product.duration);
         let gain = k_in / (k_in - parameters.k_l);
         *self = Toxin {
             t_ref: t,
