@@ -1222,7 +1222,13 @@ fn week_24_responders(plans: &[&str], responder: &str) -> Vec<(String, f64)> {
                 .lines()
                 .filter(|line| !line.starts_with('#'))
                 .map(|line| line.split(',').collect::<Vec<_>>())
-                .find(|fields| fields.len() >= 4 && fields[0] == *name && fields[2] == "168")
+                .find(|fields| {
+                    // The arm is named by the plan path as given on the command line.
+                    fields.len() >= 4
+                        && std::path::Path::new(fields[0]).file_name()
+                            == Some(std::ffi::OsStr::new(name))
+                        && fields[2] == "168"
+                })
                 .map(|fields| fields[3].parse::<f64>().expect("a rate"))
                 .unwrap_or_else(|| panic!("no day-168 row for {name} in responders.csv"));
             (name.to_string(), rate)

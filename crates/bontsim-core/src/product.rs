@@ -24,9 +24,9 @@ pub struct Product {
     /// Multiplier on the recovery rate `k_r0` (1 when absent).
     #[serde(default = "one")]
     pub recovery_rate_factor: f64,
-    /// Multiplier on the uptake ceiling `c_sat`: how much more toxin a reached terminal
-    /// retains than with onabotulinumtoxinA, which lengthens a saturating dose's effect
-    /// without deepening it (1 when absent; docs/model.md sec. 8).
+    /// Divisor of the loss rate `k_L` of the light-chain activity in the terminals: how much
+    /// longer a reached terminal stays silent than with onabotulinumtoxinA at the same load,
+    /// which lengthens the effect without deepening it (1 when absent; docs/model.md sec. 8).
     #[serde(default = "one")]
     pub duration_factor: f64,
     /// Why the duration factor has its value.

@@ -66,10 +66,10 @@ pub mod dynamic {
 pub const BASELINE_DYNAMIC: Dynamic = [0.0, 0.0, 1.0, 0.0];
 
 /// A product's rate multipliers (`data/products.toml`): `onset` multiplies the uptake rate
-/// `k_in` and the onset rate `k_on`, `recovery` the recovery rate `k_r0`, and `duration` the
-/// uptake ceiling `c_sat` (the toxin a reached terminal can retain, which sets how long it
-/// stays silent at saturating doses, apart from potency). 1 for the reference product,
-/// onabotulinumtoxinA.
+/// `k_in` and the onset rate `k_on`, `recovery` the recovery rate `k_r0`, and `duration`
+/// divides the loss rate `k_L` of the light-chain activity in the terminals (how long a
+/// reached terminal stays silent, apart from potency, which sets the units). 1 for the
+/// reference product, onabotulinumtoxinA.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProductRates {
     pub onset: f64,
@@ -88,6 +88,11 @@ impl ProductRates {
     /// `k_in` of this product's deposit (1/day).
     pub fn uptake_rate(&self, parameters: &Parameters) -> f64 {
         parameters.k_in * self.onset
+    }
+
+    /// `k_L / f_duration`: loss of this product's light-chain activity (1/day).
+    pub fn activity_loss_rate(&self, parameters: &Parameters) -> f64 {
+        parameters.k_l / self.duration
     }
 
     /// The rates of deposits of one day merged into one dose: each multiplier is the mean of

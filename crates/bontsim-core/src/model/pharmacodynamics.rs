@@ -136,14 +136,31 @@ pub fn remodelling_rate(rates: &Rates, b: f64, r: f64) -> f64 {
     rates.k_r_in * b * (1.0 - r) - rates.k_r_out * r
 }
 
-/// Toxin a dose of concentration `c` loads into the terminals it reaches:
-/// `c / (1 + c / (c_sat f_duration))` (receptor-limited uptake: the terminals' acceptors bind
-/// a limited amount, the rest is cleared; `c` itself when `c_sat` is infinite). `duration` is
-/// the product's `f_duration`, which widens the ceiling of a product whose terminals retain
-/// more toxin (docs/model.md sec. 2.4 and 8).
+/// Dissociation constant of the toxin's binding to the terminals' acceptors, as a fraction
+/// `K / c_sat` of the ceiling. [E] Small: BoNT/A binds its acceptors with high affinity
+/// (sub-nanomolar, Montal 2010 [M]), so a terminal takes up nearly all the toxin that reaches it
+/// until its acceptors fill, and little beyond. 0.05 keeps the bend smooth over a doubling.
+pub const UPTAKE_DISSOCIATION_FRACTION: f64 = 0.05;
+
+/// Toxin a dose of concentration `c` loads into the terminals it reaches: tight binding to a
+/// limited pool of acceptors `S = c_sat` with dissociation constant
+/// `K = 0.05 S` (the Morrison quadratic),
+/// `bound = ((c + S + K) - sqrt((c + S + K)^2 - 4 c S)) / 2`, written in the form without
+/// cancellation `2 c S / ((c + S + K) + sqrt(...))`. Below the ceiling nearly all is taken up
+/// (`bound ~ c (1 - K / S)`), above it `bound -> S`: units above the label add little
+/// (receptor-limited uptake; the rest is cleared). `c` itself when `c_sat` is infinite.
 #[inline]
-pub fn taken_up(parameters: &Parameters, c: f64, duration: f64) -> f64 {
-    c / (1.0 + c / (parameters.uptake_saturation * duration))
+pub fn taken_up(parameters: &Parameters, c: f64) -> f64 {
+    let ceiling = parameters.uptake_saturation;
+    if !ceiling.is_finite() {
+        return c;
+    }
+    if c <= 0.0 || ceiling <= 0.0 {
+        return 0.0;
+    }
+    let sum = c + ceiling * (1.0 + UPTAKE_DISSOCIATION_FRACTION);
+    let discriminant = (sum * sum - 4.0 * c * ceiling).max(0.0);
+    2.0 * c * ceiling / (sum + discriminant.sqrt())
 }
 
 /// Coverage reached by a dose of concentration `c` alone: `1 - exp(-c sensitivity / c_cov)`.
@@ -181,6 +198,9 @@ pub struct Toxin {
     pub coverage: f64,
     /// Uptake rate `k_in` of the chain since the last dose (1/day).
     pub k_in: f64,
+    /// Loss rate `k_L / f_duration` of the light-chain activity since the last dose (1/day):
+    /// that of the last dose's product ([`ProductRates::activity_loss_rate`]).
+    pub k_l: f64,
 }
 
 impl Toxin {
@@ -191,15 +211,16 @@ impl Toxin {
         c: 0.0,
         coverage: 0.0,
         k_in: 0.0,
+        k_l: 0.0,
     };
 
     /// `(D(t), L(t))`.
     #[inline]
-    pub fn at(&self, parameters: &Parameters, t: f64) -> (f64, f64) {
+    pub fn at(&self, t: f64) -> (f64, f64) {
         if self.d == 0.0 && self.a == 0.0 && self.c == 0.0 && self.coverage == 0.0 {
             return (0.0, 0.0);
         }
-        let (slow, fast) = exponentials(parameters.k_l, self.k_in, t - self.t_ref);
+        let (slow, fast) = exponentials(self.k_l, self.k_in, t - self.t_ref);
         (self.d * fast, self.load_from(slow, fast))
     }
 
@@ -210,8 +231,10 @@ impl Toxin {
     }
 
     /// Add a dose of `concentration` at time `t` (not before the last dose), of a product
-    /// whose deposit is taken up at its rate `k_in` ([`ProductRates::uptake_rate`]) up to its
-    /// ceiling ([`taken_up`]).
+    /// whose deposit is taken up at its rate `k_in` ([`ProductRates::uptake_rate`]) up to the
+    /// terminals' ceiling ([`taken_up`]) and whose light-chain activity is lost at its rate
+    /// ([`ProductRates::activity_loss_rate`]; the load left from earlier doses then decays
+    /// at that rate too, as it is taken up at the new `k_in`).
     pub fn dose(
         &mut self,
         parameters: &Parameters,
@@ -221,13 +244,14 @@ impl Toxin {
         concentration: f64,
     ) {
         let k_in = product.uptake_rate(parameters);
-        let (d, l) = self.at(parameters, t);
+        let k_l = product.activity_loss_rate(parameters);
+        let (d, l) = self.at(t);
         // Terminals reached before still count while their load, including toxin still
         // being taken up, keeps them blocked.
         let still_blocked = self.coverage * terminal_block(parameters, constants, l + d);
         let reached = dose_coverage(parameters, constants, concentration);
-        let d = d + taken_up(parameters, concentration, product.duration);
-        let gain = k_in / (k_in - parameters.k_l);
+        let d = d + taken_up(parameters, concentration);
+        let gain = k_in / (k_in - k_l);
         *self = Toxin {
             t_ref: t,
             d,
@@ -235,6 +259,7 @@ impl Toxin {
             c: -d * gain,
             coverage: 1.0 - (1.0 - still_blocked) * (1.0 - reached),
             k_in,
+            k_l,
         };
     }
 }
@@ -262,6 +287,36 @@ mod tests {
                 assert!((block - exact).abs() <= 1e-12, "h {h}, l {l}");
             }
         }
+    }
+
+    #[test]
+    fn uptake_is_nearly_complete_below_the_ceiling_and_capped_above() {
+        let parameters = Parameters::TYPICAL;
+        let ceiling = parameters.uptake_saturation;
+        // The Morrison quadratic, in its textbook form.
+        let morrison = |c: f64, s: f64| {
+            let sum = c + s + UPTAKE_DISSOCIATION_FRACTION * s;
+            (sum - (sum * sum - 4.0 * c * s).sqrt()) / 2.0
+        };
+        for c in [0.01, 1.0, 0.3 * ceiling, ceiling, 3.0 * ceiling, 100.0] {
+            let bound = taken_up(&parameters, c);
+            assert!(
+                (bound - morrison(c, ceiling)).abs() <= 1e-9 * c.max(1.0),
+                "c {c}"
+            );
+            assert!(bound <= c && bound <= ceiling, "c {c}: {bound}");
+        }
+        // A quarter of the ceiling is taken up to within ~7%; four times it adds < 8% more
+        // than twice it.
+        assert!(taken_up(&parameters, 0.25 * ceiling) > 0.93 * 0.25 * ceiling);
+        assert!(taken_up(&parameters, 4.0 * ceiling) < 1.08 * taken_up(&parameters, 2.0 * ceiling));
+        // An infinite ceiling takes up all.
+        let unlimited = Parameters {
+            uptake_saturation: f64::INFINITY,
+            ..parameters
+        };
+        assert_eq!(taken_up(&unlimited, 7.5), 7.5);
+        assert_eq!(taken_up(&parameters, 0.0), 0.0);
     }
 
     #[test]
