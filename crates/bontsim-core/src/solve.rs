@@ -926,8 +926,7 @@ mod tests {
             let (mut d, mut l) = (0.0, 0.0);
             for dose in doses.iter().filter(|dose| dose.day < t) {
                 let s = t - dose.day;
-                let taken =
-                    dose.concentration / (1.0 + dose.concentration / parameters.uptake_saturation);
+                let taken = pharmacodynamics::taken_up(&parameters, dose.concentration);
                 d += taken * (-k_in * s).exp();
                 l += taken * k_in / (k_in - k_l) * ((-k_l * s).exp() - (-k_in * s).exp());
             }
