@@ -41,12 +41,12 @@ pub struct Parameters {
     /// -18 to -54% at 2-4 weeks [R]).
     pub coverage_concentration: f64,
     /// `c_sat` (U/g^a): receptor-limited uptake, the dose ceiling. A dose of concentration `c`
-    /// loads the terminals it reaches with `c / (1 + c / c_sat)` (Langmuir binding to a limited
-    /// pool of acceptors); the rest is not internalised and is cleared, so units above the
-    /// label add little duration. FITTED with EC50 to the flat ONA 40-80 U week-24 and week-28
-    /// responder rates (PMC9558451 [R]; Carruthers 2005 men: no more adverse events at
-    /// 40-80 U [R]) keeping ONA 20 U at 139 d and 40 U >= 160 d; held out: Carruthers 2005
-    /// women 10-40 U, INCO and ABO high doses (docs/validation.md, "Dose ceiling").
+    /// loads the terminals it reaches with what a limited pool of acceptors `c_sat` binds
+    /// tightly (Morrison quadratic, `pharmacodynamics::taken_up`); the rest is not
+    /// internalised and is cleared, so units above the label add little duration. FITTED with
+    /// EC50 to the flat ONA 40-80 U week-24 responder rates (PMC9558451 [R]) keeping ONA 20 U
+    /// at 139 d and a 20 -> 40 U step; held out: Carruthers 2005 10-40 U, the calibration
+    /// durations (docs/validation.md, "Repeated treatment", "Dose ceiling").
     pub uptake_saturation: f64,
     /// `alpha`: exponent of muscle mass in the toxin concentration `c = U / m^alpha`. Motor
     /// endplates lie in bands (Happak 1997 [R]), so the terminals a deposit reaches grow
