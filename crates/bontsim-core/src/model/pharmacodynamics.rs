@@ -269,6 +269,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_longer_lasting_product_loses_its_load_slower_at_the_same_uptake() {
+        let parameters = Parameters::TYPICAL;
+        let constants = CompartmentConstants {
+            mass_g: 1.0,
+            sensitivity: 1.0,
+            atrophy_susceptibility: 0.1,
+        };
+        let load_at = |duration: f64, t: f64| {
+            let product = ProductRates {
+                duration,
+                ..ProductRates::REFERENCE
+            };
+            let mut toxin = Toxin::NONE;
+            toxin.dose(&parameters, &constants, &product, 0.0, 8.0);
+            (toxin.at(t), toxin.coverage)
+        };
+        let ((_, reference), reference_coverage) = load_at(1.0, 120.0);
+        let ((_, longer), longer_coverage) = load_at(1.2, 120.0);
+        // Same terminals reached and the same toxin taken up (potency untouched) ...
+        assert_eq!(reference_coverage, longer_coverage);
+        let ((d_reference, _), _) = load_at(1.0, 0.0);
+        let ((d_longer, _), _) = load_at(1.2, 0.0);
+        assert_eq!(d_reference, d_longer);
+        // ... but the load decays at k_L / 1.2: by day 120, once uptake is over, the ratio of
+        // the loads is close to exp(k_L (1 - 1/1.2) 120).
+        let expected = (parameters.k_l * (1.0 - 1.0 / 1.2) * 120.0).exp();
+        assert!(
+            (longer / reference / expected - 1.0).abs() < 0.02,
+            "{longer} / {reference} vs {expected}"
+        );
+    }
+
+    #[test]
     fn hill_power_matches_the_formula() {
         let constants = CompartmentConstants {
             mass_g: 1.0,
