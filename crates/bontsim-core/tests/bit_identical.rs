@@ -6,7 +6,7 @@
 //! (and says so in its commit message): the volume and recovery-memory change (non-contractile
 //! tissue only under block, into the free volume; slower, stronger remodelling memory) did, and
 //! so did the dose ceiling (tight-binding receptor-limited uptake `c_sat` 12 with EC50 0.61,
-//! daxibotulinumtoxinA's slower light-chain loss, the refitted masseter-smile barrier): every
+//! the product duration factors (DAXI, ABO, INCO), the refitted masseter-smile barrier): every
 //! plan with toxin changed, the untreated palsy plans did not.
 
 mod common;
@@ -41,7 +41,7 @@ fn hash(simulation: &Simulation) -> u64 {
 }
 
 const EXAMPLES: [(&str, u64); 15] = [
-    ("every_warning.toml", 0x2153_9cbd_1dd6_1635),
+    ("every_warning.toml", 0x5f15_2e82_0e5d_b369),
     ("forehead_and_crows_feet.toml", 0x1fce_234f_fb7a_d869),
     ("glabella_20u_every_4_months.toml", 0x375f_541a_68cf_5a74),
     ("glabella_light_10u.toml", 0x84e2_6f41_32b8_ac6c),
@@ -97,7 +97,7 @@ side = "left"
 units = 12
 "#;
 
-const MIXED_PRODUCTS: u64 = 0xd2ea_b137_75af_1435;
+const MIXED_PRODUCTS: u64 = 0x2557_8e12_9acc_0ea8;
 
 /// Virtual patients 0..4 of the glabella plan, seed 7 (their parameters and compartment
 /// constants differ from the typical patient's, including slow recoverers).
