@@ -474,10 +474,16 @@ pub fn normal_cdf(x: f64) -> f64 {
 /// spread (natural-log units). Fitted so that the label glabella dose (ONA 20 U) gives a 3%
 /// eyelid-ptosis rate, between 5.4% (Carruthers 2002) and 0.9% (SAKURA 3) [R].
 pub const SPREAD_LOG_SD: f64 = 1.35;
-/// Net brow-depressor dominance (frontalis blockade minus mean brow-depressor blockade)
-/// above which the brow drops [E]; its variability is `SPREAD_LOG_SD` above (the
-/// same injector-to-injector differences move toxin toward or away from the frontalis).
-pub const BROW_PTOSIS_DOMINANCE: f64 = 0.5;
+/// Net brow-depressor dominance (frontalis blockade minus mean brow-depressor blockade) at
+/// which half of the brows would drop; its variability is `SPREAD_LOG_SD` above (the same
+/// injector-to-injector differences move toxin toward or away from the lower frontalis, the
+/// brow's only elevator). Above 1, so that even a fully unopposed frontalis block drops fewer
+/// than half of the brows: label frontalis injections sit above the C-line (~61% of forehead
+/// height, Cotofana [R]), away from the lower fibres that lift the brow. FITTED [E target]:
+/// forehead-alone ONA 20 U gives ~9% (label forehead + glabella ~2% [M]; upper-face brow
+/// ptosis quoted up to 20%, Canadian Dermatology Today 2021 [R2]; no forehead-alone trial rate
+/// was read).
+pub const BROW_PTOSIS_DOMINANCE: f64 = 4.0;
 /// Neck dose with a 50% dysphagia risk and its log spread: ~19% in cervical dystonia at
 /// ~150 U [C], <1% at the 40 U cosmetic ceiling [R: keep <= 40 U] [E].
 pub const DYSPHAGIA_UNITS_50: f64 = 300.0;
@@ -522,21 +528,23 @@ pub fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> V
     let index_of = |name: &str| anatomy.index_of(name).expect("muscle in anatomy");
     let mut risks = Vec::new();
 
-    let levator = index_of("levator_palpebrae_superioris");
-    let exposure = Side::BOTH.map(|side| relative_exposure(simulation, parameters, levator, side));
+    let exposure = crate::model::ptosis::levator_site_exposure(plan, parameters);
     let either_eye = 1.0
         - exposure
             .iter()
-            .map(|&e| 1.0 - lognormal_risk(e, 1.0, SPREAD_LOG_SD))
+            .map(|&e| {
+                1.0 - lognormal_risk(e, crate::model::ptosis::EYELID_EXPOSURE_50, SPREAD_LOG_SD)
+            })
             .product::<f64>();
     risks.push(RiskReport {
         risk: "eyelid_ptosis".into(),
         probability: round(either_eye),
         driver: format!(
-            "toxin reaching the levator palpebrae by spread: {:.4} (left), {:.4} (right) of its half-blocking level",
-            exposure[0], exposure[1]
+            "injected fluid reaching the levator palpebrae from the injection sites (distance, volume): {:.4} (left), {:.4} (right) of the level that droops half of the eyelids",
+            exposure[0] / crate::model::ptosis::EYELID_EXPOSURE_50,
+            exposure[1] / crate::model::ptosis::EYELID_EXPOSURE_50
         ),
-        source: "spread to levator palpebrae superioris; spread variability fitted to glabellar trials (Carruthers 2002 5.4%; SAKURA 3 0.9%)".into(),
+        source: "injection sites' distance to the levator palpebrae through the orbital septum and volume, not units (dose-ranging trials: no more ptosis at 40-80 U, Carruthers 2005 [R], PMC9558451 [R]); fitted to the label glabella dose (Carruthers 2002 5.4%; SAKURA 3 0.9%)".into(),
     });
 
     let frontalis = index_of("frontalis");

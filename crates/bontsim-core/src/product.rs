@@ -24,6 +24,14 @@ pub struct Product {
     /// Multiplier on the recovery rate `k_r0` (1 when absent).
     #[serde(default = "one")]
     pub recovery_rate_factor: f64,
+    /// Divisor of the loss rate `k_L` of the light-chain activity in the terminals: how much
+    /// longer a reached terminal stays silent than with onabotulinumtoxinA at the same load,
+    /// which lengthens the effect without deepening it (1 when absent; docs/model.md sec. 8).
+    #[serde(default = "one")]
+    pub duration_factor: f64,
+    /// Why the duration factor has its value.
+    #[serde(default)]
+    pub duration_source: String,
     /// Antigenicity per onabotulinumtoxinA-equivalent unit relative to onabotulinumtoxinA
     /// (1 when absent): weights the units of a session in the neutralising-antibody model
     /// (`model::immunity`).
@@ -53,6 +61,7 @@ impl Product {
         ProductRates {
             onset: self.onset_rate_factor,
             recovery: self.recovery_rate_factor,
+            duration: self.duration_factor,
         }
     }
 }
@@ -102,10 +111,15 @@ mod tests {
         for product in products() {
             assert!(product.potency > 0.0 && product.potency <= 1.0);
             assert!(!product.potency_source.is_empty());
-            for factor in [product.onset_rate_factor, product.recovery_rate_factor] {
+            for factor in [
+                product.onset_rate_factor,
+                product.recovery_rate_factor,
+                product.duration_factor,
+            ] {
                 assert!(factor.is_finite() && factor > 0.0, "{}", product.name);
             }
             assert!(!product.rate_factor_source.is_empty(), "{}", product.name);
+            assert!(!product.duration_source.is_empty(), "{}", product.name);
             assert!(product.immunogenicity > 0.0 && product.immunogenicity <= 1.0);
             assert!(
                 !product.immunogenicity_source.is_empty(),

@@ -293,6 +293,7 @@ mod tests {
             product: ProductRates {
                 onset,
                 recovery: 1.0,
+                duration: 1.0,
             },
         }
     }

@@ -320,7 +320,6 @@ impl<const N: usize> Batch<N> {
     fn load(&mut self, l: usize, parameters: &Parameters, constants: &CompartmentConstants) {
         self.set_product(l, parameters, constants, &ProductRates::REFERENCE);
         self.scale[l] = constants.sensitivity / parameters.ec50;
-        self.k_l_90[l] = parameters.k_l / 90.0;
         self.set_toxin(l, &Toxin::NONE);
         self.t[l] = 0.0;
         self.h[l] = 0.0;
@@ -352,6 +351,7 @@ impl<const N: usize> Batch<N> {
         self.k_fd[l] = rates.k_fd;
         self.contractile_floor[l] = rates.contractile_floor;
         self.k_in_90[l] = product.uptake_rate(parameters) / 90.0;
+        self.k_l_90[l] = product.activity_loss_rate(parameters) / 90.0;
     }
 
     /// The rates of lane `l` as the model takes them.
@@ -504,6 +504,8 @@ struct Lane<'a> {
     toxin: Toxin,
     /// `k_in` of the product of the last dose (the reference product's before any dose).
     k_in: f64,
+    /// `k_L / f_duration` of the product of the last dose.
+    k_l: f64,
     next_dose: usize,
     t_ref: f64,
     rejected: bool,
@@ -521,6 +523,7 @@ impl<'a> Lane<'a> {
             doses: problem.doses,
             toxin: Toxin::NONE,
             k_in: problem.parameters.k_in,
+            k_l: problem.parameters.k_l,
             next_dose: 0,
             t_ref: 0.0,
             rejected: false,
@@ -540,9 +543,7 @@ impl<'a> Lane<'a> {
     /// Record day `day` with dynamic state `y`.
     #[inline(always)]
     fn push(&mut self, day: usize, y: &Dynamic) {
-        let (slow, fast) = self
-            .clock
-            .at(self.parameters.k_l, self.k_in, day, self.t_ref);
+        let (slow, fast) = self.clock.at(self.k_l, self.k_in, day, self.t_ref);
         let toxin = &self.toxin;
         self.states.push(model::full_state(
             toxin.d * fast,
@@ -584,10 +585,11 @@ impl<'a> Lane<'a> {
                 let parameters = self.parameters;
                 while let Some(dose) = self.doses.get(self.next_dose).filter(|d| d.day <= t) {
                     self.k_in = dose.product.uptake_rate(parameters);
+                    self.k_l = dose.product.activity_loss_rate(parameters);
                     self.toxin.dose(
                         parameters,
                         &self.constants,
-                        self.k_in,
+                        &dose.product,
                         t,
                         dose.concentration,
                     );
@@ -595,6 +597,7 @@ impl<'a> Lane<'a> {
                     self.next_dose += 1;
                 }
                 self.clock.day_fast = (-self.k_in).exp();
+                self.clock.day_slow = (-self.k_l).exp();
                 self.t_ref = t;
                 self.clock.valid = false;
                 batch.set_toxin(l, &self.toxin);
@@ -609,7 +612,7 @@ impl<'a> Lane<'a> {
             }
             batch.h[l] = options.initial_step.min(segment_end - t);
             self.rejected = false;
-            let (slow, fast) = exponentials(self.parameters.k_l, self.k_in, t - self.t_ref);
+            let (slow, fast) = exponentials(self.k_l, self.k_in, t - self.t_ref);
             batch.base_slow[l] = slow;
             batch.base_fast[l] = fast;
             batch.first_stage(l);
@@ -673,9 +676,7 @@ impl<'a> Lane<'a> {
         let last = (t1 as usize).min(days - 1);
         let interior_end = if last as f64 >= t1 { last } else { last + 1 };
         let (day_slow, day_fast) = (self.clock.day_slow, self.clock.day_fast);
-        let (mut slow, mut fast) = self
-            .clock
-            .at(self.parameters.k_l, self.k_in, first, self.t_ref);
+        let (mut slow, mut fast) = self.clock.at(self.k_l, self.k_in, first, self.t_ref);
         let (mut last_slow, mut last_fast) = (slow, fast);
         let toxin = self.toxin;
         let count = interior_end - first;
@@ -904,7 +905,8 @@ mod tests {
 
     #[test]
     fn toxin_chain_matches_the_analytic_solution_through_doses() {
-        // D and L form a linear chain with a closed form; check it across three doses.
+        // D and L form a linear chain with a closed form; check it across three doses. Each
+        // dose adds what the terminals take up (receptor-limited, `taken_up`).
         let parameters = Parameters::TYPICAL;
         let doses = [
             reference_dose(0.0, 10.0),
@@ -924,9 +926,9 @@ mod tests {
             let (mut d, mut l) = (0.0, 0.0);
             for dose in doses.iter().filter(|dose| dose.day < t) {
                 let s = t - dose.day;
-                d += dose.concentration * (-k_in * s).exp();
-                l += dose.concentration * k_in / (k_in - k_l)
-                    * ((-k_l * s).exp() - (-k_in * s).exp());
+                let taken = pharmacodynamics::taken_up(&parameters, dose.concentration);
+                d += taken * (-k_in * s).exp();
+                l += taken * k_in / (k_in - k_l) * ((-k_l * s).exp() - (-k_in * s).exp());
             }
             assert!(
                 (state[index::D] - d).abs() <= 1e-5 * (1.0 + d),
@@ -1153,7 +1155,7 @@ mod tests {
         let mut y = BASELINE_DYNAMIC;
         let mut out = vec![y];
         let level = |toxin: &Toxin, t: f64| {
-            let (_, l) = toxin.at(parameters, t);
+            let (_, l) = toxin.at(t);
             pharmacodynamics::blockade_level(
                 toxin.coverage,
                 pharmacodynamics::terminal_block(parameters, constants, l),
@@ -1163,8 +1165,7 @@ mod tests {
         for step in 0..(days - 1) * STEPS_PER_DAY {
             let t = step as f64 * h;
             while let Some(dose) = doses.get(next_dose).filter(|d| d.day <= t) {
-                let k_in = dose.product.uptake_rate(parameters);
-                toxin.dose(parameters, constants, k_in, t, dose.concentration);
+                toxin.dose(parameters, constants, &dose.product, t, dose.concentration);
                 rates = Rates::new(parameters, constants, &dose.product);
                 next_dose += 1;
             }
@@ -1203,6 +1204,7 @@ mod tests {
                 product: ProductRates {
                     onset: 2.0,
                     recovery: 0.7,
+                    duration: 1.0,
                 },
             },
         ];
@@ -1252,7 +1254,11 @@ mod tests {
             let dose = Dose {
                 day: 0.0,
                 concentration: 8.0,
-                product: ProductRates { onset, recovery },
+                product: ProductRates {
+                    onset,
+                    recovery,
+                    duration: 1.0,
+                },
             };
             integrate(
                 &parameters,

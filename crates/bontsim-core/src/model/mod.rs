@@ -13,6 +13,7 @@ pub mod adaptation;
 pub mod immunity;
 pub mod parameters;
 pub mod pharmacodynamics;
+pub mod ptosis;
 pub mod spread;
 
 pub use parameters::{NamedParameter, Parameters, PARAMETERS};
@@ -65,12 +66,15 @@ pub mod dynamic {
 pub const BASELINE_DYNAMIC: Dynamic = [0.0, 0.0, 1.0, 0.0];
 
 /// A product's rate multipliers (`data/products.toml`): `onset` multiplies the uptake rate
-/// `k_in` and the onset rate `k_on`, `recovery` the recovery rate `k_r0`. 1 for the reference
-/// product, onabotulinumtoxinA.
+/// `k_in` and the onset rate `k_on`, `recovery` the recovery rate `k_r0`, and `duration`
+/// divides the loss rate `k_L` of the light-chain activity in the terminals (how long a
+/// reached terminal stays silent, apart from potency, which sets the units). 1 for the
+/// reference product, onabotulinumtoxinA.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ProductRates {
     pub onset: f64,
     pub recovery: f64,
+    pub duration: f64,
 }
 
 impl ProductRates {
@@ -78,11 +82,17 @@ impl ProductRates {
     pub const REFERENCE: ProductRates = ProductRates {
         onset: 1.0,
         recovery: 1.0,
+        duration: 1.0,
     };
 
     /// `k_in` of this product's deposit (1/day).
     pub fn uptake_rate(&self, parameters: &Parameters) -> f64 {
         parameters.k_in * self.onset
+    }
+
+    /// `k_L / f_duration`: loss of this product's light-chain activity (1/day).
+    pub fn activity_loss_rate(&self, parameters: &Parameters) -> f64 {
+        parameters.k_l / self.duration
     }
 
     /// The rates of deposits of one day merged into one dose: each multiplier is the mean of
@@ -97,6 +107,7 @@ impl ProductRates {
         ProductRates {
             onset: mean(self.onset, other.onset),
             recovery: mean(self.recovery, other.recovery),
+            duration: mean(self.duration, other.duration),
         }
     }
 }
@@ -201,6 +212,7 @@ mod tests {
         let product = ProductRates {
             onset: 1.5,
             recovery: 0.8,
+            duration: 1.0,
         };
         let rates = Rates::new(&parameters, &constants, &product);
         let p = &parameters;
@@ -238,18 +250,22 @@ mod tests {
         let slow = ProductRates {
             onset: 1.0,
             recovery: 1.0,
+            duration: 1.0,
         };
         let fast = ProductRates {
             onset: 2.0,
             recovery: 0.5,
+            duration: 3.0,
         };
         let merged = slow.merged(3.0, fast, 1.0);
         assert!((merged.onset - 1.25).abs() < 1e-15);
         assert!((merged.recovery - 0.875).abs() < 1e-15);
+        assert!((merged.duration - 1.5).abs() < 1e-15);
         // One product keeps its rates to the bit, whatever the weights.
         let odd = ProductRates {
             onset: 0.3,
             recovery: 1.7,
+            duration: 2.2,
         };
         assert_eq!(odd.merged(0.1, odd, 7.3), odd);
         assert_eq!(

@@ -30,9 +30,9 @@ pub struct Parameters {
     /// `k_L` (1/day): loss of intracellular light-chain activity, ln 2 / 31 d
     /// (Foran 2003, half-life of BoNT/A inhibition of release [R]).
     pub k_l: f64,
-    /// `EC50` (U/g^a): toxin load at which a reached terminal is half blocked. FITTED to the
-    /// median duration of ONA 20 U glabella (19.7 wk, PMC9558451 [R]), checked against 10 U
-    /// (Carruthers 2005 [R]) and 40 U (>= 24 wk).
+    /// `EC50` (U/g^a): toxin load at which a reached terminal is half blocked. FITTED (with
+    /// `c_sat`) to the median duration of ONA 20 U glabella (19.7 wk, PMC9558451 [R]),
+    /// checked against 10 U (Carruthers 2005 [R]) and 40 U (>= 24 wk).
     pub ec50: f64,
     /// `c_cov` (U/g^a): concentration at which a dose reaches 1 - 1/e (63%) of a muscle's
     /// nerve terminals. Coverage saturates with dose (Borodic 1994: 1 U blocks a 15-30 mm
@@ -40,11 +40,13 @@ pub struct Parameters {
     /// [R]). Fitted to the EMG depth of Winn & Sires (corrugator 8 U: -64 to -78%; DAO 2 U:
     /// -18 to -54% at 2-4 weeks [R]).
     pub coverage_concentration: f64,
-    /// `c_sat` (U/g^a): acceptor-limited uptake. A dose of concentration `c` loads the
-    /// terminals it reaches with `c / (1 + c / c_sat)` (Langmuir binding to a limited pool of
-    /// acceptors); the rest is not internalised and is cleared. Infinite: no saturation.
-    /// An option: it fits the flat ONA 40-80 U week-24 rates (PMC9558451 [R]) but not the INCO,
-    /// ABO and DAXI durations, so it is off (docs/validation.md, "Population").
+    /// `c_sat` (U/g^a): receptor-limited uptake, the dose ceiling. A dose of concentration `c`
+    /// loads the terminals it reaches with what a limited pool of acceptors `c_sat` binds
+    /// tightly (Morrison quadratic, `pharmacodynamics::taken_up`); the rest is not
+    /// internalised and is cleared, so units above the label add little duration. FITTED with
+    /// EC50 to the flat ONA 40-80 U week-24 responder rates (PMC9558451 [R]) keeping ONA 20 U
+    /// at 139 d and a 20 -> 40 U step; held out: Carruthers 2005 10-40 U, the calibration
+    /// durations (docs/validation.md, "Repeated treatment", "Dose ceiling").
     pub uptake_saturation: f64,
     /// `alpha`: exponent of muscle mass in the toxin concentration `c = U / m^alpha`. Motor
     /// endplates lie in bands (Happak 1997 [R]), so the terminals a deposit reaches grow
@@ -276,9 +278,9 @@ impl Parameters {
         spread_volume_exponent: 0.25,
         k_in: 1.0,
         k_l: std::f64::consts::LN_2 / 31.0,
-        ec50: 0.7,
+        ec50: 0.61,
         coverage_concentration: 4.6,
-        uptake_saturation: f64::INFINITY,
+        uptake_saturation: 12.0,
         mass_exponent: 2.0 / 3.0,
         hill: 3.5,
         k_on: 0.5,

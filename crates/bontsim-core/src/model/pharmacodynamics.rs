@@ -19,7 +19,7 @@
 //! days (ln 2 / k_L). Terminals from an earlier dose count toward `P` only while their load
 //! still blocks them (`P_before E_h(L + D)` at the new dose).
 
-use super::{CompartmentConstants, Parameters, Rates};
+use super::{CompartmentConstants, Parameters, ProductRates, Rates};
 
 /// The Hill exponent `h` in the form that decides the operations of `x^h`: integer and
 /// half-integer `h` by multiplication (and one square root), others by `powf`. The solver
@@ -136,11 +136,31 @@ pub fn remodelling_rate(rates: &Rates, b: f64, r: f64) -> f64 {
     rates.k_r_in * b * (1.0 - r) - rates.k_r_out * r
 }
 
-/// Toxin a dose of concentration `c` loads into the terminals it reaches:
-/// `c / (1 + c / c_sat)` (acceptor-limited uptake; `c` itself when `c_sat` is infinite).
+/// Dissociation constant of the toxin's binding to the terminals' acceptors, as a fraction
+/// `K / c_sat` of the ceiling. [E] Small: BoNT/A binds its acceptors with high affinity
+/// (sub-nanomolar, Montal 2010 [M]), so a terminal takes up nearly all the toxin that reaches it
+/// until its acceptors fill, and little beyond. 0.05 keeps the bend smooth over a doubling.
+pub const UPTAKE_DISSOCIATION_FRACTION: f64 = 0.05;
+
+/// Toxin a dose of concentration `c` loads into the terminals it reaches: tight binding to a
+/// limited pool of acceptors `S = c_sat` with dissociation constant
+/// `K = 0.05 S` (the Morrison quadratic),
+/// `bound = ((c + S + K) - sqrt((c + S + K)^2 - 4 c S)) / 2`, written in the form without
+/// cancellation `2 c S / ((c + S + K) + sqrt(...))`. Below the ceiling nearly all is taken up
+/// (`bound ~ c (1 - K / S)`), above it `bound -> S`: units above the label add little
+/// (receptor-limited uptake; the rest is cleared). `c` itself when `c_sat` is infinite.
 #[inline]
 pub fn taken_up(parameters: &Parameters, c: f64) -> f64 {
-    c / (1.0 + c / parameters.uptake_saturation)
+    let ceiling = parameters.uptake_saturation;
+    if !ceiling.is_finite() {
+        return c;
+    }
+    if c <= 0.0 || ceiling <= 0.0 {
+        return 0.0;
+    }
+    let sum = c + ceiling * (1.0 + UPTAKE_DISSOCIATION_FRACTION);
+    let discriminant = (sum * sum - 4.0 * c * ceiling).max(0.0);
+    2.0 * c * ceiling / (sum + discriminant.sqrt())
 }
 
 /// Coverage reached by a dose of concentration `c` alone: `1 - exp(-c sensitivity / c_cov)`.
@@ -178,6 +198,9 @@ pub struct Toxin {
     pub coverage: f64,
     /// Uptake rate `k_in` of the chain since the last dose (1/day).
     pub k_in: f64,
+    /// Loss rate `k_L / f_duration` of the light-chain activity since the last dose (1/day):
+    /// that of the last dose's product ([`ProductRates::activity_loss_rate`]).
+    pub k_l: f64,
 }
 
 impl Toxin {
@@ -188,15 +211,16 @@ impl Toxin {
         c: 0.0,
         coverage: 0.0,
         k_in: 0.0,
+        k_l: 0.0,
     };
 
     /// `(D(t), L(t))`.
     #[inline]
-    pub fn at(&self, parameters: &Parameters, t: f64) -> (f64, f64) {
+    pub fn at(&self, t: f64) -> (f64, f64) {
         if self.d == 0.0 && self.a == 0.0 && self.c == 0.0 && self.coverage == 0.0 {
             return (0.0, 0.0);
         }
-        let (slow, fast) = exponentials(parameters.k_l, self.k_in, t - self.t_ref);
+        let (slow, fast) = exponentials(self.k_l, self.k_in, t - self.t_ref);
         (self.d * fast, self.load_from(slow, fast))
     }
 
@@ -207,22 +231,27 @@ impl Toxin {
     }
 
     /// Add a dose of `concentration` at time `t` (not before the last dose), of a product
-    /// whose deposit is taken up at rate `k_in` ([`Rates::k_in`]).
+    /// whose deposit is taken up at its rate `k_in` ([`ProductRates::uptake_rate`]) up to the
+    /// terminals' ceiling ([`taken_up`]) and whose light-chain activity is lost at its rate
+    /// ([`ProductRates::activity_loss_rate`]; the load left from earlier doses then decays
+    /// at that rate too, as it is taken up at the new `k_in`).
     pub fn dose(
         &mut self,
         parameters: &Parameters,
         constants: &CompartmentConstants,
-        k_in: f64,
+        product: &ProductRates,
         t: f64,
         concentration: f64,
     ) {
-        let (d, l) = self.at(parameters, t);
+        let k_in = product.uptake_rate(parameters);
+        let k_l = product.activity_loss_rate(parameters);
+        let (d, l) = self.at(t);
         // Terminals reached before still count while their load, including toxin still
         // being taken up, keeps them blocked.
         let still_blocked = self.coverage * terminal_block(parameters, constants, l + d);
         let reached = dose_coverage(parameters, constants, concentration);
         let d = d + taken_up(parameters, concentration);
-        let gain = k_in / (k_in - parameters.k_l);
+        let gain = k_in / (k_in - k_l);
         *self = Toxin {
             t_ref: t,
             d,
@@ -230,6 +259,7 @@ impl Toxin {
             c: -d * gain,
             coverage: 1.0 - (1.0 - still_blocked) * (1.0 - reached),
             k_in,
+            k_l,
         };
     }
 }
@@ -237,6 +267,39 @@ impl Toxin {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_longer_lasting_product_loses_its_load_slower_at_the_same_uptake() {
+        let parameters = Parameters::TYPICAL;
+        let constants = CompartmentConstants {
+            mass_g: 1.0,
+            sensitivity: 1.0,
+            atrophy_susceptibility: 0.1,
+        };
+        let load_at = |duration: f64, t: f64| {
+            let product = ProductRates {
+                duration,
+                ..ProductRates::REFERENCE
+            };
+            let mut toxin = Toxin::NONE;
+            toxin.dose(&parameters, &constants, &product, 0.0, 8.0);
+            (toxin.at(t), toxin.coverage)
+        };
+        let ((_, reference), reference_coverage) = load_at(1.0, 120.0);
+        let ((_, longer), longer_coverage) = load_at(1.2, 120.0);
+        // Same terminals reached and the same toxin taken up (potency untouched) ...
+        assert_eq!(reference_coverage, longer_coverage);
+        let ((d_reference, _), _) = load_at(1.0, 0.0);
+        let ((d_longer, _), _) = load_at(1.2, 0.0);
+        assert_eq!(d_reference, d_longer);
+        // ... but the load decays at k_L / 1.2: by day 120, once uptake is over, the ratio of
+        // the loads is close to exp(k_L (1 - 1/1.2) 120).
+        let expected = (parameters.k_l * (1.0 - 1.0 / 1.2) * 120.0).exp();
+        assert!(
+            (longer / reference / expected - 1.0).abs() < 0.02,
+            "{longer} / {reference} vs {expected}"
+        );
+    }
 
     #[test]
     fn hill_power_matches_the_formula() {
@@ -257,6 +320,36 @@ mod tests {
                 assert!((block - exact).abs() <= 1e-12, "h {h}, l {l}");
             }
         }
+    }
+
+    #[test]
+    fn uptake_is_nearly_complete_below_the_ceiling_and_capped_above() {
+        let parameters = Parameters::TYPICAL;
+        let ceiling = parameters.uptake_saturation;
+        // The Morrison quadratic, in its textbook form.
+        let morrison = |c: f64, s: f64| {
+            let sum = c + s + UPTAKE_DISSOCIATION_FRACTION * s;
+            (sum - (sum * sum - 4.0 * c * s).sqrt()) / 2.0
+        };
+        for c in [0.01, 1.0, 0.3 * ceiling, ceiling, 3.0 * ceiling, 100.0] {
+            let bound = taken_up(&parameters, c);
+            assert!(
+                (bound - morrison(c, ceiling)).abs() <= 1e-9 * c.max(1.0),
+                "c {c}"
+            );
+            assert!(bound <= c && bound <= ceiling, "c {c}: {bound}");
+        }
+        // A quarter of the ceiling is taken up to within ~7%; four times it adds < 8% more
+        // than twice it.
+        assert!(taken_up(&parameters, 0.25 * ceiling) > 0.93 * 0.25 * ceiling);
+        assert!(taken_up(&parameters, 4.0 * ceiling) < 1.08 * taken_up(&parameters, 2.0 * ceiling));
+        // An infinite ceiling takes up all.
+        let unlimited = Parameters {
+            uptake_saturation: f64::INFINITY,
+            ..parameters
+        };
+        assert_eq!(taken_up(&unlimited, 7.5), 7.5);
+        assert_eq!(taken_up(&parameters, 0.0), 0.0);
     }
 
     #[test]
