@@ -215,8 +215,16 @@ mod tests {
             assert!(muscle.mass_g > 0.0, "{} mass", muscle.name);
             assert!((0.0..=1.0).contains(&muscle.atrophy_susceptibility));
             assert!(!muscle.mass_source.is_empty() && !muscle.atrophy_source.is_empty());
-            assert!((0.0..0.2).contains(&muscle.terminal_turnover), "{}", muscle.name);
-            assert!((0.2..=5.0).contains(&muscle.toxin_response), "{}", muscle.name);
+            assert!(
+                (0.0..0.2).contains(&muscle.terminal_turnover),
+                "{}",
+                muscle.name
+            );
+            assert!(
+                (0.2..=5.0).contains(&muscle.toxin_response),
+                "{}",
+                muscle.name
+            );
             if muscle.terminal_turnover != 0.0 || muscle.toxin_response != 1.0 {
                 assert!(
                     muscle

@@ -226,9 +226,7 @@ pub fn simulate(
     // are placed by index, so they do not depend on the number of threads.
     let compartment_parameters: Vec<Parameters> = items
         .iter()
-        .map(|item| {
-            muscle_parameters(parameters, Anatomy::compartment_muscle(item.compartment))
-        })
+        .map(|item| muscle_parameters(parameters, Anatomy::compartment_muscle(item.compartment)))
         .collect();
     let mut unique: Vec<usize> = Vec::new();
     let twin_of: Vec<usize> = items

@@ -88,9 +88,9 @@ pub struct Parameters {
 
     // --- adaptation (model/adaptation.rs) ---
     /// `k_loss` (1/day): rate of contractile-mass loss under block. Fitted to masseter
-    /// nadir at week 11-12 (Arch Aesthetic Plast Surg 2016 [R]; Yu 2007 [R]); 0.05 (was
-    /// 0.025) together with the masseter's susceptibility 0.6 (was 0.8) and `rho_A`, so that
-    /// one dose keeps its depth while maintenance levels off (docs/model.md sec. 2.13).
+    /// nadir at week 11-12 (Arch Aesthetic Plast Surg 2016 [R]; Yu 2007 [R]); 0.03 (was
+    /// 0.025) with `rho_A`, so that one dose keeps its depth while the remodelled junctions
+    /// of a course slow the loss (docs/model.md sec. 2.13).
     pub k_loss: f64,
     /// `k_gain` (1/day): regrowth rate when activity returns. Fitted to incomplete
     /// masseter recovery at week 25 and contour back by ~6 months (Yu 2007 [R]).
@@ -118,10 +118,10 @@ pub struct Parameters {
     /// remodelled endplates return trophic, non-quantal support to the fibres before evoked
     /// transmission returns (sprouts release transmitter within weeks, Rogozhin 2008 [R]),
     /// so the atrophy drive of a block falls as a course goes on and maintenance atrophy
-    /// levels off instead of driving the muscle to its floor. FITTED [E] so that masseter
-    /// contractile mass and volume under 3-monthly maintenance stay within the imaged
-    /// reductions (-20 to -35%: Kim 2010; Xie; J Craniofac Surg 2025; Yu 2007 [R]);
-    /// docs/model.md sec. 2.13.
+    /// levels off instead of driving the muscle to its floor. Set [E] as large as the
+    /// single-dose masseter nadir (depth and week), Kim 2010's maintenance volume and claims
+    /// A3 and A6 allow (3; 4 breaks A6's doubling of the volume's return); docs/model.md
+    /// sec. 2.13.
     pub rho_a: f64,
 }
 
@@ -304,12 +304,12 @@ impl Parameters {
         k_r_in: 0.003,
         k_r_out: std::f64::consts::LN_2 / 180.0,
         severity_exponent: 1.0,
-        k_loss: 0.05,
+        k_loss: 0.03,
         k_gain: 0.018,
         k_f: 0.006,
         k_fd: std::f64::consts::LN_2 / 400.0,
         rho_f: 4.0,
-        rho_a: 4.0,
+        rho_a: 3.0,
     };
 
     /// The parameter named as in [`PARAMETERS`], for tools that set parameters by name.
