@@ -5,8 +5,8 @@
 //! single bit of a result fails here. A deliberate change of the model's results updates them
 //! (and says so in its commit message): the volume and recovery-memory change (non-contractile
 //! tissue only under block, into the free volume; slower, stronger remodelling memory) did, and so
-//! did the muscle-specific response and recovery with maintenance atrophy that levels off
-//! (frontalis response, orbicularis oculi terminal turnover, `rho_A`, masseter `s` and `k_loss`).
+//! did the muscle-specific recovery with maintenance atrophy that slows over a course
+//! (orbicularis oculi terminal turnover, `rho_A`, `k_loss`).
 
 mod common;
 
@@ -40,24 +40,24 @@ fn hash(simulation: &Simulation) -> u64 {
 }
 
 const EXAMPLES: [(&str, u64); 15] = [
-    ("every_warning.toml", 0x8cec_c355_af1b_d302),
-    ("forehead_and_crows_feet.toml", 0x55f1_ad70_c8e0_8e11),
-    ("glabella_20u_every_4_months.toml", 0x23c2_b796_e0bd_12cc),
-    ("glabella_light_10u.toml", 0x36e2_e315_1742_bd98),
-    ("masseter_25u_every_3_months.toml", 0xe227_6363_92e1_3556),
-    ("masseter_25u_every_6_months.toml", 0x93d9_378d_2c29_3050),
-    ("masseter_stopped_after_3_years.toml", 0x7891_2c23_5d9a_42a2),
+    ("every_warning.toml", 0xdc88_c5ff_970f_75a8),
+    ("forehead_and_crows_feet.toml", 0x71cb_0693_33b1_6201),
+    ("glabella_20u_every_4_months.toml", 0x28dd_2b51_08c3_5efc),
+    ("glabella_light_10u.toml", 0x7fc3_b906_a46d_4d6c),
+    ("masseter_25u_every_3_months.toml", 0x319c_0105_bba3_35d6),
+    ("masseter_25u_every_6_months.toml", 0x8d3d_5cb0_0e88_74c8),
+    ("masseter_stopped_after_3_years.toml", 0x620c_193e_8d58_1546),
     ("palsy_acute_bell.toml", 0x94fa_6cfa_1b86_ff95),
-    ("palsy_acute_bell_healthy_side.toml", 0xfa87_1713_ea88_01b4),
-    ("palsy_healthy_side.toml", 0x33a0_54d4_4572_2b49),
-    ("palsy_healthy_side_overtreated.toml", 0x0341_f2fb_df65_327d),
+    ("palsy_acute_bell_healthy_side.toml", 0x1efc_73e3_5baa_72f7),
+    ("palsy_healthy_side.toml", 0x69cb_d507_c442_a516),
+    ("palsy_healthy_side_overtreated.toml", 0x1bf2_2ef8_b445_038c),
     ("palsy_long_standing_untreated.toml", 0x94fa_6cfa_1b86_ff95),
-    ("palsy_post_paralytic_tightness.toml", 0x3495_2344_4f5d_ce1f),
-    ("palsy_synkinesis_affected_side.toml", 0x9659_79df_90b3_48b8),
+    ("palsy_post_paralytic_tightness.toml", 0xe272_944c_d0ed_5123),
+    ("palsy_synkinesis_affected_side.toml", 0x9ac5_856b_920e_b552),
     ("palsy_with_therapy.toml", 0x94fa_6cfa_1b86_ff95),
 ];
 
-const FULL_FACE: u64 = 0xbe2e_cdf5_20e6_84b0;
+const FULL_FACE: u64 = 0xd99d_cda6_4db0_e528;
 
 /// Two products on one day reaching the same compartments (the procerus's spread meets the
 /// corrugators' own doses), then a second session of one product: same-day doses of
@@ -96,15 +96,15 @@ side = "left"
 units = 12
 "#;
 
-const MIXED_PRODUCTS: u64 = 0xdb69_3d65_6435_306a;
+const MIXED_PRODUCTS: u64 = 0x0fbf_8414_e1d9_4bff;
 
 /// Virtual patients 0..4 of the glabella plan, seed 7 (their parameters and compartment
 /// constants differ from the typical patient's, including slow recoverers).
 const VIRTUAL_PATIENTS: [u64; 4] = [
-    0x8442_d005_f0d8_7148,
-    0x680e_f505_d0c6_7e88,
-    0xe705_3c17_3214_ce54,
-    0x392a_3a8e_203a_1d6c,
+    0x99f0_f6c7_beb7_1bf0,
+    0x9a01_575f_081c_8630,
+    0xfcde_3bf5_f100_ba28,
+    0xd19c_3f85_e62c_f3e4,
 ];
 
 #[test]
