@@ -230,14 +230,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 )
             }))?
             .label("effect ends 8-13 weeks after each dose (Elston 1987; Toronto 2010)")
-            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], band.mix(0.2).filled()));
+            .legend(move |(x, y)| {
+                Rectangle::new([(x, y - 5), (x + 18, y + 5)], band.mix(0.2).filled())
+            });
         chart
             .draw_series(LineSeries::new(
                 m.daily.iter().map(|d| (d.day as f64, d.strength)),
                 COLOURS[0].stroke_width(2),
             ))?
             .label("strength (model)")
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], COLOURS[0].stroke_width(2)));
+            .legend(|(x, y)| {
+                PathElement::new(vec![(x, y), (x + 18, y)], COLOURS[0].stroke_width(2))
+            });
         chart
             .draw_series(std::iter::once(PathElement::new(
                 vec![(0.0, 0.8), (600.0, 0.8)],
@@ -295,9 +299,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             .label("imaged thickness/volume after 1-8 sessions: -20% to -35% (Kim 2010; Xie; Yu 2007; 2025)")
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], band.mix(0.2).filled()));
         for (k, (label, values)) in [
-            ("volume (model)", m.daily.iter().map(|d| d.volume).collect::<Vec<_>>()),
-            ("contractile mass (model)", m.daily.iter().map(|d| d.mass).collect()),
-            ("strength (model)", m.daily.iter().map(|d| d.strength).collect()),
+            (
+                "volume (model)",
+                m.daily.iter().map(|d| d.volume).collect::<Vec<_>>(),
+            ),
+            (
+                "contractile mass (model)",
+                m.daily.iter().map(|d| d.mass).collect(),
+            ),
+            (
+                "strength (model)",
+                m.daily.iter().map(|d| d.strength).collect(),
+            ),
         ]
         .into_iter()
         .enumerate()
@@ -309,7 +322,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     colour.stroke_width(2),
                 ))?
                 .label(label)
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2)));
+                .legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], colour.stroke_width(2))
+                });
         }
         chart
             .configure_series_labels()

@@ -646,7 +646,10 @@ fn three_monthly_masseter_maintenance_volume_levels_off_at_the_imaged_depth() {
     let report = simulate(&example("masseter_25u_every_3_months.toml"), 900);
     let mut checks = Checks::new("maintenance volume levels off");
     let cycles = cycles(&report, "masseter", "left");
-    checks.check(cycles.len() == 8, format!("eight treatments: {}", cycles.len()));
+    checks.check(
+        cycles.len() == 8,
+        format!("eight treatments: {}", cycles.len()),
+    );
     let volume_before: Vec<f64> = cycles
         .iter()
         .skip(2)
