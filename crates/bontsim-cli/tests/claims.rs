@@ -206,7 +206,11 @@ fn a2_short_intervals_accumulate_atrophy_long_intervals_recover() {
 /// Criterion, one masseter dose of 25 U per side (`tests/plans/masseter_25u_single.toml`), 730
 /// days. Strength is (1 - blockade) x mass, so in absolute terms it can never be above the mass;
 /// the order is shown on when each starts climbing and how fast each regains what it lost:
-/// - strength reaches its nadir at least 28 days before mass does (mass lags);
+/// - strength reaches its nadir at least 21 days before mass does (mass lags). This was 28 days
+///   (an estimate, not a published gap) until the dose ceiling and the slower maintenance loss
+///   of model 3: strength now bottoms on a flat floor (within 0.011 of its minimum from day 32
+///   to day 56) set by the falling mass, so its nadir day moved to 44 against mass's 71; the
+///   order of the two recoveries is carried by the half-recovery check below, unchanged;
 /// - strength regains half of its loss at least 30 days before mass regains half of its loss,
 ///   and 90% of its loss before mass regains 90% of its loss;
 /// - both climb back: after its nadir each series never falls by more than 1e-4 from one day to
@@ -225,9 +229,9 @@ fn a3_strength_then_mass_climb_back_after_the_block_wears_off() {
     let (_, s_90) = day_regained(&strength, 0, 0.9);
     let (_, m_90) = day_regained(&mass, 0, 0.9);
     c.check(
-        s_nadir_day + 28 <= m_nadir_day,
+        s_nadir_day + 21 <= m_nadir_day,
         format!(
-            "strength nadir day {s_nadir_day} at least 28 days before mass nadir day {m_nadir_day}"
+            "strength nadir day {s_nadir_day} at least 21 days before mass nadir day {m_nadir_day}"
         ),
     );
     c.check(

@@ -78,8 +78,26 @@ pub struct Muscle {
     pub dose_source: String,
     #[serde(default)]
     pub wrinkle_area: Option<String>,
+    /// `k_T` (1/day): turnover of the poisoned terminals of this muscle (sprouts and new
+    /// endplates that carry no toxin replace them), added to the decay `k_L` of a reached
+    /// terminal's load. 0 where no muscle-specific evidence differs (docs/model.md sec. 2.13).
+    #[serde(default)]
+    pub terminal_turnover: f64,
+    /// Multiplier of the toxin's effect per unit in this muscle (its sensitivity): above 1
+    /// where the muscle's shape puts more toxin on each reached terminal than `m^alpha`
+    /// dilution assumes (a thin sheet), 1 otherwise (docs/model.md sec. 2.13).
+    #[serde(default = "unit_response")]
+    pub toxin_response: f64,
+    /// Source of `terminal_turnover` and `toxin_response`, required when either differs
+    /// from its default.
+    #[serde(default)]
+    pub response_source: Option<String>,
     #[serde(default, rename = "neighbour")]
     pub neighbours: Vec<Neighbour>,
+}
+
+fn unit_response() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,6 +215,26 @@ mod tests {
             assert!(muscle.mass_g > 0.0, "{} mass", muscle.name);
             assert!((0.0..=1.0).contains(&muscle.atrophy_susceptibility));
             assert!(!muscle.mass_source.is_empty() && !muscle.atrophy_source.is_empty());
+            assert!(
+                (0.0..0.2).contains(&muscle.terminal_turnover),
+                "{}",
+                muscle.name
+            );
+            assert!(
+                (0.2..=5.0).contains(&muscle.toxin_response),
+                "{}",
+                muscle.name
+            );
+            if muscle.terminal_turnover != 0.0 || muscle.toxin_response != 1.0 {
+                assert!(
+                    muscle
+                        .response_source
+                        .as_deref()
+                        .is_some_and(|source| source.contains('[')),
+                    "{}: a muscle-specific response needs a tagged source",
+                    muscle.name
+                );
+            }
             for neighbour in &muscle.neighbours {
                 assert!(
                     anatomy.index_of(&neighbour.muscle).is_some(),

@@ -47,10 +47,25 @@ pub fn compartment_constants(plan: &Plan, muscle: MuscleId) -> CompartmentConsta
     let patient_override = plan.patient.overrides[muscle.index()];
     CompartmentConstants {
         mass_g: anatomy_muscle.mass_g * patient_override.mass_scale,
-        sensitivity: patient_override.sensitivity,
+        sensitivity: patient_override.sensitivity * anatomy_muscle.toxin_response,
         atrophy_susceptibility: patient_override
             .atrophy_susceptibility
             .unwrap_or(anatomy_muscle.atrophy_susceptibility),
+    }
+}
+
+/// The patient's parameters as one muscle's terminals see them: the turnover of its poisoned
+/// terminals (`k_T`, anatomy.toml) adds to the decay `k_L` of a reached terminal's load
+/// (docs/model.md sec. 2.13). Muscles without turnover keep the parameters to the bit.
+pub fn muscle_parameters(parameters: &Parameters, muscle: MuscleId) -> Parameters {
+    let turnover = Anatomy::get().muscle(muscle).terminal_turnover;
+    if turnover == 0.0 {
+        *parameters
+    } else {
+        Parameters {
+            k_l: parameters.k_l + turnover,
+            ..*parameters
+        }
     }
 }
 
@@ -209,16 +224,21 @@ pub fn simulate(
     // Symmetric plans give left and right compartments identical inputs: integrate each
     // distinct input once (identical inputs give identical outputs), in parallel. Results
     // are placed by index, so they do not depend on the number of threads.
+    let compartment_parameters: Vec<Parameters> = items
+        .iter()
+        .map(|item| muscle_parameters(parameters, Anatomy::compartment_muscle(item.compartment)))
+        .collect();
     let mut unique: Vec<usize> = Vec::new();
     let twin_of: Vec<usize> = items
         .iter()
         .enumerate()
         .map(|(i, item)| {
             let (constants, list) = (&item.constants, &item.doses);
-            match unique
-                .iter()
-                .position(|&u| items[u].constants == *constants && items[u].doses == *list)
-            {
+            match unique.iter().position(|&u| {
+                items[u].constants == *constants
+                    && items[u].doses == *list
+                    && compartment_parameters[u] == compartment_parameters[i]
+            }) {
                 Some(k) => k,
                 None => {
                     unique.push(i);
@@ -234,7 +254,7 @@ pub fn simulate(
     let problems: Vec<Problem> = unique
         .iter()
         .map(|&i| Problem {
-            parameters,
+            parameters: &compartment_parameters[i],
             constants: &items[i].constants,
             doses: &items[i].doses,
         })

@@ -243,6 +243,7 @@ struct Batch<const N: usize> {
     k_gain: Lanes<N>,
     k_loss: Lanes<N>,
     rho_f: Lanes<N>,
+    rho_a: Lanes<N>,
     k_f: Lanes<N>,
     k_fd: Lanes<N>,
     contractile_floor: Lanes<N>,
@@ -290,6 +291,7 @@ impl<const N: usize> Batch<N> {
             k_gain: zero,
             k_loss: zero,
             rho_f: zero,
+            rho_a: zero,
             k_f: zero,
             k_fd: zero,
             contractile_floor: zero,
@@ -347,6 +349,7 @@ impl<const N: usize> Batch<N> {
         self.k_gain[l] = rates.k_gain;
         self.k_loss[l] = rates.k_loss;
         self.rho_f[l] = rates.rho_f;
+        self.rho_a[l] = rates.rho_a;
         self.k_f[l] = rates.k_f;
         self.k_fd[l] = rates.k_fd;
         self.contractile_floor[l] = rates.contractile_floor;
@@ -366,6 +369,7 @@ impl<const N: usize> Batch<N> {
             k_gain: self.k_gain[l],
             k_loss: self.k_loss[l],
             rho_f: self.rho_f[l],
+            rho_a: self.rho_a[l],
             k_f: self.k_f[l],
             k_fd: self.k_fd[l],
             contractile_floor: self.contractile_floor[l],

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! a     = 1 - B                                   (activity reaching the fibres)
-//! dM/dt = k_gain a (1 - F - M) / (1 + rho_F F)  -  k_loss (1 - a) (M - (1 - s))
+//! dM/dt = k_gain a (1 - F - M) / (1 + rho_F F)  -  k_loss (1 - a) (M - (1 - s)) / (1 + rho_A R)
 //! dF/dt = k_F B (1 - M - F) - k_Fd F
 //! ```
 //! Fat and connective tissue replace contractile mass while the muscle is blocked (disuse
@@ -19,20 +19,25 @@
 //! reduced, Fortuna 2015 [R]).
 //! `s` is the muscle's atrophy susceptibility: the fraction of contractile mass lost under
 //! sustained complete block (large for the masseter, small for expression muscles).
+//! Remodelled junctions (`R`, the recovery memory of `pharmacodynamics`) return trophic support
+//! to the fibres before evoked transmission returns, so the drive to lose mass falls over a
+//! course (`rho_A R`): maintenance atrophy levels off where imaging finds it instead of
+//! reaching the floor `1 - s` (docs/model.md sec. 2.13).
 //! `B` is held to [0, 1] and `F` to >= 0 here: the integrator may overshoot them by its
 //! tolerance.
 
 use super::Rates;
 
 /// `dM/dt`: contractile mass regrows with activity into the space `1 - F - M` (slowed by
-/// non-contractile tissue) and is lost under block down to `1 - s`.
+/// non-contractile tissue) and is lost under block down to `1 - s`, the more slowly the more
+/// the junctions have remodelled (`R`).
 #[inline(always)]
-pub fn contractile_mass_rate(rates: &Rates, b: f64, m: f64, f: f64) -> f64 {
+pub fn contractile_mass_rate(rates: &Rates, b: f64, r: f64, m: f64, f: f64) -> f64 {
     let b = b.clamp(0.0, 1.0);
     let f = f.max(0.0);
     let activity = 1.0 - b;
     rates.k_gain * activity * (1.0 - f - m) / (1.0 + rates.rho_f * f)
-        - rates.k_loss * b * (m - rates.contractile_floor)
+        - rates.k_loss * b * (m - rates.contractile_floor) / (1.0 + rates.rho_a * r)
 }
 
 /// `dF/dt`: non-contractile tissue fills the volume contractile mass left while the muscle

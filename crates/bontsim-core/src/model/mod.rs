@@ -128,6 +128,8 @@ pub struct Rates {
     pub k_gain: f64,
     pub k_loss: f64,
     pub rho_f: f64,
+    /// `rho_A`: slowing of contractile-mass loss by remodelling memory `R`.
+    pub rho_a: f64,
     pub k_f: f64,
     pub k_fd: f64,
     /// `1 - s`: the contractile mass left under sustained complete block.
@@ -149,6 +151,7 @@ impl Rates {
             k_gain: parameters.k_gain,
             k_loss: parameters.k_loss,
             rho_f: parameters.rho_f,
+            rho_a: parameters.rho_a,
             k_f: parameters.k_f,
             k_fd: parameters.k_fd,
             contractile_floor: 1.0 - constants.atrophy_susceptibility,
@@ -168,7 +171,7 @@ pub fn derivative(rates: &Rates, e: f64, y: &Dynamic) -> Dynamic {
     [
         pharmacodynamics::blockade_rate(rates, e, b, r),
         pharmacodynamics::remodelling_rate(rates, b, r),
-        adaptation::contractile_mass_rate(rates, b, m, f),
+        adaptation::contractile_mass_rate(rates, b, r, m, f),
         adaptation::non_contractile_rate(rates, b, m, f),
     ]
 }
@@ -232,7 +235,7 @@ mod tests {
             let dr = p.k_r_in * b * (1.0 - r) - p.k_r_out * r;
             let (bc, fc) = (b.clamp(0.0, 1.0), f.max(0.0));
             let dm = p.k_gain * (1.0 - bc) * (1.0 - fc - m) / (1.0 + p.rho_f * fc)
-                - p.k_loss * bc * (m - (1.0 - 0.4));
+                - p.k_loss * bc * (m - (1.0 - 0.4)) / (1.0 + p.rho_a * r);
             let df = p.k_f * bc * (1.0 - m - fc) - p.k_fd * fc;
             let dy = derivative(&rates, e, &y);
             for (actual, expected) in dy.iter().zip([db, dr, dm, df]) {

@@ -90,7 +90,9 @@ pub struct Parameters {
 
     // --- adaptation (model/adaptation.rs) ---
     /// `k_loss` (1/day): rate of contractile-mass loss under block. Fitted to masseter
-    /// nadir at week 11-12 (Arch Aesthetic Plast Surg 2016 [R]; Yu 2007 [R]).
+    /// nadir at week 11-12 (Arch Aesthetic Plast Surg 2016 [R]; Yu 2007 [R]); 0.03 (was
+    /// 0.025) with `rho_A`, so that one dose keeps its depth while the remodelled junctions
+    /// of a course slow the loss (docs/model.md sec. 2.13).
     pub k_loss: f64,
     /// `k_gain` (1/day): regrowth rate when activity returns. Fitted to incomplete
     /// masseter recovery at week 25 and contour back by ~6 months (Yu 2007 [R]).
@@ -114,6 +116,15 @@ pub struct Parameters {
     /// volume; Fortuna 2013/2015: after repeated injections contractile material recovers
     /// only partly within 6 months [R]).
     pub rho_f: f64,
+    /// `rho_A`: slowing of contractile-mass loss by remodelled junctions (`R`): sprouts and
+    /// remodelled endplates return trophic, non-quantal support to the fibres before evoked
+    /// transmission returns (sprouts release transmitter within weeks, Rogozhin 2008 [R]),
+    /// so the atrophy drive of a block falls as a course goes on and maintenance atrophy
+    /// levels off instead of driving the muscle to its floor. Set [E] as large as the
+    /// single-dose masseter nadir (depth and week), Kim 2010's maintenance volume and claims
+    /// A3 and A6 allow (3; 4 breaks A6's doubling of the volume's return); docs/model.md
+    /// sec. 2.13.
+    pub rho_a: f64,
 }
 
 impl Default for Parameters {
@@ -134,7 +145,7 @@ pub struct NamedParameter {
 }
 
 /// Every parameter of [`Parameters`], in the order of its fields.
-pub const PARAMETERS: [NamedParameter; 22] = [
+pub const PARAMETERS: [NamedParameter; 23] = [
     NamedParameter {
         name: "spread_length_mm",
         meaning: "toxin spread distance",
@@ -267,6 +278,12 @@ pub const PARAMETERS: [NamedParameter; 22] = [
         symbol: "rho_F",
         field: |p| &mut p.rho_f,
     },
+    NamedParameter {
+        name: "rho_a",
+        meaning: "slower mass loss with remodelled junctions",
+        symbol: "rho_A",
+        field: |p| &mut p.rho_a,
+    },
 ];
 
 impl Parameters {
@@ -289,11 +306,12 @@ impl Parameters {
         k_r_in: 0.003,
         k_r_out: std::f64::consts::LN_2 / 180.0,
         severity_exponent: 1.0,
-        k_loss: 0.025,
+        k_loss: 0.03,
         k_gain: 0.018,
         k_f: 0.006,
         k_fd: std::f64::consts::LN_2 / 400.0,
         rho_f: 4.0,
+        rho_a: 3.0,
     };
 
     /// The parameter named as in [`PARAMETERS`], for tools that set parameters by name.
