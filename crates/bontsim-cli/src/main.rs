@@ -5,6 +5,7 @@
 mod arguments;
 mod face_picture;
 mod files;
+mod fit;
 mod plot;
 mod sensitivity;
 mod symmetry;
@@ -253,6 +254,38 @@ enum Command {
         /// Day at which the mass outcome is read.
         #[arg(long, default_value_t = 180, value_name = "DAY", value_parser = arguments::day())]
         mass_day: usize,
+    },
+    /// Fit this patient's own parameters to their observations (the virtual population as
+    /// the prior) and forecast over the posterior: posterior.json (parameters, next cycle's
+    /// return of movement, diagnostics, visit-by-visit updating), draws.csv, bands.csv and
+    /// one SVG figure per banded quantity, written to a directory.
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Example:\n  bontsim fit examples/masseter_patient_with_observations.toml --observations examples/masseter_patient_observations.csv -o fit/"
+    )]
+    Fit {
+        /// Plan file of the patient's treatment so far (.toml or .json). Required.
+        plan: PathBuf,
+        /// Observations CSV: day,date,area,muscle,side,kind,value,sd (the plan's
+        /// [[observation]] entries are fitted too).
+        #[arg(long, value_name = "OBS")]
+        observations: Option<PathBuf>,
+        /// Output directory. Required.
+        #[arg(long, short, value_name = "DIR")]
+        output: PathBuf,
+        /// Seed of the sampler (same seed, same output).
+        #[arg(long, default_value_t = 1, value_name = "S", value_parser = arguments::at_least_u64(0))]
+        seed: u64,
+        /// Posterior draws (and effective sample size sought), 10 to 100000.
+        #[arg(long, default_value_t = 1000, value_name = "N", value_parser = arguments::at_least(0))]
+        draws: usize,
+        /// Weight of the population prior: 1 = full Bayes (default); lower trusts the
+        /// patient's own data more.
+        #[arg(long, default_value_t = 1.0, value_name = "W")]
+        prior_weight: f64,
+        /// Days forecast (default: a year past the last injection or observation).
+        #[arg(long, value_name = "N", value_parser = arguments::days())]
+        days: Option<usize>,
     },
     /// Merge the partial results of `trial --shard` runs into the full trial's outputs.
     #[command(
@@ -630,6 +663,25 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let out =
                 symmetry::render(&text, format, &proposal, &options).map_err(Failure::input)?;
             write_output(None, &out)
+        }
+        Command::Fit {
+            plan,
+            observations,
+            output,
+            seed,
+            draws,
+            prior_weight,
+            days,
+        } => {
+            let (name, text, format) = read_plan(Some(&plan))?;
+            let parsed = parse_plan(&name, &text, format)?;
+            let observations = fit::load_observations(observations.as_deref(), &parsed)?;
+            let mut request = bontsim_core::fit::FitRequest::new(&parsed, observations);
+            request.seed = seed;
+            request.draws = draws;
+            request.prior_weight = prior_weight;
+            request.days = days;
+            fit::run(&Engine::default(), &request, &name, &output)
         }
         Command::TrialMerge { partials, output } => {
             let summary =
