@@ -71,8 +71,7 @@ pub fn run(
     dir: &Path,
 ) -> Result<(), Failure> {
     request.validate().map_err(crate::request_failure)?;
-    let output =
-        OutputDirectory::begin(dir, "fit", FIT_FILES).map_err(Failure::input)?;
+    let output = OutputDirectory::begin(dir, "fit", FIT_FILES).map_err(Failure::input)?;
     let result = engine.fit(request).map_err(crate::engine_failure)?;
     write(&result, plan_name, output).map_err(Failure::input)?;
     if std::io::stdout().is_terminal() {
@@ -93,9 +92,7 @@ fn write(result: &FitResult, plan_name: &str, output: OutputDirectory) -> Result
         .iter()
         .take(MAX_FIGURES)
         .enumerate()
-        .map(|(k, band)| {
-            serde_json::json!({"file": FIT_FILES[3 + k], "quantity": band.quantity})
-        })
+        .map(|(k, band)| serde_json::json!({"file": FIT_FILES[3 + k], "quantity": band.quantity}))
         .collect();
     json["figures"] = serde_json::Value::Array(figures);
     let mut text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
@@ -110,7 +107,12 @@ fn write(result: &FitResult, plan_name: &str, output: OutputDirectory) -> Result
         let _ = write!(draws, ",return_day_{}", cycle.area.replace(' ', "_"));
     }
     draws.push('\n');
-    for (k, (draw, returns)) in result.draws.iter().zip(&result.draw_return_days).enumerate() {
+    for (k, (draw, returns)) in result
+        .draws
+        .iter()
+        .zip(&result.draw_return_days)
+        .enumerate()
+    {
         let _ = write!(draws, "{}", k + 1);
         for value in draw.iter().chain(returns) {
             let _ = write!(draws, ",{}", bontsim_core::numbers::round(*value));

@@ -120,9 +120,8 @@ impl IndividualModel {
                 Which::Recovery => parameters.k_r0 *= multiplier,
                 Which::LoadSensitivity => parameters.ec50 /= multiplier,
                 _ => {
-                    for (muscle, given) in anatomy
-                        .ids()
-                        .zip(patient_plan.patient.overrides.iter_mut())
+                    for (muscle, given) in
+                        anatomy.ids().zip(patient_plan.patient.overrides.iter_mut())
                     {
                         match which {
                             Which::Sensitivity => given.sensitivity *= multiplier,

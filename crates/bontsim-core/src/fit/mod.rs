@@ -22,8 +22,8 @@ pub mod sequential;
 pub use forecast::{Band, BandDay, Interval90, NextCycle};
 pub use individual::IndividualModel;
 pub use observations::{
-    parse_observations_csv, validate_observation, Observation, ObservationError,
-    ObservationFile, ObservationKind, OBSERVATION_KEYS,
+    parse_observations_csv, validate_observation, Observation, ObservationError, ObservationFile,
+    ObservationKind, OBSERVATION_KEYS,
 };
 pub use sequential::SequentialStep;
 

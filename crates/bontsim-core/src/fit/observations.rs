@@ -214,33 +214,38 @@ pub fn validate_observation(
                 Some(day)
             }
         }
-        (None, Some(text)) => match (crate::plan::date::parse_iso_date(text), start_date) {
-            (Err(error), _) => {
-                problem("date", error.to_string());
-                None
-            }
-            (Ok(_), None) => {
-                problem(
-                    "date",
-                    "the plan gives days, not dates: give the observation's `day`".into(),
-                );
-                None
-            }
-            (Ok(date), Some(start)) => {
-                let day = (date - start) as f64;
-                if !(0.0..=crate::plan::MAX_DAY).contains(&day) {
+        (None, Some(text)) => {
+            match (crate::plan::date::parse_iso_date(text), start_date) {
+                (Err(error), _) => {
+                    problem("date", error.to_string());
+                    None
+                }
+                (Ok(_), None) => {
                     problem(
+                        "date",
+                        "the plan gives days, not dates: give the observation's `day`".into(),
+                    );
+                    None
+                }
+                (Ok(date), Some(start)) => {
+                    let day = (date - start) as f64;
+                    if !(0.0..=crate::plan::MAX_DAY).contains(&day) {
+                        problem(
                         "date",
                         format!("{text} is before the plan's first day or more than 100 years after it"),
                     );
-                    None
-                } else {
-                    Some(day)
+                        None
+                    } else {
+                        Some(day)
+                    }
                 }
             }
-        },
+        }
         (None, None) => {
-            problem("day", "missing: give `day` (or `date` when the plan uses dates)".into());
+            problem(
+                "day",
+                "missing: give `day` (or `date` when the plan uses dates)".into(),
+            );
             None
         }
     };
@@ -250,7 +255,10 @@ pub fn validate_observation(
         if found.is_none() {
             problem(
                 "area",
-                format!("\"{text}\" is not a scored area; areas: {}", AREAS.join(", ")),
+                format!(
+                    "\"{text}\" is not a scored area; areas: {}",
+                    AREAS.join(", ")
+                ),
             );
         }
         found
@@ -301,26 +309,25 @@ pub fn validate_observation(
                 .then(|| format!("{value} is not a thickness in mm above 0 and at most 60")),
             ObservationKind::BiteForce => (!value.is_finite() || !(0.0..=3.0).contains(&value))
                 .then(|| format!("{value} is not a bite force relative to baseline, 0 to 3")),
-            ObservationKind::Sunnybrook | ObservationKind::Eface => {
-                (!value.is_finite() || !(0.0..=100.0).contains(&value))
-                    .then(|| format!("{value} is not a score from 0 to 100"))
-            }
+            ObservationKind::Sunnybrook | ObservationKind::Eface => (!value.is_finite()
+                || !(0.0..=100.0).contains(&value))
+            .then(|| format!("{value} is not a score from 0 to 100")),
         };
         if let Some(message) = range_problem {
             problem("value", message);
         }
         match kind {
-            ObservationKind::SeverityMax | ObservationKind::SeverityRest
-                if raw.area.is_none() =>
-            {
+            ObservationKind::SeverityMax | ObservationKind::SeverityRest if raw.area.is_none() => {
                 problem(
                     "area",
-                    format!("missing: {} is graded per area ({})", kind.name(), AREAS.join(", ")),
+                    format!(
+                        "missing: {} is graded per area ({})",
+                        kind.name(),
+                        AREAS.join(", ")
+                    ),
                 );
             }
-            ObservationKind::MovementReturned
-                if raw.area.is_none() && raw.muscle.is_none() =>
-            {
+            ObservationKind::MovementReturned if raw.area.is_none() && raw.muscle.is_none() => {
                 problem(
                     "area",
                     "missing: give the `area` (or the `muscle`) whose movement returned".into(),
@@ -333,19 +340,29 @@ pub fn validate_observation(
                 match (&raw.muscle, muscle) {
                     (None, _) => problem(
                         "muscle",
-                        format!("missing: thickness is measured on a muscle ({})", THICKNESS_MUSCLES.join(", ")),
-                    ),
-                    (Some(_), Some(id)) if !THICKNESS_MUSCLES.contains(&anatomy.muscle(id).name.as_str()) => problem(
-                        "muscle",
                         format!(
-                            "the model reports thickness for {} only",
+                            "missing: thickness is measured on a muscle ({})",
                             THICKNESS_MUSCLES.join(", ")
                         ),
                     ),
+                    (Some(_), Some(id))
+                        if !THICKNESS_MUSCLES.contains(&anatomy.muscle(id).name.as_str()) =>
+                    {
+                        problem(
+                            "muscle",
+                            format!(
+                                "the model reports thickness for {} only",
+                                THICKNESS_MUSCLES.join(", ")
+                            ),
+                        )
+                    }
                     _ => {}
                 }
                 if raw.side.is_none() {
-                    problem("side", "missing: thickness is measured on one side, \"left\" or \"right\"".into());
+                    problem(
+                        "side",
+                        "missing: thickness is measured on one side, \"left\" or \"right\"".into(),
+                    );
                 }
             }
             _ => {}
@@ -513,7 +530,10 @@ mod tests {
         assert_eq!(observations[0].kind, ObservationKind::SeverityMax);
         assert_eq!(observations[0].area, Some("glabella"));
         assert_eq!(observations[2].sd(), 0.4);
-        assert_eq!(observations[3].sd(), ObservationKind::BiteForce.default_sd());
+        assert_eq!(
+            observations[3].sd(),
+            ObservationKind::BiteForce.default_sd()
+        );
         assert_eq!(observations[4].kind, ObservationKind::Sunnybrook);
     }
 
@@ -521,7 +541,10 @@ mod tests {
     fn dates_count_from_the_plans_first_day() {
         let start = crate::plan::date::parse_iso_date("2026-01-01").unwrap();
         let text = "date,area,kind,value\n2026-02-01,glabella,severity_max,1\n";
-        assert_eq!(parse_observations_csv(text, Some(start)).unwrap()[0].day, 31.0);
+        assert_eq!(
+            parse_observations_csv(text, Some(start)).unwrap()[0].day,
+            31.0
+        );
         let refused = parse_observations_csv(text, None).unwrap_err();
         assert_eq!((refused[0].line, refused[0].field.as_str()), (2, "date"));
     }
@@ -539,7 +562,14 @@ mod tests {
         let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
         assert_eq!(
             found,
-            vec![(2, "value"), (3, "area"), (4, "side"), (5, "day"), (6, "value"), (7, "kind")]
+            vec![
+                (2, "value"),
+                (3, "area"),
+                (4, "side"),
+                (5, "day"),
+                (6, "value"),
+                (7, "kind")
+            ]
         );
         assert!(errors[0].message.contains("grade"), "{}", errors[0]);
     }
@@ -547,7 +577,9 @@ mod tests {
     #[test]
     fn the_header_is_checked() {
         let errors = parse_observations_csv("day,kind,valu\n", None).unwrap_err();
-        assert!(errors.iter().any(|e| e.field == "valu" && e.message.contains("value")));
+        assert!(errors
+            .iter()
+            .any(|e| e.field == "valu" && e.message.contains("value")));
         assert!(parse_observations_csv("", None).is_err());
     }
 }

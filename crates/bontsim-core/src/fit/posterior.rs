@@ -106,9 +106,17 @@ pub fn return_groups(plan: &Plan, observations: &[Observation]) -> Vec<ReturnGro
         };
         group.sd = group.sd.min(observation.sd());
         if observation.value >= 0.5 {
-            group.returned = Some(group.returned.map_or(observation.day, |d| d.min(observation.day)));
+            group.returned = Some(
+                group
+                    .returned
+                    .map_or(observation.day, |d| d.min(observation.day)),
+            );
         } else {
-            group.not_yet = Some(group.not_yet.map_or(observation.day, |d| d.max(observation.day)));
+            group.not_yet = Some(
+                group
+                    .not_yet
+                    .map_or(observation.day, |d| d.max(observation.day)),
+            );
         }
     }
     groups
@@ -146,8 +154,8 @@ impl<'a> Problem<'a> {
             .iter()
             .map(|g| g.end.unwrap_or(g.start + 365.0))
             .fold(0.0, f64::max);
-        let days = (last_observation.max(last_cycle_end).ceil() as usize + 2)
-            .min(crate::plan::MAX_DAYS);
+        let days =
+            (last_observation.max(last_cycle_end).ceil() as usize + 2).min(crate::plan::MAX_DAYS);
         let face = Prediction::face_needed(&quantities);
         Problem {
             plan,
@@ -176,7 +184,11 @@ impl<'a> Problem<'a> {
             .map(|q| prediction.series(q))
             .collect();
         let at = |quantity: &Quantity, day: f64| -> f64 {
-            let k = self.quantities.iter().position(|q| q == quantity).unwrap_or(0);
+            let k = self
+                .quantities
+                .iter()
+                .position(|q| q == quantity)
+                .unwrap_or(0);
             interpolate(&series[k], day)
         };
         let mut total = 0.0;
@@ -228,7 +240,11 @@ fn gradient(f: &(dyn Fn(&[f64]) -> f64 + Sync), z: &[f64]) -> Vec<f64> {
         .into_par_iter()
         .map(|k| {
             let mut moved = z.to_vec();
-            moved[k / 2] += if k % 2 == 0 { GRADIENT_STEP } else { -GRADIENT_STEP };
+            moved[k / 2] += if k % 2 == 0 {
+                GRADIENT_STEP
+            } else {
+                -GRADIENT_STEP
+            };
             f(&moved)
         })
         .collect::<Vec<f64>>()
@@ -280,7 +296,11 @@ pub fn maximise(f: &(dyn Fn(&[f64]) -> f64 + Sync), start: &[f64]) -> Mode {
         let mut step = if length > 2.0 { 2.0 / length } else { 1.0 };
         let mut accepted = None;
         for _ in 0..30 {
-            let trial: Vec<f64> = z.iter().zip(&direction).map(|(a, d)| a + step * d).collect();
+            let trial: Vec<f64> = z
+                .iter()
+                .zip(&direction)
+                .map(|(a, d)| a + step * d)
+                .collect();
             let trial_value = minus(&trial);
             evaluations += 1;
             if trial_value.is_finite() && trial_value <= value + 1e-4 * step * slope {
@@ -300,7 +320,9 @@ pub fn maximise(f: &(dyn Fn(&[f64]) -> f64 + Sync), start: &[f64]) -> Mode {
         let sy: f64 = s.iter().zip(&y).map(|(a, b)| a * b).sum();
         if sy > 1e-10 {
             let rho = 1.0 / sy;
-            let hy: Vec<f64> = (0..n).map(|i| (0..n).map(|j| h[i][j] * y[j]).sum()).collect();
+            let hy: Vec<f64> = (0..n)
+                .map(|i| (0..n).map(|j| h[i][j] * y[j]).sum())
+                .collect();
             let yhy: f64 = y.iter().zip(&hy).map(|(a, b)| a * b).sum();
             for i in 0..n {
                 for j in 0..n {
@@ -377,14 +399,17 @@ pub fn laplace(f: &(dyn Fn(&[f64]) -> f64 + Sync), start: &[f64], prior_floor: f
         if let Some(l) = linear::cholesky(&precision) {
             break l;
         }
-        ridge = if ridge == 0.0 { prior_floor.max(1e-3) } else { ridge * 2.0 };
+        ridge = if ridge == 0.0 {
+            prior_floor.max(1e-3)
+        } else {
+            ridge * 2.0
+        };
         for i in 0..n {
             precision[i][i] += ridge;
         }
     };
     let covariance = linear::inverse_from_cholesky(&factor);
-    let covariance_factor =
-        linear::cholesky(&covariance).unwrap_or_else(|| linear::identity(n));
+    let covariance_factor = linear::cholesky(&covariance).unwrap_or_else(|| linear::identity(n));
     Laplace {
         mode,
         precision,
@@ -443,20 +468,30 @@ pub fn sir(
                 .collect();
             // Student-t log density up to a constant: the Mahalanobis distance of the
             // standard normals scaled.
-            let distance: f64 =
-                normals.iter().map(|x| x * x).sum::<f64>() * scale * scale;
+            let distance: f64 = normals.iter().map(|x| x * x).sum::<f64>() * scale * scale;
             log_proposal
                 .push(-(PROPOSAL_DEGREES + n as f64) / 2.0 * (distance / PROPOSAL_DEGREES).ln_1p());
             batch_proposals.push(z);
         }
-        let values: Vec<f64> = batch_proposals.par_iter().map(|z| log_posterior(z)).collect();
+        let values: Vec<f64> = batch_proposals
+            .par_iter()
+            .map(|z| log_posterior(z))
+            .collect();
         for (value, q) in values.iter().zip(&log_proposal) {
-            log_weights.push(if value.is_finite() { value - q } else { f64::NEG_INFINITY });
+            log_weights.push(if value.is_finite() {
+                value - q
+            } else {
+                f64::NEG_INFINITY
+            });
         }
         proposals.extend(batch_proposals);
         let weights = normalised(&log_weights);
         let sum_squares: f64 = weights.iter().map(|w| w * w).sum();
-        ess = if sum_squares > 0.0 { 1.0 / sum_squares } else { 0.0 };
+        ess = if sum_squares > 0.0 {
+            1.0 / sum_squares
+        } else {
+            0.0
+        };
         max_weight = weights.iter().copied().fold(0.0, f64::max);
         if ess >= effective {
             break;
@@ -485,7 +520,10 @@ pub fn sir(
 }
 
 fn normalised(log_weights: &[f64]) -> Vec<f64> {
-    let top = log_weights.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let top = log_weights
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max);
     if !top.is_finite() {
         return vec![1.0 / log_weights.len().max(1) as f64; log_weights.len()];
     }
@@ -510,10 +548,16 @@ mod tests {
         // A second, uninformed-by-data coordinate keeps its N(0, 1) prior.
         let f = |z: &[f64]| {
             -0.5 * (z[0] * z[0] + z[1] * z[1])
-                + ys.iter().map(|y| log_gaussian(*y, a * z[0] + b, s)).sum::<f64>()
+                + ys.iter()
+                    .map(|y| log_gaussian(*y, a * z[0] + b, s))
+                    .sum::<f64>()
         };
         let fit = laplace(&f, &[0.0, 0.0], 1.0);
-        assert!((fit.mode.z[0] - mean).abs() < 1e-3, "{:?} vs {mean}", fit.mode.z);
+        assert!(
+            (fit.mode.z[0] - mean).abs() < 1e-3,
+            "{:?} vs {mean}",
+            fit.mode.z
+        );
         assert!((fit.covariance[0][0].sqrt() - sd).abs() < 1e-3);
         let sampled = sir(&f, &fit, 4000, 3000.0, 40_000, 11);
         let xs: Vec<f64> = sampled.draws.iter().map(|z| z[0]).collect();
@@ -538,7 +582,8 @@ mod tests {
         };
         let grid: Vec<f64> = (0..20_001).map(|i| -6.0 + i as f64 * 6e-4).collect();
         let w: Vec<f64> = grid.iter().map(|x| f(&[*x]).exp()).collect();
-        let reference = grid.iter().zip(&w).map(|(x, w)| x * w).sum::<f64>() / w.iter().sum::<f64>();
+        let reference =
+            grid.iter().zip(&w).map(|(x, w)| x * w).sum::<f64>() / w.iter().sum::<f64>();
         let fit = laplace(&f, &[0.0], 1.0);
         let sampled = sir(&f, &fit, 4000, 3000.0, 60_000, 5);
         let m = sampled.draws.iter().map(|z| z[0]).sum::<f64>() / 4000.0;

@@ -58,7 +58,9 @@ impl Quantity {
             Quantity::BiteForce => ("bite_force".into(), "fraction of baseline"),
             Quantity::Sunnybrook => ("sunnybrook".into(), "points 0-100"),
             Quantity::Eface => ("eface".into(), "points 0-100"),
-            Quantity::Strength(m, s) => (format!("{} strength", muscle(m, s)), "fraction of baseline"),
+            Quantity::Strength(m, s) => {
+                (format!("{} strength", muscle(m, s)), "fraction of baseline")
+            }
             Quantity::Mass(m, s) => (format!("{} mass", muscle(m, s)), "fraction of baseline"),
             Quantity::Volume(m, s) => (format!("{} volume", muscle(m, s)), "fraction of baseline"),
         }
@@ -159,8 +161,7 @@ impl<'a> Prediction<'a> {
     ) -> Prediction<'a> {
         let simulation =
             crate::simulation::simulate(plan, parameters, days, &crate::SolverOptions::default());
-        let face = needs_face
-            .then(|| crate::face::report(plan, &simulation, &model.course, &[]).0);
+        let face = needs_face.then(|| crate::face::report(plan, &simulation, &model.course, &[]).0);
         Prediction {
             plan,
             parameters,
@@ -194,10 +195,14 @@ impl<'a> Prediction<'a> {
                 crate::rest_lines::area_rest_severity(self.plan, &self.simulation, area).1
             }
             Quantity::ThicknessMm(muscle, side) => {
-                let scale = self.plan.patient.overrides[muscle.index()].mass_scale.cbrt();
+                let scale = self.plan.patient.overrides[muscle.index()]
+                    .mass_scale
+                    .cbrt();
                 (0..days)
                     .map(|d| {
-                        MASSETER_THICKNESS_MM * scale * model::volume(&self.side_state(muscle, side, d))
+                        MASSETER_THICKNESS_MM
+                            * scale
+                            * model::volume(&self.side_state(muscle, side, d))
                     })
                     .collect()
             }
@@ -240,7 +245,10 @@ impl<'a> Prediction<'a> {
     fn return_series(&self, target: &ReturnTarget) -> (Vec<f64>, f64) {
         match *target {
             ReturnTarget::Area(area) => {
-                let index = crate::plan::AREAS.iter().position(|a| *a == area).unwrap_or(0);
+                let index = crate::plan::AREAS
+                    .iter()
+                    .position(|a| *a == area)
+                    .unwrap_or(0);
                 let baseline = self.plan.patient.baseline_severity[index];
                 (
                     self.series(&Quantity::SeverityMax(area)),
@@ -255,7 +263,10 @@ impl<'a> Prediction<'a> {
                 let left = self.series(&Quantity::Strength(muscle, Side::Left));
                 let right = self.series(&Quantity::Strength(muscle, Side::Right));
                 (
-                    left.iter().zip(&right).map(|(l, r)| (l + r) / 2.0).collect(),
+                    left.iter()
+                        .zip(&right)
+                        .map(|(l, r)| (l + r) / 2.0)
+                        .collect(),
                     EFFECT_STRENGTH,
                 )
             }
@@ -286,11 +297,15 @@ pub fn return_day_of(series: &[f64], threshold: f64, start: f64, end: Option<f64
     if window.is_empty() {
         return start;
     }
-    let (nadir_offset, nadir) = window
-        .iter()
-        .copied()
-        .enumerate()
-        .fold((0, f64::INFINITY), |best, (i, v)| if v < best.1 { (i, v) } else { best });
+    let (nadir_offset, nadir) =
+        window
+            .iter()
+            .copied()
+            .enumerate()
+            .fold(
+                (0, f64::INFINITY),
+                |best, (i, v)| if v < best.1 { (i, v) } else { best },
+            );
     if nadir >= threshold {
         return start;
     }

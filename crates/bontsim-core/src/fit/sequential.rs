@@ -72,12 +72,19 @@ pub fn sequential(
         let f = |z: &[f64]| problem.log_posterior(z);
         let laplace = posterior::laplace(&f, &prior.mean, 1.0);
         // Forecast from this visit's Gaussian posterior.
-        let mut rng = ChaCha8Rng::seed_from_u64(request.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9));
+        let mut rng =
+            ChaCha8Rng::seed_from_u64(request.seed ^ (k as u64 + 1).wrapping_mul(0x9E37_79B9));
         let draws: Vec<Vec<f64>> = (0..VISIT_DRAWS)
             .map(|_| {
                 let normals: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
                 let offset = super::linear::lower_times(&laplace.covariance_factor, &normals);
-                laplace.mode.z.iter().zip(&offset).map(|(m, o)| m + o).collect()
+                laplace
+                    .mode
+                    .z
+                    .iter()
+                    .zip(&offset)
+                    .map(|(m, o)| m + o)
+                    .collect()
             })
             .collect();
         let returns: Vec<Vec<f64>> = draws
@@ -88,7 +95,11 @@ pub fn sequential(
                 targets
                     .iter()
                     .map(|t| {
-                        let start = t.injection_days(plan).last().copied().unwrap_or(last_injection);
+                        let start = t
+                            .injection_days(plan)
+                            .last()
+                            .copied()
+                            .unwrap_or(last_injection);
                         prediction.return_day(t, start, None) - last_injection
                     })
                     .collect()
@@ -106,7 +117,9 @@ pub fn sequential(
             visit_day: visit,
             observations: observations.iter().filter(|o| o.day <= visit).count(),
             z_mean: laplace.mode.z.iter().map(|x| round(*x)).collect(),
-            z_sd: (0..n).map(|i| round(laplace.covariance[i][i].sqrt())).collect(),
+            z_sd: (0..n)
+                .map(|i| round(laplace.covariance[i][i].sqrt()))
+                .collect(),
             next_cycle,
         });
         prior = GaussianPrior {

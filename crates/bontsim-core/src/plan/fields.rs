@@ -392,10 +392,25 @@ fn read_observation(
     crate::fit::ObservationFile {
         day: reader.number(entries, section, "day", "a day number (days after day 0)"),
         date,
-        area: reader.string(entries, section, "area", "an area name such as \"glabella\""),
-        muscle: reader.string(entries, section, "muscle", "a muscle name (`bontsim muscles`)"),
+        area: reader.string(
+            entries,
+            section,
+            "area",
+            "an area name such as \"glabella\"",
+        ),
+        muscle: reader.string(
+            entries,
+            section,
+            "muscle",
+            "a muscle name (`bontsim muscles`)",
+        ),
         side: reader.string(entries, section, "side", "\"left\" or \"right\""),
-        kind: reader.string(entries, section, "kind", "an observation kind such as \"severity_max\""),
+        kind: reader.string(
+            entries,
+            section,
+            "kind",
+            "an observation kind such as \"severity_max\"",
+        ),
         value: reader.number(entries, section, "value", "the observed value (a number)"),
         sd: reader.number(entries, section, "sd", "a measurement SD (a number)"),
     }

@@ -117,9 +117,7 @@ impl SourceLines {
                     if is_therapy_entry {
                         lines.therapies.push((line, BTreeMap::new()));
                     }
-                    if c == '{'
-                        && stack.len() == 2
-                        && stack[1].1.as_deref() == Some("observation")
+                    if c == '{' && stack.len() == 2 && stack[1].1.as_deref() == Some("observation")
                     {
                         lines.observations.push((line, BTreeMap::new()));
                     }
