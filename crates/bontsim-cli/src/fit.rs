@@ -196,3 +196,83 @@ pub fn summary(result: &FitResult) -> String {
     let _ = writeln!(out, "{}", result.disclaimer);
     out
 }
+
+/// `bontsim optimise`: the plan's text, then the proposed sessions as `[[injection]]` tables
+/// with a comment per choice (what it buys, the posterior probability of each goal).
+pub fn render_proposal(
+    plan_text: &str,
+    plan: &Plan,
+    result: &bontsim_core::fit::optimise::OptimiseResult,
+    goals: &bontsim_core::fit::optimise::Goals,
+) -> String {
+    let mut out = plan_text.trim_end().to_string();
+    out.push_str("\n\n");
+    let mut comment = |line: String| {
+        let _ = writeln!(out, "# {line}");
+    };
+    comment(format!(
+        "Proposed by `bontsim optimise` (bontsim {}) over {} posterior draws of this patient, {} candidates.",
+        env!("CARGO_PKG_VERSION"),
+        result.draws,
+        result.candidates
+    ));
+    comment(result.disclaimer.to_string());
+    comment(format!(
+        "Loss = the number of goals missed (expected: posterior probability of missing each){}{}.",
+        if goals.units_weight > 0.0 {
+            format!(" + {} per 100 U a year", goals.units_weight)
+        } else {
+            String::new()
+        },
+        if goals.antibody_weight > 0.0 {
+            format!(
+                " + {} x antibody conversion probability",
+                goals.antibody_weight
+            )
+        } else {
+            String::new()
+        }
+    ));
+    comment(format!(
+        "Expected loss {:.3} (label plan: the last session repeated every 90 days, {:.3}).",
+        result.expected_loss, result.label_expected_loss
+    ));
+    for goal in &result.goals {
+        comment(format!(
+            "P({}) = {:.2} (label plan {:.2})",
+            goal.goal, goal.probability, goal.label_probability
+        ));
+    }
+    comment(format!(
+        "Interval {:.0} days (label minimum 90): {} sessions in the next {} days, {:.0} U a year (label plan {:.0}); antibody conversion probability {:.4} (label plan {:.4}).",
+        result.interval_days,
+        result.sessions,
+        goals.horizon_days,
+        result.units_per_year,
+        result.label_units_per_year,
+        result.antibody_risk,
+        result.label_antibody_risk
+    ));
+    let _ = plan;
+    for dose in &result.doses {
+        let volume = dose.volume_ml;
+        let _ = writeln!(
+            out,
+            "\n[[injection]]\n# {} {}: {} U last time -> {} U (whole units, capped at the usual upper dose {} U)\nday = {}\nproduct = \"{}\"\nmuscle = \"{}\"\nside = \"{}\"\nunits = {}\nvolume_ml = {}\nevery_days = {}\ntimes = {}",
+            dose.muscle,
+            dose.side,
+            dose.last_units,
+            dose.units,
+            dose.cap_units,
+            result.next_day,
+            dose.product,
+            dose.muscle,
+            dose.side,
+            dose.units,
+            volume,
+            result.interval_days,
+            result.sessions.max(1)
+        );
+    }
+    out
+}

@@ -344,3 +344,77 @@ fn the_same_seed_gives_the_same_files() {
         "{first} then {narrowed}"
     );
 }
+
+#[test]
+fn optimise_proposes_whole_units_within_caps_and_the_label_interval() {
+    let dir = temp_dir("fit_optimise");
+    let plan = common::example("masseter_patient_with_observations.toml");
+    let observations = common::example("masseter_patient_observations.csv");
+    let output = run([
+        "optimise".as_ref(),
+        plan.as_os_str(),
+        "--observations".as_ref(),
+        observations.as_os_str(),
+        "--severity-target".as_ref(),
+        "1".as_ref(),
+        "--volume-floor".as_ref(),
+        "0.8".as_ref(),
+        "--draws".as_ref(),
+        "200".as_ref(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = common::stdout(&output);
+    assert!(text.contains("not a medical device"));
+    // The proposal is a valid plan that keeps the original one.
+    let proposed = write(&dir, "proposed.toml", &text);
+    let check = run(["check".as_ref(), proposed.as_os_str()]);
+    assert!(check.status.success(), "{}", stderr(&check));
+    let value: toml::Value = toml::from_str(&text).unwrap();
+    let injections = value["injection"].as_array().unwrap();
+    let original = std::fs::read_to_string(&plan).unwrap();
+    let given: toml::Value = toml::from_str(&original).unwrap();
+    let added = &injections[given["injection"].as_array().unwrap().len()..];
+    assert!(!added.is_empty());
+    for injection in added {
+        let units = injection["units"]
+            .as_float()
+            .or(injection["units"].as_integer().map(|u| u as f64))
+            .unwrap();
+        assert_eq!(units.fract(), 0.0, "whole units: {injection}");
+        let every = injection["every_days"]
+            .as_float()
+            .or(injection["every_days"].as_integer().map(|u| u as f64))
+            .unwrap();
+        assert!(every >= 90.0, "label minimum interval: {injection}");
+        let cap = match injection["muscle"].as_str().unwrap() {
+            "masseter" => 50.0,
+            "corrugator_supercilii" => 10.0,
+            "procerus" => 5.0,
+            other => panic!("{other}"),
+        };
+        assert!(units <= cap, "{injection}");
+    }
+    // The proposal's expected loss is no worse than the label plan's (it is a candidate).
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("# Expected loss"))
+        .unwrap();
+    let numbers: Vec<f64> = line
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .filter_map(|w| w.trim_end_matches('.').parse().ok())
+        .collect();
+    assert!(numbers[0] <= numbers[numbers.len() - 1] + 1e-9, "{line}");
+    // No goal: refused, exit 2.
+    let output = run([
+        "optimise".as_ref(),
+        plan.as_os_str(),
+        "--observations".as_ref(),
+        observations.as_os_str(),
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("--severity-target"),
+        "{}",
+        stderr(&output)
+    );
+}

@@ -387,6 +387,16 @@ impl Engine {
     pub fn fit(&self, request: &crate::fit::FitRequest) -> Result<crate::fit::FitResult, Error> {
         Ok(crate::fit::fit(request, &self.model)?)
     }
+
+    /// Choose the next dose and interval over a patient's posterior, minimising the expected
+    /// loss of `goals` (module [`crate::fit::optimise`]).
+    pub fn optimise(
+        &self,
+        request: &crate::fit::FitRequest,
+        goals: &crate::fit::optimise::Goals,
+    ) -> Result<crate::fit::optimise::OptimiseResult, Error> {
+        Ok(crate::fit::optimise::optimise(request, goals, &self.model)?)
+    }
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod individual;
 pub mod likelihood;
 pub mod linear;
 pub mod observations;
+pub mod optimise;
 pub mod posterior;
 pub mod predict;
 pub mod sequential;
@@ -183,9 +184,18 @@ pub struct FitResult {
     pub observations: Vec<Observation>,
 }
 
-/// Fit a patient (see [`crate::Engine::fit`]).
-pub fn fit(request: &FitRequest, model: &Model) -> Result<FitResult, RequestError> {
-    let days = request.validate()?;
+/// The posterior of a request: the Laplace approximation, the resampled draws of `z`, and
+/// the number of model evaluations spent.
+pub struct PosteriorDraws {
+    pub individual: IndividualModel,
+    pub observations: Vec<Observation>,
+    pub laplace: posterior::Laplace,
+    pub sampled: posterior::Sir,
+    pub evaluations: usize,
+}
+
+/// MAP, Laplace and sampling-importance-resampling for a checked request.
+pub fn posterior_draws(request: &FitRequest, model: &Model) -> PosteriorDraws {
     let observations = request.all_observations();
     let individual = IndividualModel::new(&model.variability);
     let n = individual.len();
@@ -210,6 +220,27 @@ pub fn fit(request: &FitRequest, model: &Model) -> Result<FitResult, RequestErro
         request.draws * MAX_PROPOSALS_PER_DRAW,
         request.seed,
     );
+    let evaluations = evaluations.load(std::sync::atomic::Ordering::Relaxed);
+    drop(problem);
+    PosteriorDraws {
+        individual,
+        observations,
+        laplace,
+        sampled,
+        evaluations,
+    }
+}
+
+/// Fit a patient (see [`crate::Engine::fit`]).
+pub fn fit(request: &FitRequest, model: &Model) -> Result<FitResult, RequestError> {
+    let days = request.validate()?;
+    let PosteriorDraws {
+        individual,
+        observations,
+        laplace,
+        sampled,
+        evaluations: model_evaluations,
+    } = posterior_draws(request, model);
     let quantities = forecast::band_quantities(request.plan, &observed_quantities(&observations));
     let band_every = request.draws.div_ceil(BAND_DRAWS);
     let forecast = forecast::forecast(
@@ -250,7 +281,6 @@ pub fn fit(request: &FitRequest, model: &Model) -> Result<FitResult, RequestErro
     } else {
         Vec::new()
     };
-    let model_evaluations = evaluations.load(std::sync::atomic::Ordering::Relaxed);
     Ok(FitResult {
         disclaimer: crate::report::DISCLAIMER,
         bontsim_version: env!("CARGO_PKG_VERSION"),
