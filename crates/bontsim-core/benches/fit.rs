@@ -35,9 +35,13 @@ fn three_year_patient() -> (Plan, Vec<Observation>) {
     let (patient, parameters) = individual.patient(&plan, &model, &z);
     let prediction = Prediction::new(&patient, &parameters, &model, 1100, false);
     let severity = prediction.series(&Quantity::SeverityMax("glabella"));
-    let masseter = bontsim_core::anatomy::Anatomy::get().index_of("masseter").unwrap();
-    let thickness =
-        prediction.series(&Quantity::ThicknessMm(masseter, bontsim_core::anatomy::Side::Left));
+    let masseter = bontsim_core::anatomy::Anatomy::get()
+        .index_of("masseter")
+        .unwrap();
+    let thickness = prediction.series(&Quantity::ThicknessMm(
+        masseter,
+        bontsim_core::anatomy::Side::Left,
+    ));
     let mut observations = Vec::new();
     for cycle in 0..9 {
         let start = cycle as f64 * 120.0;
@@ -51,7 +55,8 @@ fn three_year_patient() -> (Plan, Vec<Observation>) {
             value,
             sd: None,
         };
-        let returned = prediction.return_day(&ReturnTarget::Area("glabella"), start, Some(start + 120.0));
+        let returned =
+            prediction.return_day(&ReturnTarget::Area("glabella"), start, Some(start + 120.0));
         observations.push(observe(
             ObservationKind::SeverityMax,
             start + 14.0,

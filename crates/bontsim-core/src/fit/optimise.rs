@@ -108,7 +108,7 @@ fn last_session(plan: &Plan) -> Vec<&Injection> {
 
 /// The plan continued with sessions of `units` (one per last-session injection) every
 /// `interval` days over the horizon.
-fn continued(plan: &Plan, units: &[f64], interval: f64, horizon: f64) -> (Plan, usize) {
+pub fn continued(plan: &Plan, units: &[f64], interval: f64, horizon: f64) -> (Plan, usize) {
     let session = last_session(plan);
     let last = plan.injections.last().map_or(0.0, |i| i.day);
     let mut extended = plan.clone();
@@ -128,14 +128,17 @@ fn continued(plan: &Plan, units: &[f64], interval: f64, horizon: f64) -> (Plan, 
     (extended, sessions)
 }
 
-struct Judged {
-    loss: f64,
-    met: Vec<f64>,
-    units_per_year: f64,
-    antibody: f64,
+/// How a candidate fares over draws: its loss, the share of draws meeting each goal, its
+/// units a year and antibody risk.
+pub struct Judged {
+    pub loss: f64,
+    pub met: Vec<f64>,
+    pub units_per_year: f64,
+    pub antibody: f64,
 }
 
-fn judge(
+/// Judge the plan continued with sessions of `units` every `interval` days over `draws`.
+pub fn judge(
     plan: &Plan,
     model: &Model,
     individual: &IndividualModel,

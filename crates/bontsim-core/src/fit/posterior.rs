@@ -30,7 +30,7 @@ pub const HESSIAN_STEP: f64 = 3e-2;
 /// wider than its Laplace approximation.
 pub const PROPOSAL_DEGREES: f64 = 5.0;
 /// Scale of the proposal over the Laplace covariance.
-pub const PROPOSAL_INFLATION: f64 = 1.3;
+pub const PROPOSAL_INFLATION: f64 = 1.15;
 
 /// A Gaussian prior on `z`: the population (mean 0, precision I) or, in sequential updating,
 /// a previous visit's Laplace posterior. `weight` multiplies its log density (the shrinkage
@@ -147,12 +147,19 @@ impl<'a> Problem<'a> {
         let mut quantities: Vec<Quantity> = observations.iter().filter_map(Quantity::of).collect();
         quantities.sort();
         quantities.dedup();
-        // Simulate to the last observation, or further when a cycle's return must be found
-        // up to its next injection.
+        // Simulate to the last observation, and a little past a movement report: a return
+        // later than five noticing SDs past the last report changes its likelihood by less
+        // than 3e-7, and beyond the horizon the return day is extrapolated.
         let last_observation = observations.iter().map(|o| o.day).fold(0.0, f64::max);
         let last_cycle_end = groups
             .iter()
-            .map(|g| g.end.unwrap_or(g.start + 365.0))
+            .map(|g| {
+                let reported = g
+                    .not_yet
+                    .unwrap_or(g.start)
+                    .max(g.returned.unwrap_or(g.start));
+                g.end.unwrap_or(f64::INFINITY).min(reported + 5.0 * g.sd)
+            })
             .fold(0.0, f64::max);
         let days =
             (last_observation.max(last_cycle_end).ceil() as usize + 2).min(crate::plan::MAX_DAYS);
@@ -449,7 +456,7 @@ pub fn sir(
     let chi = Gamma::new(PROPOSAL_DEGREES / 2.0, 2.0 / PROPOSAL_DEGREES).expect("valid gamma");
     let mut proposals: Vec<Vec<f64>> = Vec::new();
     let mut log_weights: Vec<f64> = Vec::new();
-    let batch = 500;
+    let mut batch = 500.min(max_proposals).max(1);
     let mut ess = 0.0;
     let mut max_weight = 1.0;
     while proposals.len() < max_proposals {
@@ -496,6 +503,14 @@ pub fn sir(
         if ess >= effective {
             break;
         }
+        // The next batch: what the efficiency so far says is still missing, 5% over, at
+        // least 100 (so batches do not overshoot the effective size sought by hundreds).
+        let efficiency = (ess / proposals.len() as f64).max(0.01);
+        let missing = ((effective - ess) / efficiency * 1.05).ceil() as usize;
+        batch = missing
+            .clamp(100, 500)
+            .min(max_proposals - proposals.len())
+            .max(1);
     }
     let weights = normalised(&log_weights);
     // Systematic resampling: one uniform, evenly spaced pointers through the cumulative weights.
