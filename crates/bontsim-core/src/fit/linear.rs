@@ -91,9 +91,9 @@ mod tests {
         ];
         let l = cholesky(&a).unwrap();
         let inverse = inverse_from_cholesky(&l);
-        for i in 0..3 {
+        for (i, row) in a.iter().enumerate() {
             for j in 0..3 {
-                let product: f64 = (0..3).map(|k| a[i][k] * inverse[k][j]).sum();
+                let product: f64 = row.iter().zip(&inverse).map(|(x, r)| x * r[j]).sum();
                 assert!((product - if i == j { 1.0 } else { 0.0 }).abs() < 1e-12);
             }
         }

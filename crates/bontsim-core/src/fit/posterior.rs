@@ -411,8 +411,8 @@ pub fn laplace(f: &(dyn Fn(&[f64]) -> f64 + Sync), start: &[f64], prior_floor: f
         } else {
             ridge * 2.0
         };
-        for i in 0..n {
-            precision[i][i] += ridge;
+        for (i, row) in precision.iter_mut().enumerate() {
+            row[i] += ridge;
         }
     };
     let covariance = linear::inverse_from_cholesky(&factor);

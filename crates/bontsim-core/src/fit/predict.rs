@@ -348,7 +348,7 @@ mod tests {
         let day = return_day_of(&series, 0.85, 0.0, None);
         assert!((day - 18.5).abs() < 1e-9, "{day}");
         // Never below the threshold: returned at once.
-        assert_eq!(return_day_of(&vec![1.0; 20], 0.8, 3.0, None), 3.0);
+        assert_eq!(return_day_of(&[1.0; 20], 0.8, 3.0, None), 3.0);
         // Not yet returned by the horizon: later than the horizon.
         assert!(return_day_of(&series[..15], 0.85, 0.0, None) > 14.0);
     }
