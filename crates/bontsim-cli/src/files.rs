@@ -64,6 +64,18 @@ pub fn read_plan(path: &Path) -> Result<String, String> {
         .map_err(|_| format!("cannot read plan {}: it is not UTF-8 text", path.display()))
 }
 
+/// Read an observations CSV (`bontsim fit --observations`), at most [`PLAN_SIZE_LIMIT`]
+/// bytes, and remember it as an input.
+pub fn read_observations(path: &Path) -> Result<String, String> {
+    let bytes = read_input(path, "observations", PLAN_SIZE_LIMIT)?;
+    String::from_utf8(bytes).map_err(|_| {
+        format!(
+            "cannot read observations {}: it is not UTF-8 text",
+            path.display()
+        )
+    })
+}
+
 /// Read a `partial.json` of `trial-merge`, at most [`PARTIAL_SIZE_LIMIT`] bytes.
 pub fn read_partial(path: &Path) -> Result<Vec<u8>, String> {
     read_input(path, "partial result", PARTIAL_SIZE_LIMIT)

@@ -5,6 +5,7 @@
 mod arguments;
 mod face_picture;
 mod files;
+mod fit;
 mod plot;
 mod sensitivity;
 mod trial;
@@ -252,6 +253,83 @@ enum Command {
         /// Day at which the mass outcome is read.
         #[arg(long, default_value_t = 180, value_name = "DAY", value_parser = arguments::day())]
         mass_day: usize,
+    },
+    /// Fit this patient's own parameters to their observations (the virtual population as
+    /// the prior) and forecast over the posterior: posterior.json (parameters, next cycle's
+    /// return of movement, diagnostics, visit-by-visit updating), draws.csv, bands.csv and
+    /// one SVG figure per banded quantity, written to a directory.
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Example:\n  bontsim fit examples/masseter_patient_with_observations.toml --observations examples/masseter_patient_observations.csv -o fit/"
+    )]
+    Fit {
+        /// Plan file of the patient's treatment so far (.toml or .json). Required.
+        plan: PathBuf,
+        /// Observations CSV: day,date,area,muscle,side,kind,value,sd (the plan's
+        /// [[observation]] entries are fitted too).
+        #[arg(long, value_name = "OBS")]
+        observations: Option<PathBuf>,
+        /// Output directory. Required.
+        #[arg(long, short, value_name = "DIR")]
+        output: PathBuf,
+        /// Seed of the sampler (same seed, same output).
+        #[arg(long, default_value_t = 1, value_name = "S", value_parser = arguments::at_least_u64(0))]
+        seed: u64,
+        /// Posterior draws (and effective sample size sought), 10 to 100000.
+        #[arg(long, default_value_t = 1000, value_name = "N", value_parser = arguments::at_least(0))]
+        draws: usize,
+        /// Weight of the population prior: 1 = full Bayes (default); lower trusts the
+        /// patient's own data more.
+        #[arg(long, default_value_t = 1.0, value_name = "W")]
+        prior_weight: f64,
+        /// Days forecast (default: a year past the last injection or observation).
+        #[arg(long, value_name = "N", value_parser = arguments::days())]
+        days: Option<usize>,
+    },
+    /// Choose the next dose and interval over this patient's posterior: whole units within
+    /// each muscle's usual upper dose, intervals from the label's 90 days, minimising the
+    /// expected loss of the goals given. Prints the plan with the proposed sessions added as
+    /// TOML, a comment per choice.
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "Example:\n  bontsim optimise examples/masseter_patient_with_observations.toml --observations examples/masseter_patient_observations.csv --severity-target 1 --volume-floor 0.75"
+    )]
+    Optimise {
+        /// Plan file of the patient's treatment so far (.toml or .json). Required.
+        plan: PathBuf,
+        /// Observations CSV (as `fit`).
+        #[arg(long, value_name = "OBS")]
+        observations: Option<PathBuf>,
+        /// Seed of the sampler.
+        #[arg(long, default_value_t = 1, value_name = "S", value_parser = arguments::at_least_u64(0))]
+        seed: u64,
+        /// Posterior draws of the fit (200 of them judge the candidates).
+        #[arg(long, default_value_t = 1000, value_name = "N", value_parser = arguments::at_least(0))]
+        draws: usize,
+        /// Weight of the population prior (as `fit`).
+        #[arg(long, default_value_t = 1.0, value_name = "W")]
+        prior_weight: f64,
+        /// Goal: each treated area's severity grade at most G ...
+        #[arg(long, value_name = "G")]
+        severity_target: Option<f64>,
+        /// ... on at least this share of the coming days.
+        #[arg(long, default_value_t = 0.8, value_name = "SHARE")]
+        severity_share: f64,
+        /// Goal: masseter volume never below this fraction of baseline.
+        #[arg(long, value_name = "FRACTION")]
+        volume_floor: Option<f64>,
+        /// Goal: masseter volume at most this fraction of baseline at the horizon.
+        #[arg(long, value_name = "FRACTION")]
+        slimming_target: Option<f64>,
+        /// Loss per 100 units a year.
+        #[arg(long, default_value_t = 0.0, value_name = "W")]
+        units_weight: f64,
+        /// Loss per unit probability of antibody conversion.
+        #[arg(long, default_value_t = 0.0, value_name = "W")]
+        antibody_weight: f64,
+        /// Days ahead judged.
+        #[arg(long, default_value_t = 365, value_name = "N", value_parser = arguments::days())]
+        horizon_days: usize,
     },
     /// Merge the partial results of `trial --shard` runs into the full trial's outputs.
     #[command(
@@ -633,6 +711,61 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 eprintln!("{note}");
             }
             write_output(None, &planned.plan)
+        }
+        Command::Fit {
+            plan,
+            observations,
+            output,
+            seed,
+            draws,
+            prior_weight,
+            days,
+        } => {
+            let (name, text, format) = read_plan(Some(&plan))?;
+            let parsed = parse_plan(&name, &text, format)?;
+            let observations = fit::load_observations(observations.as_deref(), &parsed)?;
+            let mut request = bontsim_core::fit::FitRequest::new(&parsed, observations);
+            request.seed = seed;
+            request.draws = draws;
+            request.prior_weight = prior_weight;
+            request.days = days;
+            fit::run(&Engine::default(), &request, &name, &output)
+        }
+        Command::Optimise {
+            plan,
+            observations,
+            seed,
+            draws,
+            prior_weight,
+            severity_target,
+            severity_share,
+            volume_floor,
+            slimming_target,
+            units_weight,
+            antibody_weight,
+            horizon_days,
+        } => {
+            let (name, text, format) = read_plan(Some(&plan))?;
+            let parsed = parse_plan(&name, &text, format)?;
+            let observations = fit::load_observations(observations.as_deref(), &parsed)?;
+            let mut request = bontsim_core::fit::FitRequest::new(&parsed, observations);
+            request.seed = seed;
+            request.draws = draws;
+            request.prior_weight = prior_weight;
+            request.sequential = false;
+            let goals = bontsim_core::fit::optimise::Goals {
+                severity_target,
+                severity_share,
+                volume_floor,
+                slimming_target,
+                units_weight,
+                antibody_weight,
+                horizon_days,
+            };
+            let result = Engine::default()
+                .optimise(&request, &goals)
+                .map_err(engine_failure)?;
+            write_output(None, &fit::render_proposal(&text, &parsed, &result, &goals))
         }
         Command::TrialMerge { partials, output } => {
             let summary =

@@ -9,6 +9,7 @@
 pub mod anatomy;
 pub mod engine;
 pub mod face;
+pub mod fit;
 pub mod jaw;
 pub mod metrics;
 pub mod model;

@@ -394,6 +394,43 @@ impl Engine {
         let proposal = plan_symmetry(request.plan, &options)?;
         Ok((proposal, options))
     }
+
+    /// Fit a patient's own parameters to their observations (the population as the prior)
+    /// and forecast over the posterior: parameters, bands, the next cycle's return of
+    /// movement, diagnostics and visit-by-visit updating (module [`crate::fit`]).
+    ///
+    /// ```
+    /// use bontsim_core::engine::Engine;
+    /// use bontsim_core::fit::{parse_observations_csv, FitRequest};
+    /// use bontsim_core::Format;
+    /// let engine = Engine::default();
+    /// let plan = engine.parse_plan(
+    ///     "[patient]\nsex = \"female\"\nage = 42\n[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 4\n",
+    ///     Format::Toml,
+    /// )?;
+    /// let observations = parse_observations_csv("day,area,kind,value\n30,glabella,severity_max,2\n", None).unwrap();
+    /// let mut request = FitRequest::new(&plan, observations);
+    /// request.draws = 50;
+    /// request.sequential = false;
+    /// let fit = engine.fit(&request)?;
+    /// assert_eq!(fit.next_cycle[0].area, "glabella");
+    /// request.prior_weight = 0.0;
+    /// assert!(engine.fit(&request).unwrap_err().to_string().starts_with("prior_weight:"));
+    /// # Ok::<(), bontsim_core::Error>(())
+    /// ```
+    pub fn fit(&self, request: &crate::fit::FitRequest) -> Result<crate::fit::FitResult, Error> {
+        Ok(crate::fit::fit(request, &self.model)?)
+    }
+
+    /// Choose the next dose and interval over a patient's posterior, minimising the expected
+    /// loss of `goals` (module [`crate::fit::optimise`]).
+    pub fn optimise(
+        &self,
+        request: &crate::fit::FitRequest,
+        goals: &crate::fit::optimise::Goals,
+    ) -> Result<crate::fit::optimise::OptimiseResult, Error> {
+        Ok(crate::fit::optimise::optimise(request, goals, &self.model)?)
+    }
 }
 
 #[cfg(test)]

@@ -203,7 +203,11 @@ pub fn read_plan(root: &Loose) -> (PlanFile, Vec<FieldError>) {
     ) else {
         return (plan, reader.errors);
     };
-    reader.unknown_keys(root, "plan", &["patient", "injection", "palsy", "therapy"]);
+    reader.unknown_keys(
+        root,
+        "plan",
+        &["patient", "injection", "palsy", "therapy", "observation"],
+    );
     match get(root, "patient") {
         None => reader.error(
             "plan".into(),
@@ -234,6 +238,14 @@ pub fn read_plan(root: &Loose) -> (PlanFile, Vec<FieldError>) {
         .map(|(path, entries)| match entries {
             Some(entries) => read_therapy(&mut reader, entries, &path),
             None => TherapyFile::default(),
+        })
+        .collect();
+    plan.observations = reader
+        .entries(root, "observation")
+        .into_iter()
+        .map(|(path, entries)| match entries {
+            Some(entries) => read_observation(&mut reader, entries, &path),
+            None => crate::fit::ObservationFile::default(),
         })
         .collect();
     (plan, reader.errors)
@@ -359,6 +371,48 @@ fn read_injection(reader: &mut Reader, entries: &Entries, section: &str) -> Inje
         volume_ml: reader.number(entries, section, "volume_ml", "a volume in mL"),
         every_days: reader.number(entries, section, "every_days", "a number of days"),
         times: reader.integer(entries, section, "times", "a whole number of injections"),
+    }
+}
+
+/// An `[[observation]]`: the keys of a row of an observations CSV.
+fn read_observation(
+    reader: &mut Reader,
+    entries: &Entries,
+    section: &str,
+) -> crate::fit::ObservationFile {
+    reader.unknown_keys(entries, section, &crate::fit::OBSERVATION_KEYS);
+    let date = match get(entries, "date") {
+        None => None,
+        Some(Loose::String(text)) | Some(Loose::Date(text)) => Some(text.clone()),
+        Some(other) => {
+            reader.expected(join(section, "date"), "a date, YYYY-MM-DD", other);
+            None
+        }
+    };
+    crate::fit::ObservationFile {
+        day: reader.number(entries, section, "day", "a day number (days after day 0)"),
+        date,
+        area: reader.string(
+            entries,
+            section,
+            "area",
+            "an area name such as \"glabella\"",
+        ),
+        muscle: reader.string(
+            entries,
+            section,
+            "muscle",
+            "a muscle name (`bontsim muscles`)",
+        ),
+        side: reader.string(entries, section, "side", "\"left\" or \"right\""),
+        kind: reader.string(
+            entries,
+            section,
+            "kind",
+            "an observation kind such as \"severity_max\"",
+        ),
+        value: reader.number(entries, section, "value", "the observed value (a number)"),
+        sd: reader.number(entries, section, "sd", "a measurement SD (a number)"),
     }
 }
 

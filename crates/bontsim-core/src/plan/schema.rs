@@ -15,6 +15,8 @@ pub struct PlanFile {
     /// Facial palsy profile.
     pub palsy: Option<super::palsy::PalsyFile>,
     pub therapies: Vec<super::palsy::TherapyFile>,
+    /// `[[observation]]`: what a clinic observed of this patient (`crate::fit`).
+    pub observations: Vec<crate::fit::ObservationFile>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -22,6 +22,8 @@ pub(super) struct SourceLines {
     other: BTreeMap<String, usize>,
     /// Per `[[therapy]]` entry: header line and key -> line.
     therapies: Vec<(usize, BTreeMap<String, usize>)>,
+    /// Per `[[observation]]` entry: header line and key -> line.
+    observations: Vec<(usize, BTreeMap<String, usize>)>,
     /// Every TOML table header: its line and the section it opens (`injection[2]`,
     /// `patient`, `palsy.branches`, `therapy[1]`), for parse errors.
     headers: Vec<(usize, String)>,
@@ -78,6 +80,11 @@ impl SourceLines {
                                     keys.entry(key.clone()).or_insert(key_line);
                                 }
                             }
+                            [None, Some("observation"), None] => {
+                                if let Some((_, keys)) = lines.observations.last_mut() {
+                                    keys.entry(key.clone()).or_insert(key_line);
+                                }
+                            }
                             [None, Some("palsy")] => {
                                 lines
                                     .other
@@ -110,6 +117,10 @@ impl SourceLines {
                     if is_therapy_entry {
                         lines.therapies.push((line, BTreeMap::new()));
                     }
+                    if c == '{' && stack.len() == 2 && stack[1].1.as_deref() == Some("observation")
+                    {
+                        lines.observations.push((line, BTreeMap::new()));
+                    }
                     stack.push((c == '{', pending_key.take()));
                     last_string = None;
                 }
@@ -140,9 +151,13 @@ impl SourceLines {
                 if line.starts_with("[[") && section == "therapy" {
                     lines.therapies.push((line_number, BTreeMap::new()));
                 }
+                if line.starts_with("[[") && section == "observation" {
+                    lines.observations.push((line_number, BTreeMap::new()));
+                }
                 let name = match section.as_str() {
                     "injection" => format!("injection[{}]", lines.injections.len()),
                     "therapy" => format!("therapy[{}]", lines.therapies.len()),
+                    "observation" => format!("observation[{}]", lines.observations.len()),
                     s if s.starts_with("patient") => "patient".into(),
                     s => s.to_string(),
                 };
@@ -172,6 +187,10 @@ impl SourceLines {
                         .or_insert(line_number);
                 } else if section == "therapy" {
                     if let Some((_, keys)) = lines.therapies.last_mut() {
+                        keys.entry(key).or_insert(line_number);
+                    }
+                } else if section == "observation" {
+                    if let Some((_, keys)) = lines.observations.last_mut() {
                         keys.entry(key).or_insert(line_number);
                     }
                 } else if section.is_empty() {
@@ -205,6 +224,7 @@ impl SourceLines {
         for (prefix, entries) in [
             ("injection[", &self.injections),
             ("therapy[", &self.therapies),
+            ("observation[", &self.observations),
         ] {
             if let Some(rest) = field.strip_prefix(prefix) {
                 let (index, key) = rest.split_once(']')?;

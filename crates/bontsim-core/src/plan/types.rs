@@ -118,6 +118,10 @@ pub struct Plan {
     /// Facial palsy profile and therapy sessions, validated (simulated by `crate::face`).
     pub palsy: Option<palsy::Palsy>,
     pub therapies: Vec<palsy::Therapy>,
+    /// `[[observation]]`: what a clinic observed of this patient, for `crate::fit`; the
+    /// simulation does not read them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub observations: Vec<crate::fit::Observation>,
     pub warnings: Vec<String>,
 }
 

@@ -223,6 +223,20 @@ pub(super) fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, Pla
     for problem in problems {
         errors.at(problem.field, problem.message);
     }
+    let mut observations = Vec::new();
+    for (entry, raw_observation) in raw.observations.iter().enumerate() {
+        match crate::fit::validate_observation(raw_observation, start_date) {
+            Ok(observation) => observations.push(observation),
+            Err(problems) => {
+                for problem in problems {
+                    errors.at(
+                        format!("observation[{}].{}", entry + 1, problem.key),
+                        problem.message,
+                    );
+                }
+            }
+        }
+    }
     if raw.patient.is_none() || !errors.errors.is_empty() {
         let mut errors = errors.errors;
         // Top to bottom, as the user reads the plan; problems without a line last.
@@ -243,6 +257,7 @@ pub(super) fn validate(raw: PlanFile, mut errors: Collector) -> Result<Plan, Pla
         start_date,
         palsy,
         therapies,
+        observations,
         warnings: Vec::new(),
     };
     plan.warnings = super::warnings::label_warnings(&plan);

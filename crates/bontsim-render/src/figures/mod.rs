@@ -5,10 +5,12 @@
 //! doses, the legend beside or below the chart (never over the curves), and the footer with
 //! the disclaimer. Drawn in memory, never written: the caller decides where the bytes go.
 
+mod fit;
 mod plan;
 mod sensitivity;
 mod trial;
 
+pub use fit::forecast_band;
 pub use plan::{face_scores, selected_muscles, strength};
 pub use sensitivity::{sobol, tornado};
 pub use trial::{arm_names, duration_histogram, responder_curves};
