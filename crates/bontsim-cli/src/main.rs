@@ -3,6 +3,7 @@
 //! 1 an internal failure (a bug: please report it).
 
 mod arguments;
+mod clinic;
 mod face_picture;
 mod files;
 mod plot;
@@ -50,6 +51,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the clinic web app: chart injections on a face map and forecast each patient's
+    /// plan (docs/clinic.md).
+    Serve(clinic::ServeArgs),
+    /// Manage the clinic's users.
+    User {
+        #[command(subcommand)]
+        action: clinic::UserAction,
+    },
+    /// The clinic's database: backups.
+    Db {
+        #[command(subcommand)]
+        action: clinic::DbAction,
+    },
     /// Simulate a plan: a short summary on a terminal, the full report (JSON or CSV) otherwise.
     ///
     /// On a terminal without --format, prints a one-screen summary: effect per area and muscle,
@@ -370,7 +384,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    let clinic_failure = |(message, code): clinic::Refusal| Failure { message, code };
     match cli.command {
+        Command::Serve(args) => clinic::run_serve(args).map_err(clinic_failure),
+        Command::User { action } => clinic::run_user(action).map_err(clinic_failure),
+        Command::Db { action } => clinic::run_db(action).map_err(clinic_failure),
         Command::Simulate {
             plan,
             days,
