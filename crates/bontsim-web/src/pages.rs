@@ -721,7 +721,7 @@ pub async fn add_observation(
     let patient = state.store.patient(&user.clinic, &id).await?;
     let checked = (|| -> Result<Observation> {
         let date = check_date("date", &form.date)?;
-        if !wrinkle_areas().contains(&form.area) {
+        if !form.area.is_empty() && !wrinkle_areas().contains(&form.area) {
             return Err(WebError::field("area", format!("unknown area \"{}\"", form.area)));
         }
         let whole = |field: &str, text: &str, low: f64, high: f64| -> Result<Option<i64>> {
