@@ -97,32 +97,22 @@ impl Store {
         Ok(store)
     }
 
+    /// Apply the migrations not yet applied, each in one transaction. On PostgreSQL an
+    /// advisory lock lets only one server (or test) migrate at a time.
     async fn migrate(&self) -> Result<()> {
-        sqlx::query(
-            "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)",
-        )
-        .execute(&self.pool)
-        .await?;
-        for (version, sql) in MIGRATIONS {
-            let done = sqlx::query("SELECT version FROM schema_version WHERE version = $1")
-                .bind(*version)
-                .fetch_optional(&self.pool)
+        let mut connection = self.pool.acquire().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_lock(7321)")
+                .execute(&mut *connection)
                 .await?;
-            if done.is_some() {
-                continue;
-            }
-            let mut transaction = self.pool.begin().await?;
-            for statement in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
-                sqlx::query(statement).execute(&mut *transaction).await?;
-            }
-            sqlx::query("INSERT INTO schema_version (version, applied) VALUES ($1, $2)")
-                .bind(*version)
-                .bind(now())
-                .execute(&mut *transaction)
-                .await?;
-            transaction.commit().await?;
         }
-        Ok(())
+        let result = migrate_on(&mut connection).await;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_unlock(7321)")
+                .execute(&mut *connection)
+                .await?;
+        }
+        result
     }
 
     /// Write a consistent copy of the SQLite database to `path` while it is in use.
@@ -675,6 +665,35 @@ impl Store {
             .ok_or(WebError::NotFound)?;
         Ok(row.try_get(0)?)
     }
+}
+
+async fn migrate_on(connection: &mut sqlx::AnyConnection) -> Result<()> {
+    use sqlx::Connection;
+    sqlx::query(
+        "CREATE TABLE IF NOT EXISTS schema_version (version BIGINT PRIMARY KEY, applied BIGINT NOT NULL)",
+    )
+    .execute(&mut *connection)
+    .await?;
+    for (version, sql) in MIGRATIONS {
+        let done = sqlx::query("SELECT version FROM schema_version WHERE version = $1")
+            .bind(*version)
+            .fetch_optional(&mut *connection)
+            .await?;
+        if done.is_some() {
+            continue;
+        }
+        let mut transaction = connection.begin().await?;
+        for statement in sql.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+            sqlx::query(statement).execute(&mut *transaction).await?;
+        }
+        sqlx::query("INSERT INTO schema_version (version, applied) VALUES ($1, $2)")
+            .bind(*version)
+            .bind(now())
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+    }
+    Ok(())
 }
 
 const VISIT_COLUMNS: &str = "SELECT id, patient_id, visit_date, product, lot, expiry, dilution_ml, status, amends, note FROM visits";
