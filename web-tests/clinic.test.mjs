@@ -19,7 +19,6 @@ const password = process.env.BONTSIM_PASSWORD;
 const shots = join(dirname(fileURLToPath(import.meta.url)), "screenshots");
 mkdirSync(shots, { recursive: true });
 
-let browser;
 let context;
 let page;
 const policyViolations = [];
@@ -31,24 +30,29 @@ async function login(page, email, password) {
   await Promise.all([page.waitForURL(`${base}/patients`), page.click("button[type=submit]")]);
 }
 
-before(async () => {
-  browser = await chromium.launch({
+/// A browser of its own: the system's Chromium with a fresh user-data directory.
+function launch() {
+  return chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), "bontsim-chromium-")), {
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
     args: [
       "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--no-first-run",
-      `--user-data-dir=${mkdtempSync(join(tmpdir(), "bontsim-chromium-"))}`,
     ],
+    viewport: { width: 1280, height: 1000 },
   });
-  context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
-  page = await context.newPage();
+}
+
+before(async () => {
+  context = await launch();
+  page = context.pages()[0] ?? (await context.newPage());
   page.on("console", (message) => {
     if (/Content.Security.Policy/i.test(message.text())) policyViolations.push(message.text());
   });
 });
 
 after(async () => {
-  await browser?.close();
+  await context?.close();
 });
 
 let patientUrl;
@@ -129,7 +133,7 @@ test("a second clinic's user cannot see the first clinic's patient", async () =>
     "--database", process.env.BONTSIM_DATABASE,
   ]).toString();
   const otherPassword = output.split("password: ")[1].trim();
-  const other = await browser.newContext();
+  const other = await launch();
   const otherPage = await other.newPage();
   await login(otherPage, "other@clinic.invalid", otherPassword);
   assert.doesNotMatch(await otherPage.textContent("main"), /WEB-1|DEMO-GLABELLA/);

@@ -64,7 +64,7 @@ impl FaceMap {
     pub fn new(engine: &Engine, plan: &Plan, day: usize) -> Result<FaceMap, bontsim_core::Error> {
         let series = engine.face_series(plan, Some(day + 1))?;
         let title = SceneTitle {
-            plan_name: String::new(),
+            plan_name: "The model's face".into(),
             doses: String::new(),
             expression_name: "rest".into(),
         };
@@ -162,6 +162,33 @@ impl FaceMap {
         2.0 * self.centre_line() - x
     }
 
+    /// The face alone (the muscle regions and the side labels above them), without the
+    /// picture's title, legend and notes: the chart's map.
+    pub fn cropped_svg(&self, markers: &[Marker]) -> String {
+        let (mut left, mut top, mut right, mut bottom) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for (x, y) in self.regions.iter().flat_map(|r| r.points.iter()) {
+            left = left.min(*x);
+            right = right.max(*x);
+            top = top.min(*y);
+            bottom = bottom.max(*y);
+        }
+        let full = self.svg(markers);
+        if left > right {
+            return full;
+        }
+        let (x, y) = ((left - 20.0).max(0.0), (top - 45.0).max(0.0));
+        let (w, h) = (
+            (right + 20.0).min(self.scene.width) - x,
+            (bottom + 10.0).min(self.scene.height) - y,
+        );
+        let (width, height) = (self.scene.width, self.scene.height);
+        full.replacen(
+            &format!("width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\""),
+            &format!("width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"{x:.1} {y:.1} {w:.1} {h:.1}\""),
+            1,
+        )
+    }
+
     /// The picture as inline SVG with the markers on top; the root carries `id="facemap"`.
     pub fn svg(&self, markers: &[Marker]) -> String {
         let drawn = bontsim_render::face::svg(&self.scene);
@@ -229,5 +256,7 @@ mod tests {
         let (muscle, side) = map.locate(map.mirror_x(lx), ly).unwrap();
         assert_eq!(side, "right", "{muscle}");
         assert!(map.svg(&[]).contains("id=\"facemap\""));
+        let cropped = map.cropped_svg(&[]);
+        assert!(cropped.contains("id=\"facemap\"") && !cropped.contains("viewBox=\"0 0 "));
     }
 }

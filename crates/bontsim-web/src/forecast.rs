@@ -332,8 +332,8 @@ pub fn line_chart(
     today: Option<f64>,
     days: f64,
 ) -> String {
-    let (width, height) = (640.0, 260.0);
-    let (left, right, top, bottom) = (48.0, 150.0, 28.0, 32.0);
+    let (width, height) = (680.0, 260.0);
+    let (left, right, top, bottom) = (48.0, 190.0, 28.0, 32.0);
     let plot_w = width - left - right;
     let plot_h = height - top - bottom;
     let days = days.max(1.0);

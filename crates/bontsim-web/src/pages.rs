@@ -864,7 +864,7 @@ async fn visit_page(
         editable: clinician && !visit.signed(),
         clinician,
         user,
-        map_svg: map.svg(&markers),
+        map_svg: map.cropped_svg(&markers),
         muscles: injectable_muscles(),
         sides: vec!["left".into(), "right".into(), "midline".into()],
         totals,

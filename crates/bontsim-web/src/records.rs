@@ -99,10 +99,16 @@ fn answers(engine: &Engine, patient: &Patient, visits: &[Visit], forecast: &Fore
             let shrink = if loss < 1.0 {
                 "It hardly shrinks: less than 1% at most over this plan.".to_string()
             } else {
+                let smallest = m
+                    .daily
+                    .iter()
+                    .min_by(|a, b| a.volume.total_cmp(&b.volume))
+                    .map(|d| d.day)
+                    .unwrap_or(m.summary.minimum_mass_day);
                 format!(
                     "At most it shrinks by about {:.0}% of its volume, around {}.",
                     loss,
-                    forecast.date(m.summary.minimum_mass_day as i64)
+                    forecast.date(smallest as i64)
                 )
             };
             let visible = if loss >= m.summary.measurable_change_percent {
@@ -566,7 +572,7 @@ pub async fn proposal(
         user,
         patient,
         date: proposed.date.clone(),
-        map_svg: proposed.map.svg(&markers),
+        map_svg: proposed.map.cropped_svg(&markers),
         doses: proposed
             .doses
             .iter()
