@@ -114,7 +114,11 @@ pub fn run_user(action: UserAction) -> Result<(), Refusal> {
             .await
             .map_err(refusal)
     })?;
-    println!("added {} ({}) to clinic \"{clinic}\"", email.trim().to_lowercase(), role.name());
+    println!(
+        "added {} ({}) to clinic \"{clinic}\"",
+        email.trim().to_lowercase(),
+        role.name()
+    );
     if !password_stdin {
         println!("password: {password}");
     }

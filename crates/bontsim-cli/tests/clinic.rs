@@ -35,24 +35,32 @@ impl Server {
         if demo {
             args.push("--demo");
         }
-        let mut child = Command::new(bin())
+        let child = Command::new(bin())
             .args(&args)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
             .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let mut password = None;
-        loop {
-            let line = lines.next().expect("the server prints its address").unwrap();
+        // Owned at once, so the server is killed and waited for whatever happens next.
+        let mut server = Server {
+            child,
+            address: String::new(),
+            password: None,
+        };
+        let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
+        while server.address.is_empty() {
+            let line = lines
+                .next()
+                .expect("the server prints its address")
+                .unwrap();
             if let Some(rest) = line.split(" with password ").nth(1) {
-                password = Some(rest.trim().to_string());
+                server.password = Some(rest.trim().to_string());
             }
             if let Some(rest) = line.strip_prefix("bontsim clinic on http://") {
-                let address = rest.split('/').next().unwrap().to_string();
-                return Server { child, address, password };
+                server.address = rest.split('/').next().unwrap().to_string();
             }
         }
+        server
     }
 }
 
@@ -103,7 +111,9 @@ fn csrf(page: &str) -> String {
 }
 
 fn link(page: &str, prefix: &str) -> String {
-    let start = page.find(prefix).unwrap_or_else(|| panic!("{prefix} in {page}"));
+    let start = page
+        .find(prefix)
+        .unwrap_or_else(|| panic!("{prefix} in {page}"));
     let id: String = page[start + prefix.len()..]
         .chars()
         .take_while(|c| c.is_ascii_hexdigit())
@@ -137,7 +147,10 @@ fn the_demo_clinic_serves_over_a_socket_and_its_plan_export_simulates_unchanged(
     let directory = temporary_directory("demo");
     let database = directory.join("clinic.db").display().to_string();
     let server = Server::start(&database, true);
-    assert!(std::path::Path::new(&database).exists(), "a fresh machine gets bontsim.db");
+    assert!(
+        std::path::Path::new(&database).exists(),
+        "a fresh machine gets bontsim.db"
+    );
     let password = server.password.clone().expect("the demo login is printed");
     let (session, _) = login(&server.address, "demo@bontsim.invalid", &password);
     let patients = http(&server.address, "GET", "/patients", &session, "");
@@ -149,7 +162,13 @@ fn the_demo_clinic_serves_over_a_socket_and_its_plan_export_simulates_unchanged(
     let patient = link(&patients.body[start - 50..], "/patients/");
     let page = http(&server.address, "GET", &patient, &session, "");
     assert!(page.body.contains("<path class=\"series\""));
-    let export = http(&server.address, "GET", &format!("{patient}/export.toml"), &session, "");
+    let export = http(
+        &server.address,
+        "GET",
+        &format!("{patient}/export.toml"),
+        &session,
+        "",
+    );
     assert_eq!(export.status, 200);
     let plan = directory.join("exported.toml");
     std::fs::write(&plan, &export.body).unwrap();
@@ -175,30 +194,42 @@ fn the_demo_clinic_serves_over_a_socket_and_its_plan_export_simulates_unchanged(
     assert_eq!(patients.status, 200);
 }
 
+fn add_user(email: &str, database: &str) -> std::process::Output {
+    run([
+        "user",
+        "add",
+        "--clinic",
+        "North",
+        "--email",
+        email,
+        "--database",
+        database,
+    ])
+}
+
 #[test]
 fn users_are_added_and_the_database_is_backed_up() {
     let directory = temporary_directory("users");
     let database = directory.join("clinic.db").display().to_string();
-    let output = run([
-        "user", "add", "--clinic", "North", "--email", "doc@north.invalid", "--database", &database,
-    ]);
+    let output = add_user("doc@north.invalid", &database);
     assert!(output.status.success(), "{}", stderr(&output));
     let text = stdout(&output);
     assert!(text.contains("added doc@north.invalid (clinician)"));
     let password = text.split("password: ").nth(1).unwrap().trim().to_string();
     assert!(password.len() >= 10);
-    let output = run([
-        "user", "add", "--clinic", "North", "--email", "doc@north.invalid", "--database", &database,
-    ]);
+    let output = add_user("doc@north.invalid", &database);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("email: a user doc@north.invalid exists already"));
-    let output = run(["user", "add", "--clinic", "North", "--email", "not-an-email", "--database", &database]);
+    let output = add_user("not-an-email", &database);
     assert_eq!(output.status.code(), Some(2));
     assert!(stderr(&output).contains("email:"));
     // The user logs in.
     let server = Server::start(&database, false);
     let (session, _) = login(&server.address, "doc@north.invalid", &password);
-    assert_eq!(http(&server.address, "GET", "/patients", &session, "").status, 200);
+    assert_eq!(
+        http(&server.address, "GET", "/patients", &session, "").status,
+        200
+    );
     // A backup while the clinic runs.
     let copy = directory.join("copy.db").display().to_string();
     let output = run(["db", "backup", &copy, "--database", &database]);
@@ -213,12 +244,32 @@ fn users_are_added_and_the_database_is_backed_up() {
 fn a_kill_during_writes_loses_no_committed_point() {
     let directory = temporary_directory("kill");
     let database = directory.join("clinic.db").display().to_string();
-    let output = run(["user", "add", "--clinic", "K", "--email", "k@k.invalid", "--database", &database]);
-    let password = stdout(&output).split("password: ").nth(1).unwrap().trim().to_string();
+    let output = run([
+        "user",
+        "add",
+        "--clinic",
+        "K",
+        "--email",
+        "k@k.invalid",
+        "--database",
+        &database,
+    ]);
+    let password = stdout(&output)
+        .split("password: ")
+        .nth(1)
+        .unwrap()
+        .trim()
+        .to_string();
     let mut server = Server::start(&database, false);
     let address = server.address.clone();
     let (session, token) = login(&address, "k@k.invalid", &password);
-    let reply = http(&address, "POST", "/patients", &session, &format!("csrf={token}&code=K1&sex=male&birth_year=1970"));
+    let reply = http(
+        &address,
+        "POST",
+        "/patients",
+        &session,
+        &format!("csrf={token}&code=K1&sex=male&birth_year=1970"),
+    );
     assert_eq!(reply.status, 303);
     let patient = link(&reply.headers, "/patients/");
     let reply = http(
@@ -231,11 +282,18 @@ fn a_kill_during_writes_loses_no_committed_point() {
     let visit = link(&reply.headers, "/visits/");
     // Write points until the server dies; count those it acknowledged.
     let writer = {
-        let (address, session, token, visit) = (address.clone(), session.clone(), token.clone(), visit.clone());
+        let (address, session, token, visit) = (
+            address.clone(),
+            session.clone(),
+            token.clone(),
+            visit.clone(),
+        );
         std::thread::spawn(move || {
             let mut acknowledged = 0;
             for _ in 0..400 {
-                let Ok(mut stream) = TcpStream::connect(&address) else { break };
+                let Ok(mut stream) = TcpStream::connect(&address) else {
+                    break;
+                };
                 let body = format!("csrf={token}&muscle=masseter&side=left&units=1");
                 let request = format!(
                     "POST {visit}/points HTTP/1.1\r\nHost: x\r\nConnection: close\r\nCookie: {session}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
@@ -263,5 +321,8 @@ fn a_kill_during_writes_loses_no_committed_point() {
     let (session, _) = login(&server.address, "k@k.invalid", &password);
     let page = http(&server.address, "GET", &visit, &session, "");
     let stored = page.body.matches("class=\"point\"").count();
-    assert!(stored >= acknowledged, "{stored} points stored, {acknowledged} acknowledged");
+    assert!(
+        stored >= acknowledged,
+        "{stored} points stored, {acknowledged} acknowledged"
+    );
 }

@@ -115,7 +115,10 @@ impl LoginLimiter {
 
     pub fn failed(&self, account: &str, now: i64) {
         let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        failures.entry(account.to_lowercase()).or_default().push(now);
+        failures
+            .entry(account.to_lowercase())
+            .or_default()
+            .push(now);
     }
 
     pub fn succeeded(&self, account: &str) {
@@ -125,7 +128,11 @@ impl LoginLimiter {
 }
 
 fn constant_time_equal(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The CSRF token a request carries: the `x-csrf-token` header, a `csrf` query parameter
@@ -227,8 +234,14 @@ mod tests {
     #[test]
     fn the_token_is_found_in_header_query_or_form() {
         let mut headers = HeaderMap::new();
-        assert_eq!(carried_token(&headers, None, b"a=1&csrf=xyz"), Some("xyz".into()));
-        assert_eq!(carried_token(&headers, Some("csrf=q"), b""), Some("q".into()));
+        assert_eq!(
+            carried_token(&headers, None, b"a=1&csrf=xyz"),
+            Some("xyz".into())
+        );
+        assert_eq!(
+            carried_token(&headers, Some("csrf=q"), b""),
+            Some("q".into())
+        );
         headers.insert("x-csrf-token", "h".parse().unwrap());
         assert_eq!(carried_token(&headers, None, b""), Some("h".into()));
         assert_eq!(carried_token(&HeaderMap::new(), None, b"a=1"), None);

@@ -251,7 +251,10 @@ mod tests {
     fn the_procerus_on_the_centre_line_is_midline_and_mirroring_swaps_sides() {
         let map = map();
         let (x, y) = map.anchor("procerus", "midline");
-        assert_eq!(map.locate(x, y).unwrap(), ("procerus".into(), "midline".into()));
+        assert_eq!(
+            map.locate(x, y).unwrap(),
+            ("procerus".into(), "midline".into())
+        );
         let (lx, ly) = map.anchor("zygomaticus_major", "left");
         let (muscle, side) = map.locate(map.mirror_x(lx), ly).unwrap();
         assert_eq!(side, "right", "{muscle}");

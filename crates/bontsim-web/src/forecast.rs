@@ -35,7 +35,7 @@ pub fn effective_visits(visits: &[Visit]) -> Vec<&Visit> {
     visits
         .iter()
         .filter(|v| !replaced.contains(&v.id.as_str()))
-        .filter(|v| !(v.amends.is_some() && !v.signed()))
+        .filter(|v| v.amends.is_none() || v.signed())
         .filter(|v| !v.points.is_empty())
         .collect()
 }
@@ -128,7 +128,12 @@ impl Forecast {
             .parse_plan(&plan_text, Format::Toml)
             .map_err(|e| e.to_string())?;
         let today = today() - reference;
-        let last = plan.injections.iter().map(|i| i.day as i64).max().unwrap_or(0);
+        let last = plan
+            .injections
+            .iter()
+            .map(|i| i.day as i64)
+            .max()
+            .unwrap_or(0);
         let days = (today.max(last) + FORECAST_DAYS).clamp(30, MAX_DAYS as i64) as usize;
         let mut request = SimulateRequest::new(&plan);
         request.days = Some(days);
@@ -188,10 +193,19 @@ impl Forecast {
                 continue;
             }
             let day = day as usize;
-            if let Some(area) = self.report.areas.iter().find(|a| a.area == observation.area) {
+            if let Some(area) = self
+                .report
+                .areas
+                .iter()
+                .find(|a| a.area == observation.area)
+            {
                 let forecast = &area.daily[day];
                 for (what, recorded, predicted) in [
-                    ("at maximal contraction", observation.max_severity, forecast.severity),
+                    (
+                        "at maximal contraction",
+                        observation.max_severity,
+                        forecast.severity,
+                    ),
                     ("at rest", observation.rest_severity, forecast.rest_severity),
                 ] {
                     if let Some(recorded) = recorded {
@@ -209,9 +223,7 @@ impl Forecast {
                 }
             }
             if let Some(returned) = observation.movement_returned_day {
-                let predicted = self
-                    .wear_off_after(day)
-                    .map(|d| d as i64 - day as i64);
+                let predicted = self.wear_off_after(day).map(|d| d as i64 - day as i64);
                 if let Some(predicted) = predicted {
                     if (returned - predicted).abs() > 21 {
                         said.push(format!(
@@ -372,7 +384,13 @@ pub fn line_chart(
         top + plot_h / 2.0,
         crate::pages::escape(y_label)
     );
-    let step = if days > 1500.0 { 365.0 } else if days > 400.0 { 180.0 } else { 30.0 };
+    let step = if days > 1500.0 {
+        365.0
+    } else if days > 400.0 {
+        180.0
+    } else {
+        30.0
+    };
     let mut d = 0.0;
     while d <= days {
         let _ = write!(
@@ -464,7 +482,7 @@ pub fn thin<T>(daily: &[T], value: impl Fn(&T) -> f64) -> Vec<(f64, f64)> {
         .map(|(d, t)| (d as f64, value(t)))
         .collect();
     if let Some(last) = daily.last() {
-        if (daily.len() - 1) % step != 0 {
+        if !(daily.len() - 1).is_multiple_of(step) {
             points.push(((daily.len() - 1) as f64, value(last)));
         }
     }

@@ -49,6 +49,9 @@ pub struct AppState {
     pub limiter: Arc<LoginLimiter>,
     /// Mark cookies `Secure` (behind a TLS reverse proxy).
     pub secure_cookies: bool,
+    /// Untreated face maps by patient (`[patient]` and `[palsy]` text): every page of a
+    /// visit needs one, and it only changes with the patient's age.
+    maps: Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<facemap::FaceMap>>>>,
 }
 
 impl AppState {
@@ -59,14 +62,39 @@ impl AppState {
             photo_dir,
             limiter: Arc::new(LoginLimiter::default()),
             secure_cookies: false,
+            maps: Default::default(),
         }
+    }
+
+    /// The untreated face map of a patient today.
+    pub fn untreated_map(
+        &self,
+        patient: &store::Patient,
+    ) -> Result<Arc<facemap::FaceMap>, WebError> {
+        let key = forecast::patient_toml(patient, forecast::today());
+        let mut maps = self.maps.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(map) = maps.get(&key) {
+            return Ok(map.clone());
+        }
+        let map = Arc::new(
+            facemap::FaceMap::untreated(&self.engine, &key)
+                .map_err(|e| WebError::Internal(format!("face map: {e}")))?,
+        );
+        if maps.len() >= 256 {
+            maps.clear();
+        }
+        maps.insert(key, map.clone());
+        Ok(map)
     }
 }
 
 /// The whole app: public routes (login, share links, assets), the rest behind the login.
 pub fn router(state: AppState) -> Router {
     let protected = Router::new()
-        .route("/patients", get(pages::patients).post(pages::create_patient))
+        .route(
+            "/patients",
+            get(pages::patients).post(pages::create_patient),
+        )
         .route("/patients/{id}", get(pages::patient))
         .route("/patients/{id}/visits", post(pages::create_visit))
         .route("/patients/{id}/observations", post(pages::add_observation))
@@ -79,12 +107,18 @@ pub fn router(state: AppState) -> Router {
             post(records::upload_photo).layer(DefaultBodyLimit::max(records::PHOTO_LIMIT + 4096)),
         )
         .route("/patients/{id}/proposal", get(records::proposal))
-        .route("/patients/{id}/proposal/accept", post(records::accept_proposal))
+        .route(
+            "/patients/{id}/proposal/accept",
+            post(records::accept_proposal),
+        )
         .route("/patients/{id}/{format}", get(records::export))
         .route("/visits/{id}", get(pages::visit))
         .route("/visits/{id}/points", post(pages::add_point))
         .route("/visits/{id}/points/{point}", post(pages::update_point))
-        .route("/visits/{id}/points/{point}/delete", post(pages::delete_point))
+        .route(
+            "/visits/{id}/points/{point}/delete",
+            post(pages::delete_point),
+        )
         .route("/visits/{id}/repeat-last", post(pages::repeat_last))
         .route("/visits/{id}/mirror", post(pages::mirror))
         .route("/visits/{id}/sign", post(pages::sign))
@@ -226,9 +260,12 @@ async fn login(
         auth::start_session(&state.store, &user, old.as_deref(), state.secure_cookies).await?;
     state.store.audit(&clinic, &user, "log in", &user).await?;
     let mut response = Redirect::to("/patients").into_response();
-    response
-        .headers_mut()
-        .append(header::SET_COOKIE, session.parse().map_err(|_| WebError::Internal("cookie".into()))?);
+    response.headers_mut().append(
+        header::SET_COOKIE,
+        session
+            .parse()
+            .map_err(|_| WebError::Internal("cookie".into()))?,
+    );
     response.headers_mut().append(
         header::SET_COOKIE,
         set_cookie(auth::LOGIN_COOKIE, "", 0, state.secure_cookies)
@@ -240,13 +277,19 @@ async fn login(
 
 async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
     if let Some(token) = cookie(&headers, auth::SESSION_COOKIE) {
-        state.store.delete_session(&auth::token_hash(&token)).await?;
+        state
+            .store
+            .delete_session(&auth::token_hash(&token))
+            .await?;
     }
     Ok((
         StatusCode::SEE_OTHER,
         [
             (header::LOCATION, "/login".to_string()),
-            (header::SET_COOKIE, set_cookie(auth::SESSION_COOKIE, "", 0, state.secure_cookies)),
+            (
+                header::SET_COOKIE,
+                set_cookie(auth::SESSION_COOKIE, "", 0, state.secure_cookies),
+            ),
         ],
     )
         .into_response())
@@ -265,7 +308,10 @@ pub async fn add_user(
 ) -> Result<String, WebError> {
     let email = email.trim().to_lowercase();
     if !email.contains('@') || email.len() > 200 {
-        return Err(WebError::field("email", format!("\"{email}\" is not an email address")));
+        return Err(WebError::field(
+            "email",
+            format!("\"{email}\" is not an email address"),
+        ));
     }
     if clinic_name.trim().is_empty() {
         return Err(WebError::field("clinic", "must not be empty"));
@@ -281,9 +327,18 @@ pub async fn add_user(
 
 /// The demo clinic's examples: (code, sex, birth year, palsy, plan file text).
 const DEMO_PATIENTS: &[(&str, &str)] = &[
-    ("DEMO-GLABELLA", include_str!("../../../examples/glabella_20u_every_4_months.toml")),
-    ("DEMO-MASSETER", include_str!("../../../examples/masseter_25u_every_3_months.toml")),
-    ("DEMO-PALSY", include_str!("../../../examples/palsy_acute_bell_healthy_side.toml")),
+    (
+        "DEMO-GLABELLA",
+        include_str!("../../../examples/glabella_20u_every_4_months.toml"),
+    ),
+    (
+        "DEMO-MASSETER",
+        include_str!("../../../examples/masseter_25u_every_3_months.toml"),
+    ),
+    (
+        "DEMO-PALSY",
+        include_str!("../../../examples/palsy_acute_bell_healthy_side.toml"),
+    ),
 ];
 
 /// Seed a demo clinic with a login and the example patients (their plans' sessions as
@@ -295,7 +350,10 @@ pub async fn seed_demo(store: &Store, engine: &Engine) -> Result<(String, String
     }
     let password = random_hex(8);
     let user = add_user(store, "Demo clinic", &email, &password, Role::Clinician).await?;
-    let clinic = store.clinic_by_name("Demo clinic").await?.unwrap_or_default();
+    let clinic = store
+        .clinic_by_name("Demo clinic")
+        .await?
+        .unwrap_or_default();
     let today = forecast::today();
     for (code, text) in DEMO_PATIENTS {
         let plan = engine
@@ -341,7 +399,13 @@ pub async fn seed_demo(store: &Store, engine: &Engine) -> Result<(String, String
                     }
                     .to_string();
                     let (x, y) = map.anchor(&muscle, &side);
-                    store::NewPoint { x, y, muscle, side, units: i.units }
+                    store::NewPoint {
+                        x,
+                        y,
+                        muscle,
+                        side,
+                        units: i.units,
+                    }
                 })
                 .collect();
             let visit = store
@@ -352,7 +416,9 @@ pub async fn seed_demo(store: &Store, engine: &Engine) -> Result<(String, String
                         date: date.clone(),
                         product: injections[0].product.to_string(),
                         lot: format!("DEMO-LOT-{}", (day as i64) / 180 + 1),
-                        expiry: bontsim_core::plan::date::format_iso_date(reference + day as i64 + 365),
+                        expiry: bontsim_core::plan::date::format_iso_date(
+                            reference + day as i64 + 365,
+                        ),
                         dilution_ml: 2.5,
                         amends: None,
                         note: "demo".into(),

@@ -113,7 +113,12 @@ fn check_number(field: &str, text: &str, low: f64, high: f64) -> Result<f64> {
     if !(value.is_finite() && value >= low && value <= high) {
         return Err(WebError::field(
             field,
-            format!("must be between {} and {}, got {}", number(low), number(high), number(value)),
+            format!(
+                "must be between {} and {}, got {}",
+                number(low),
+                number(high),
+                number(value)
+            ),
         ));
     }
     Ok(value)
@@ -147,7 +152,10 @@ pub fn check_muscle_side(muscle: &str, side: &str) -> Result<(String, String)> {
         return Err(WebError::field(
             "muscle",
             match anatomy.suggest(muscle.trim()) {
-                Some(s) => format!("unknown muscle \"{}\"; did you mean \"{s}\"?", muscle.trim()),
+                Some(s) => format!(
+                    "unknown muscle \"{}\"; did you mean \"{s}\"?",
+                    muscle.trim()
+                ),
                 None => format!("unknown muscle \"{}\"", muscle.trim()),
             },
         ));
@@ -166,7 +174,10 @@ pub fn check_muscle_side(muscle: &str, side: &str) -> Result<(String, String)> {
         "midline" => {
             return Err(WebError::field(
                 "side",
-                format!("{} is injected left or right, not on the midline", entry.name),
+                format!(
+                    "{} is injected left or right, not on the midline",
+                    entry.name
+                ),
             ))
         }
         other => {
@@ -259,9 +270,16 @@ fn check_patient(form: &PatientForm) -> Result<NewPatient> {
     }
     let sex = match form.sex.trim() {
         "female" | "male" => form.sex.trim().to_string(),
-        other => return Err(WebError::field("sex", format!("\"{other}\" is not female or male"))),
+        other => {
+            return Err(WebError::field(
+                "sex",
+                format!("\"{other}\" is not female or male"),
+            ))
+        }
     };
-    let this_year: f64 = format_iso_date(forecast::today())[..4].parse().unwrap_or(2026.0);
+    let this_year: f64 = format_iso_date(forecast::today())[..4]
+        .parse()
+        .unwrap_or(2026.0);
     let birth_year = check_number("birth_year", &form.birth_year, 1900.0, this_year)?;
     if birth_year.fract() != 0.0 {
         return Err(WebError::field("birth_year", "must be a whole year"));
@@ -269,9 +287,17 @@ fn check_patient(form: &PatientForm) -> Result<NewPatient> {
     let palsy = match form.palsy_side.trim() {
         "" => None,
         side @ ("left" | "right") => {
-            let grade = check_number("palsy_house_brackmann", &form.palsy_house_brackmann, 1.0, 6.0)?;
+            let grade = check_number(
+                "palsy_house_brackmann",
+                &form.palsy_house_brackmann,
+                1.0,
+                6.0,
+            )?;
             if grade.fract() != 0.0 {
-                return Err(WebError::field("palsy_house_brackmann", "must be a whole grade 1 to 6"));
+                return Err(WebError::field(
+                    "palsy_house_brackmann",
+                    "must be a whole grade 1 to 6",
+                ));
             }
             check_date("palsy_onset", &form.palsy_onset)?;
             Some(Palsy {
@@ -461,7 +487,15 @@ fn charts(forecast: &Forecast, observations: &[Observation]) -> Vec<String> {
             continue;
         }
         let low = if value == 0 { 0.0 } else { 0.6 };
-        charts.push(line_chart(title, "relative", (low, 1.05), &series, &[], today, days));
+        charts.push(line_chart(
+            title,
+            "relative",
+            (low, 1.05),
+            &series,
+            &[],
+            today,
+            days,
+        ));
     }
     if report.face.affected_side.is_some() {
         let scores = vec![
@@ -542,7 +576,8 @@ async fn patient_page(
     let shares = state.store.active_shares(&user.clinic, id).await?;
     let (forecast, forecast_error, face_today) = {
         let engine = state.engine.clone();
-        let (patient, visits, observations) = (patient.clone(), visits.clone(), observations.clone());
+        let (patient, visits, observations) =
+            (patient.clone(), visits.clone(), observations.clone());
         let photos_shown = !photos.is_empty();
         tokio::task::spawn_blocking(move || match Forecast::new(&engine, &patient, &visits) {
             Ok(f) => {
@@ -560,7 +595,11 @@ async fn patient_page(
         .await
         .map_err(|e| WebError::Internal(format!("forecast: {e}")))?
     };
-    let message = if error.0.is_empty() { error.1.clone() } else { String::new() };
+    let message = if error.0.is_empty() {
+        error.1.clone()
+    } else {
+        String::new()
+    };
     Ok(PatientPage {
         disclaimer: DISCLAIMER,
         clinician: user.role == crate::store::Role::Clinician,
@@ -584,7 +623,9 @@ async fn patient_page(
                     words(&o.area),
                     optional(o.rest_severity),
                     optional(o.max_severity),
-                    o.movement_returned_day.map(|d| d.to_string()).unwrap_or_default(),
+                    o.movement_returned_day
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
                     optional(o.masseter_mm),
                     optional(o.sunnybrook),
                     optional(o.eface),
@@ -683,7 +724,8 @@ pub async fn create_visit(
             Ok(Redirect::to(&format!("/visits/{visit}")).into_response())
         }
         Err(e) => {
-            let page = patient_page(&state, user, &id, form, split_error(&e), String::new()).await?;
+            let page =
+                patient_page(&state, user, &id, form, split_error(&e), String::new()).await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
@@ -722,11 +764,16 @@ pub async fn add_observation(
     let checked = (|| -> Result<Observation> {
         let date = check_date("date", &form.date)?;
         if !form.area.is_empty() && !wrinkle_areas().contains(&form.area) {
-            return Err(WebError::field("area", format!("unknown area \"{}\"", form.area)));
+            return Err(WebError::field(
+                "area",
+                format!("unknown area \"{}\"", form.area),
+            ));
         }
         let whole = |field: &str, text: &str, low: f64, high: f64| -> Result<Option<i64>> {
             match optional_number(field, text, low, high)? {
-                Some(v) if v.fract() != 0.0 => Err(WebError::field(field, "must be a whole number")),
+                Some(v) if v.fract() != 0.0 => {
+                    Err(WebError::field(field, "must be a whole number"))
+                }
                 other => Ok(other.map(|v| v as i64)),
             }
         };
@@ -736,7 +783,12 @@ pub async fn add_observation(
             area: form.area.clone(),
             rest_severity: optional_number("rest_severity", &form.rest_severity, 0.0, 3.0)?,
             max_severity: optional_number("max_severity", &form.max_severity, 0.0, 3.0)?,
-            movement_returned_day: whole("movement_returned_day", &form.movement_returned_day, 0.0, 3650.0)?,
+            movement_returned_day: whole(
+                "movement_returned_day",
+                &form.movement_returned_day,
+                0.0,
+                3650.0,
+            )?,
             masseter_mm: optional_number("masseter_mm", &form.masseter_mm, 1.0, 40.0)?,
             sunnybrook: optional_number("sunnybrook", &form.sunnybrook, 0.0, 100.0)?,
             eface: optional_number("eface", &form.eface, 0.0, 100.0)?,
@@ -745,7 +797,10 @@ pub async fn add_observation(
     })();
     match checked {
         Ok(observation) => {
-            state.store.add_observation(&user.clinic, &observation).await?;
+            state
+                .store
+                .add_observation(&user.clinic, &observation)
+                .await?;
             state
                 .store
                 .audit(&user.clinic, &user.id, "record observation", &patient.id)
@@ -753,7 +808,15 @@ pub async fn add_observation(
             Ok(Redirect::to(&format!("/patients/{id}")).into_response())
         }
         Err(e) => {
-            let page = patient_page(&state, user, &id, VisitForm::default(), (String::new(), e.message()), String::new()).await?;
+            let page = patient_page(
+                &state,
+                user,
+                &id,
+                VisitForm::default(),
+                (String::new(), e.message()),
+                String::new(),
+            )
+            .await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
@@ -812,10 +875,6 @@ pub fn totals(points: &[crate::store::Point]) -> (Vec<(String, String)>, String)
     )
 }
 
-fn patient_toml_for_map(patient: &Patient) -> String {
-    forecast::patient_toml(patient, forecast::today())
-}
-
 /// The visit's plan alone (its points on day 0), for the label warnings.
 fn visit_plan(patient: &Patient, visit: &Visit) -> String {
     let mut alone = visit.clone();
@@ -828,7 +887,10 @@ fn warnings_of(state: &AppState, patient: &Patient, visit: &Visit) -> Vec<String
     if visit.points.is_empty() {
         return Vec::new();
     }
-    match state.engine.parse_plan(&visit_plan(patient, visit), Format::Toml) {
+    match state
+        .engine
+        .parse_plan(&visit_plan(patient, visit), Format::Toml)
+    {
         Ok(plan) => state.engine.check(&plan).warnings,
         Err(e) => vec![e.to_string()],
     }
@@ -843,8 +905,7 @@ async fn visit_page(
 ) -> Result<VisitPage> {
     let visit = state.store.visit(&user.clinic, id).await?;
     let patient = state.store.patient(&user.clinic, &visit.patient).await?;
-    let map = FaceMap::untreated(&state.engine, &patient_toml_for_map(&patient))
-        .map_err(|e| WebError::Internal(format!("face map: {e}")))?;
+    let map = state.untreated_map(&patient)?;
     let markers: Vec<Marker> = visit
         .points
         .iter()
@@ -926,7 +987,10 @@ async fn save_points(
             .map_err(|e| WebError::BadRequest(format!("plan: {e}")))?;
     }
     check_chart(state, &patient, &visits)?;
-    state.store.add_points(&user.clinic, &visit.id, &points).await
+    state
+        .store
+        .add_points(&user.clinic, &visit.id, &points)
+        .await
 }
 
 pub async fn add_point(
@@ -945,8 +1009,7 @@ pub async fn add_point(
             (Ok(x), Ok(y)) if x.is_finite() && y.is_finite() => (x, y),
             _ => {
                 // No click: the point goes to the chosen muscle's place on the map.
-                let map = FaceMap::untreated(&state.engine, &patient_toml_for_map(&patient))
-                    .map_err(|e| WebError::Internal(e.to_string()))?;
+                let map = state.untreated_map(&patient)?;
                 let (m, s) = check_muscle_side(&muscle, &side)?;
                 muscle = m;
                 side = s;
@@ -954,17 +1017,36 @@ pub async fn add_point(
             }
         };
         let (muscle, side) = check_muscle_side(&muscle, &side)?;
-        save_points(&state, &user, &visit, vec![NewPoint { x, y, muscle, side, units }]).await
+        save_points(
+            &state,
+            &user,
+            &visit,
+            vec![NewPoint {
+                x,
+                y,
+                muscle,
+                side,
+                units,
+            }],
+        )
+        .await
     }
     .await;
     match result {
         Ok(()) => {
-            state.store.audit(&user.clinic, &user.id, "add point", &visit.id).await?;
+            state
+                .store
+                .audit(&user.clinic, &user.id, "add point", &visit.id)
+                .await?;
             Ok(Redirect::to(&format!("/visits/{id}")).into_response())
         }
         Err(e @ WebError::BadRequest(_)) => {
             let error = split_error(&e);
-            let message = if error.0.is_empty() || error.0 == "plan" { e.message() } else { String::new() };
+            let message = if error.0.is_empty() || error.0 == "plan" {
+                e.message()
+            } else {
+                String::new()
+            };
             let page = visit_page(&state, user, &id, message, error).await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -997,7 +1079,10 @@ pub async fn update_point(
         .store
         .update_point(&user.clinic, &id, &point, &muscle, &side, units)
         .await?;
-    state.store.audit(&user.clinic, &user.id, "change point", &id).await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "change point", &id)
+        .await?;
     Ok(Redirect::to(&format!("/visits/{id}")).into_response())
 }
 
@@ -1008,7 +1093,10 @@ pub async fn delete_point(
 ) -> Result<Response> {
     clinician(&user)?;
     state.store.delete_point(&user.clinic, &id, &point).await?;
-    state.store.audit(&user.clinic, &user.id, "remove point", &id).await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "remove point", &id)
+        .await?;
     Ok(Redirect::to(&format!("/visits/{id}")).into_response())
 }
 
@@ -1023,9 +1111,10 @@ pub async fn repeat_last(
     let visits = state.store.visits(&user.clinic, &visit.patient).await?;
     let previous = forecast::effective_visits(&visits)
         .into_iter()
-        .filter(|v| v.id != visit.id && v.date <= visit.date)
-        .next_back()
-        .ok_or_else(|| WebError::BadRequest("There is no earlier visit with points to repeat.".into()))?;
+        .rfind(|v| v.id != visit.id && v.date <= visit.date)
+        .ok_or_else(|| {
+            WebError::BadRequest("There is no earlier visit with points to repeat.".into())
+        })?;
     let points = previous
         .points
         .iter()
@@ -1038,7 +1127,10 @@ pub async fn repeat_last(
         })
         .collect();
     save_points(&state, &user, &visit, points).await?;
-    state.store.audit(&user.clinic, &user.id, "repeat last visit", &id).await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "repeat last visit", &id)
+        .await?;
     Ok(Redirect::to(&format!("/visits/{id}")).into_response())
 }
 
@@ -1052,15 +1144,17 @@ pub async fn mirror(
     clinician(&user)?;
     let visit = state.store.draft(&user.clinic, &id).await?;
     let patient = state.store.patient(&user.clinic, &visit.patient).await?;
-    let map = FaceMap::untreated(&state.engine, &patient_toml_for_map(&patient))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let map = state.untreated_map(&patient)?;
     let points: Vec<NewPoint> = visit
         .points
         .iter()
         .filter(|p| p.side != "midline")
         .filter_map(|p| {
             let other = if p.side == "left" { "right" } else { "left" };
-            let taken = visit.points.iter().any(|q| q.muscle == p.muscle && q.side == other);
+            let taken = visit
+                .points
+                .iter()
+                .any(|q| q.muscle == p.muscle && q.side == other);
             (!taken).then(|| NewPoint {
                 x: map.mirror_x(p.x),
                 y: p.y,
@@ -1076,7 +1170,10 @@ pub async fn mirror(
         ));
     }
     save_points(&state, &user, &visit, points).await?;
-    state.store.audit(&user.clinic, &user.id, "mirror points", &id).await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "mirror points", &id)
+        .await?;
     Ok(Redirect::to(&format!("/visits/{id}")).into_response())
 }
 
@@ -1088,10 +1185,15 @@ pub async fn sign(
     clinician(&user)?;
     let visit = state.store.draft(&user.clinic, &id).await?;
     if visit.points.is_empty() {
-        return Err(WebError::BadRequest("A visit without points cannot be signed.".into()));
+        return Err(WebError::BadRequest(
+            "A visit without points cannot be signed.".into(),
+        ));
     }
     state.store.sign_visit(&user.clinic, &id, &user.id).await?;
-    state.store.audit(&user.clinic, &user.id, "sign visit", &id).await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "sign visit", &id)
+        .await?;
     Ok(Redirect::to(&format!("/visits/{id}")).into_response())
 }
 
@@ -1105,7 +1207,9 @@ pub async fn addendum(
     clinician(&user)?;
     let original = state.store.visit(&user.clinic, &id).await?;
     if !original.signed() {
-        return Err(WebError::BadRequest("Only a signed visit takes an addendum; edit the draft.".into()));
+        return Err(WebError::BadRequest(
+            "Only a signed visit takes an addendum; edit the draft.".into(),
+        ));
     }
     let new = state
         .store
@@ -1134,7 +1238,10 @@ pub async fn addendum(
             },
         )
         .await?;
-    state.store.audit(&user.clinic, &user.id, "create addendum", &new).await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "create addendum", &new)
+        .await?;
     Ok(Redirect::to(&format!("/visits/{new}")).into_response())
 }
 
@@ -1160,18 +1267,23 @@ pub async fn check(
     let mut located = None;
     if let (Some(x), Some(y)) = (query.x, query.y) {
         if x.is_finite() && y.is_finite() {
-            let map = FaceMap::untreated(&state.engine, &patient_toml_for_map(&patient))
-                .map_err(|e| WebError::Internal(e.to_string()))?;
+            let map = state.untreated_map(&patient)?;
             located = map.locate(x, y);
         }
     }
     let (muscle, side) = match &located {
         Some((m, s)) => (m.clone(), s.clone()),
-        None => (query.muscle.unwrap_or_default(), query.side.unwrap_or_default()),
+        None => (
+            query.muscle.unwrap_or_default(),
+            query.side.unwrap_or_default(),
+        ),
     };
     let mut errors = Vec::new();
     let units = query.units.as_deref().unwrap_or("");
-    match (check_muscle_side(&muscle, &side), check_number("units", units, 0.1, 500.0)) {
+    match (
+        check_muscle_side(&muscle, &side),
+        check_number("units", units, 0.1, 500.0),
+    ) {
         (Ok((muscle, side)), Ok(units)) => visit.points.push(crate::store::Point {
             id: String::new(),
             x: 0.0,
@@ -1194,7 +1306,11 @@ pub async fn check(
         "totals": totals,
         "overall_units": overall,
     });
-    Ok(([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response())
 }
 
 // -----------------------------------------------------------------------------------------
@@ -1280,6 +1396,14 @@ pub(crate) async fn patient_with_share(
     id: &str,
     share_url: String,
 ) -> Result<Response> {
-    let page = patient_page(state, user, id, VisitForm::default(), Default::default(), share_url).await?;
+    let page = patient_page(
+        state,
+        user,
+        id,
+        VisitForm::default(),
+        Default::default(),
+        share_url,
+    )
+    .await?;
     html(&page)
 }

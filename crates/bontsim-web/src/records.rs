@@ -65,25 +65,56 @@ fn repeated(last: &Visit, every: i64, count: i64) -> Vec<Visit> {
         .collect()
 }
 
-fn volume_loss(engine: &Engine, patient: &Patient, visits: &[Visit], muscle: &str, side: &str) -> Option<(f64, Vec<f64>)> {
+fn volume_loss(
+    engine: &Engine,
+    patient: &Patient,
+    visits: &[Visit],
+    muscle: &str,
+    side: &str,
+) -> Option<(f64, Vec<f64>)> {
     let f = Forecast::new(engine, patient, visits).ok()?;
-    let m = f.report.muscles.iter().find(|m| m.muscle == muscle && m.side == side)?;
-    Some((m.summary.volume_loss_percent, m.daily.iter().map(|d| d.volume).collect()))
+    let m = f
+        .report
+        .muscles
+        .iter()
+        .find(|m| m.muscle == muscle && m.side == side)?;
+    Some((
+        m.summary.volume_loss_percent,
+        m.daily.iter().map(|d| d.volume).collect(),
+    ))
 }
 
-fn answers(engine: &Engine, patient: &Patient, visits: &[Visit], forecast: &Forecast) -> Vec<MuscleAnswer> {
+fn answers(
+    engine: &Engine,
+    patient: &Patient,
+    visits: &[Visit],
+    forecast: &Forecast,
+) -> Vec<MuscleAnswer> {
     let today = forecast::today();
-    let counting: Vec<Visit> = forecast::effective_visits(visits).into_iter().cloned().collect();
+    let counting: Vec<Visit> = forecast::effective_visits(visits)
+        .into_iter()
+        .cloned()
+        .collect();
     let past: Vec<Visit> = counting
         .iter()
         .filter(|v| forecast::day_number(&v.date).is_some_and(|d| d <= today))
         .cloned()
         .collect();
-    let dates: Vec<i64> = counting.iter().filter_map(|v| forecast::day_number(&v.date)).collect();
+    let dates: Vec<i64> = counting
+        .iter()
+        .filter_map(|v| forecast::day_number(&v.date))
+        .collect();
     let interval = if dates.len() >= 2 {
-        let mut gaps: Vec<i64> = dates.windows(2).map(|w| w[1] - w[0]).filter(|g| *g > 0).collect();
+        let mut gaps: Vec<i64> = dates
+            .windows(2)
+            .map(|w| w[1] - w[0])
+            .filter(|g| *g > 0)
+            .collect();
         gaps.sort();
-        gaps.get(gaps.len() / 2).copied().unwrap_or(120).clamp(60, 365)
+        gaps.get(gaps.len() / 2)
+            .copied()
+            .unwrap_or(120)
+            .clamp(60, 365)
     } else {
         120
     };
@@ -165,7 +196,12 @@ fn answers(engine: &Engine, patient: &Patient, visits: &[Visit], forecast: &Fore
         .collect()
 }
 
-async fn print_page(state: &AppState, clinic: &str, patient_id: &str, shared: bool) -> Result<Response> {
+async fn print_page(
+    state: &AppState,
+    clinic: &str,
+    patient_id: &str,
+    shared: bool,
+) -> Result<Response> {
     let patient = state.store.patient(clinic, patient_id).await?;
     let visits = state.store.visits(clinic, patient_id).await?;
     let engine = state.engine.clone();
@@ -206,7 +242,9 @@ async fn print_page(state: &AppState, clinic: &str, patient_id: &str, shared: bo
     })
     .await
     .map_err(|e| WebError::Internal(format!("patient page: {e}")))??;
-    let text = page.render().map_err(|e| WebError::Internal(e.to_string()))?;
+    let text = page
+        .render()
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(Html(text).into_response())
 }
 
@@ -227,8 +265,14 @@ pub async fn share(
     clinician(&user)?;
     let patient = state.store.patient(&user.clinic, &id).await?;
     let token = random_hex(32);
-    state.store.create_share(&user.clinic, &patient.id, &token_hash(&token)).await?;
-    state.store.audit(&user.clinic, &user.id, "share patient page", &patient.id).await?;
+    state
+        .store
+        .create_share(&user.clinic, &patient.id, &token_hash(&token))
+        .await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "share patient page", &patient.id)
+        .await?;
     crate::pages::patient_with_share(&state, user, &id, format!("/share/{token}")).await
 }
 
@@ -240,7 +284,10 @@ pub async fn revoke(
     clinician(&user)?;
     let patient = state.store.patient(&user.clinic, &id).await?;
     state.store.revoke_shares(&user.clinic, &patient.id).await?;
-    state.store.audit(&user.clinic, &user.id, "revoke share links", &patient.id).await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "revoke share links", &patient.id)
+        .await?;
     Ok(Redirect::to(&format!("/patients/{id}")).into_response())
 }
 
@@ -263,7 +310,10 @@ pub async fn export(
     let patient = state.store.patient(&user.clinic, &id).await?;
     let visits = state.store.visits(&user.clinic, &id).await?;
     let (content_type, body) = match format.as_str() {
-        "export.toml" => ("application/toml; charset=utf-8", forecast::plan_toml(&patient, &visits).0),
+        "export.toml" => (
+            "application/toml; charset=utf-8",
+            forecast::plan_toml(&patient, &visits).0,
+        ),
         "export.csv" => {
             let mut text = String::from("# ");
             text.push_str(DISCLAIMER);
@@ -324,20 +374,37 @@ pub async fn export(
                 })).collect::<Vec<_>>(),
                 "plan_toml": forecast::plan_toml(&patient, &visits).0,
             });
-            ("application/json", serde_json::to_string_pretty(&json).unwrap_or_default())
+            (
+                "application/json",
+                serde_json::to_string_pretty(&json).unwrap_or_default(),
+            )
         }
         _ => return Err(WebError::NotFound),
     };
     state
         .store
-        .audit(&user.clinic, &user.id, &format!("export {}", format.trim_start_matches("export.")), &id)
+        .audit(
+            &user.clinic,
+            &user.id,
+            &format!("export {}", format.trim_start_matches("export.")),
+            &id,
+        )
         .await?;
     let file = format!(
         "attachment; filename=\"patient-{}.{}\"",
-        patient.code.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"),
+        patient
+            .code
+            .replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"),
         format.trim_start_matches("export.")
     );
-    Ok(([(header::CONTENT_TYPE, content_type.to_string()), (header::CONTENT_DISPOSITION, file)], body).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_string()),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        body,
+    )
+        .into_response())
 }
 
 fn site_name(site: Site) -> &'static str {
@@ -381,8 +448,7 @@ pub async fn import(
         .injections
         .first()
         .ok_or_else(|| WebError::field("plan", "has no injection to import"))?;
-    let map = FaceMap::untreated(&state.engine, &forecast::patient_toml(&patient, forecast::today()))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let map = state.untreated_map(&patient)?;
     let anatomy = bontsim_core::anatomy::Anatomy::get();
     let points: Vec<NewPoint> = plan
         .injections
@@ -392,7 +458,13 @@ pub async fn import(
             let muscle = anatomy.muscle(i.muscle).name.clone();
             let side = site_name(i.site).to_string();
             let (x, y) = map.anchor(&muscle, &side);
-            NewPoint { x, y, muscle, side, units: i.units }
+            NewPoint {
+                x,
+                y,
+                muscle,
+                side,
+                units: i.units,
+            }
         })
         .collect();
     let visit = state
@@ -412,7 +484,10 @@ pub async fn import(
             },
         )
         .await?;
-    state.store.audit(&user.clinic, &user.id, "import plan", &visit).await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "import plan", &visit)
+        .await?;
     Ok(Redirect::to(&format!("/visits/{visit}")).into_response())
 }
 
@@ -439,7 +514,9 @@ pub async fn upload_photo(
                 bytes = field
                     .bytes()
                     .await
-                    .map_err(|_| WebError::field("photo", format!("larger than {} MB", PHOTO_LIMIT >> 20)))?
+                    .map_err(|_| {
+                        WebError::field("photo", format!("larger than {} MB", PHOTO_LIMIT >> 20))
+                    })?
                     .to_vec()
             }
             _ => {}
@@ -460,8 +537,19 @@ pub async fn upload_photo(
     tokio::fs::rename(&temporary, &path)
         .await
         .map_err(|e| WebError::Internal(format!("photo {}: {e}", path.display())))?;
-    let photo = state.store.add_photo(&user.clinic, &patient.id, &format_iso_date(date), &file_name).await?;
-    state.store.audit(&user.clinic, &user.id, "upload photo", &photo).await?;
+    let photo = state
+        .store
+        .add_photo(
+            &user.clinic,
+            &patient.id,
+            &format_iso_date(date),
+            &file_name,
+        )
+        .await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "upload photo", &photo)
+        .await?;
     Ok(Redirect::to(&format!("/patients/{id}")).into_response())
 }
 
@@ -469,7 +557,8 @@ pub async fn upload_photo(
 /// EXIF, no GPS position). Returns the file name's ending and the bytes.
 pub fn reencode(bytes: &[u8]) -> Result<(&'static str, Vec<u8>)> {
     use image::ImageFormat;
-    let format = image::guess_format(bytes).map_err(|_| WebError::field("photo", "is not a JPEG or PNG picture"))?;
+    let format = image::guess_format(bytes)
+        .map_err(|_| WebError::field("photo", "is not a JPEG or PNG picture"))?;
     let (ending, output) = match format {
         ImageFormat::Jpeg => ("photo.jpg", ImageFormat::Jpeg),
         ImageFormat::Png => ("photo.png", ImageFormat::Png),
@@ -478,7 +567,11 @@ pub fn reencode(bytes: &[u8]) -> Result<(&'static str, Vec<u8>)> {
     let picture = image::load_from_memory_with_format(bytes, format)
         .map_err(|e| WebError::field("photo", format!("cannot be read: {e}")))?;
     let mut out = std::io::Cursor::new(Vec::new());
-    let picture = if output == ImageFormat::Jpeg { image::DynamicImage::ImageRgb8(picture.to_rgb8()) } else { picture };
+    let picture = if output == ImageFormat::Jpeg {
+        image::DynamicImage::ImageRgb8(picture.to_rgb8())
+    } else {
+        picture
+    };
     picture
         .write_to(&mut out, output)
         .map_err(|e| WebError::Internal(format!("photo encoding: {e}")))?;
@@ -491,8 +584,14 @@ pub async fn photo(
     Path(id): Path<String>,
 ) -> Result<Response> {
     let file = state.store.photo_file(&user.clinic, &id).await?;
-    let bytes = tokio::fs::read(state.photo_dir.join(&file)).await.map_err(|_| WebError::NotFound)?;
-    let content_type = if file.ends_with(".png") { "image/png" } else { "image/jpeg" };
+    let bytes = tokio::fs::read(state.photo_dir.join(&file))
+        .await
+        .map_err(|_| WebError::NotFound)?;
+    let content_type = if file.ends_with(".png") {
+        "image/png"
+    } else {
+        "image/jpeg"
+    };
     Ok(([(header::CONTENT_TYPE, content_type)], bytes).into_response())
 }
 
@@ -523,20 +622,34 @@ struct Proposed {
 fn propose(engine: &Engine, patient: &Patient, visits: &[Visit]) -> Result<Proposed> {
     let f = Forecast::new(engine, patient, visits).map_err(WebError::BadRequest)?;
     let last = f.plan.injections.iter().map(|i| i.day).fold(0.0, f64::max);
-    let day = (f.today.max(0) as f64).max(if f.plan.injections.is_empty() { 0.0 } else { last + 1.0 }).ceil();
+    let day = (f.today.max(0) as f64)
+        .max(if f.plan.injections.is_empty() {
+            0.0
+        } else {
+            last + 1.0
+        })
+        .ceil();
     let mut request = SymmetryRequest::new(&f.plan);
     request.day = day;
     let (proposal, _) = engine
         .plan_symmetry(&request)
         .map_err(|e| WebError::BadRequest(format!("planner: {e}")))?;
     let anatomy = bontsim_core::anatomy::Anatomy::get();
-    let map = FaceMap::new(engine, &f.plan, f.today_index()).map_err(|e| WebError::Internal(e.to_string()))?;
+    let map = FaceMap::new(engine, &f.plan, f.today_index())
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(Proposed {
         date: f.date(day as i64),
         doses: proposal
             .doses
             .iter()
-            .map(|d| (anatomy.muscle(d.muscle).name.clone(), d.side.name().to_string(), d.units, d.reason.clone()))
+            .map(|d| {
+                (
+                    anatomy.muscle(d.muscle).name.clone(),
+                    d.side.name().to_string(),
+                    d.units,
+                    d.reason.clone(),
+                )
+            })
             .collect(),
         summary: format!(
             "Mean Sunnybrook over the next {} days: {:.0} without these doses, {:.0} with them.",
@@ -563,7 +676,13 @@ pub async fn proposal(
         .iter()
         .map(|(m, s, u, _)| {
             let (x, y) = proposed.map.anchor(m, s);
-            Marker { x, y, units: *u, class: "proposal", id: format!("{m}_{s}") }
+            Marker {
+                x,
+                y,
+                units: *u,
+                class: "proposal",
+                id: format!("{m}_{s}"),
+            }
         })
         .collect();
     let page = ProposalPage {
@@ -580,7 +699,9 @@ pub async fn proposal(
             .collect(),
         summary: proposed.summary.clone(),
     };
-    let text = page.render().map_err(|e| WebError::Internal(e.to_string()))?;
+    let text = page
+        .render()
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(Html(text).into_response())
 }
 
@@ -612,13 +733,18 @@ pub async fn accept_proposal(
     let proposed = tokio::task::spawn_blocking(move || propose(&engine, &p, &visits))
         .await
         .map_err(|e| WebError::Internal(e.to_string()))??;
-    let map = FaceMap::untreated(&state.engine, &forecast::patient_toml(&patient, forecast::today()))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let map = state.untreated_map(&patient)?;
     let mut points = Vec::new();
     for (muscle, side, units, _) in &proposed.doses {
         let (muscle, side) = check_muscle_side(muscle, side)?;
         let (x, y) = map.anchor(&muscle, &side);
-        points.push(NewPoint { x, y, muscle, side, units: *units });
+        points.push(NewPoint {
+            x,
+            y,
+            muscle,
+            side,
+            units: *units,
+        });
     }
     let date = parse_iso_date(&proposed.date).map_err(|e| WebError::Internal(e.to_string()))?;
     let visit = state
@@ -638,6 +764,9 @@ pub async fn accept_proposal(
             },
         )
         .await?;
-    state.store.audit(&user.clinic, &user.id, "accept planner proposal", &visit).await?;
+    state
+        .store
+        .audit(&user.clinic, &user.id, "accept planner proposal", &visit)
+        .await?;
     Ok(Redirect::to(&format!("/visits/{visit}")).into_response())
 }

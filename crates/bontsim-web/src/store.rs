@@ -71,7 +71,7 @@ impl Store {
             Backend::Postgres
         };
         let pool = AnyPoolOptions::new()
-            .max_connections(if backend == Backend::Sqlite { 4 } else { 8 })
+            .max_connections(16)
             .after_connect(move |connection, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -398,10 +398,10 @@ impl Store {
         let row = sqlx::query(sqlx::AssertSqlSafe(format!(
             "{VISIT_COLUMNS} WHERE clinic_id = $1 AND id = $2"
         )))
-            .bind(clinic.to_string())
-            .bind(id.to_string())
-            .fetch_optional(&self.pool)
-            .await?;
+        .bind(clinic.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&self.pool)
+        .await?;
         let mut visit = visit_row(&row.ok_or(WebError::NotFound)?)?;
         let rows = sqlx::query(
             "SELECT id, visit_id, x, y, muscle, side, units FROM points WHERE clinic_id = $1 AND visit_id = $2 ORDER BY created, id",
@@ -504,7 +504,11 @@ impl Store {
     }
 
     /// Every visit of `clinic` that used `lot`, with its patient's code.
-    pub async fn lot_recall(&self, clinic: &str, lot: &str) -> Result<Vec<(String, String, Visit)>> {
+    pub async fn lot_recall(
+        &self,
+        clinic: &str,
+        lot: &str,
+    ) -> Result<Vec<(String, String, Visit)>> {
         let rows = sqlx::query(
             "SELECT v.id, v.patient_id, v.visit_date, v.product, v.lot, v.expiry, v.dilution_ml, v.status, v.amends, v.note, p.code FROM visits v JOIN patients p ON p.id = v.patient_id WHERE v.clinic_id = $1 AND p.clinic_id = $1 AND LOWER(v.lot) = LOWER($2) ORDER BY p.code, v.visit_date",
         )
