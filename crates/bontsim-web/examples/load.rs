@@ -1,10 +1,17 @@
 //! A bounded load test of the clinic (docs/performance.md): seeds a temporary SQLite clinic
-//! with a patient charted every 3 months for 10 years and 200 logged-in sessions, serves it
-//! on a loopback socket in this process, and measures with plain HTTP/1.1 keep-alive clients:
-//! (1) the 10-year patient's page, one request at a time; (2) 200 concurrent sessions each
-//! reading the patient list, a visit's face map and a one-visit patient's page in turn.
+//! with a patient charted every 3 months for 10 years and 200 logged-in sessions, each with
+//! its own patient and draft visit, serves it on a loopback socket in this process, and
+//! measures with plain HTTP/1.1 keep-alive clients:
+//! (1) the 10-year patient's page, one request at a time;
+//! (2) 200 concurrent sessions browsing and charting as people do: each in turn reads the
+//!     patient list, its draft visit's face map, places a point on it (a POST with the
+//!     session's CSRF token) and reads a one-visit patient's page, thinking 0.5 to 1.5 s
+//!     between clicks (a fixed, reproducible schedule per session);
+//! (3) the same 200 sessions clicking without thinking: the capacity of the machine, where
+//!     every request queues behind the others.
+//! Any response other than the expected status stops the run with the path and status.
 //!
-//! `cargo run --release -p bontsim-web --example load [-- REQUESTS_PER_SESSION]`
+//! `cargo run --release -p bontsim-web --example load [-- CLICKS_PER_SESSION]` (default 12)
 
 use bontsim_core::plan::date::format_iso_date;
 use bontsim_web::auth::token_hash;
@@ -52,10 +59,19 @@ async fn visit(store: &Store, clinic: &str, patient: &str, date: i64, user: &str
     id
 }
 
-/// One GET on a kept-alive connection; the time to the whole response.
-async fn get(stream: &mut BufReader<TcpStream>, path: &str, cookie: &str) -> Duration {
+/// One request on a kept-alive connection; the time to the whole response.
+async fn request(
+    stream: &mut BufReader<TcpStream>,
+    method: &str,
+    path: &str,
+    cookie: &str,
+    body: &str,
+) -> Duration {
     let started = Instant::now();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: load\r\nCookie: {cookie}\r\n\r\n");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: load\r\nCookie: {cookie}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
     stream
         .get_mut()
         .write_all(request.as_bytes())
@@ -76,10 +92,80 @@ async fn get(stream: &mut BufReader<TcpStream>, path: &str, cookie: &str) -> Dur
             length = value.trim().parse().unwrap();
         }
     }
-    assert!(status.starts_with("HTTP/1.1 200"), "{path}: {status}");
     let mut body = vec![0u8; length];
     stream.read_exact(&mut body).await.unwrap();
+    let expected = if method == "GET" {
+        "HTTP/1.1 200"
+    } else {
+        "HTTP/1.1 303"
+    };
+    assert!(
+        status.starts_with(expected),
+        "{method} {path}: {status}{}",
+        String::from_utf8_lossy(&body)
+    );
     started.elapsed()
+}
+
+async fn get(stream: &mut BufReader<TcpStream>, path: &str, cookie: &str) -> Duration {
+    request(stream, "GET", path, cookie, "").await
+}
+
+/// One signed-in person: a session cookie, its CSRF token and a draft visit to chart on.
+#[derive(Clone)]
+struct Person {
+    cookie: String,
+    csrf: String,
+    draft: String,
+}
+
+/// Every session clicks through the list, its draft's face map, a new point and a patient's
+/// page, `clicks` requests in all, thinking between clicks when `think` is set. Returns every
+/// request's time.
+async fn sessions(
+    address: std::net::SocketAddr,
+    people: &[Person],
+    short: &str,
+    clicks: usize,
+    think: bool,
+) -> (Vec<Duration>, Duration) {
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for (number, person) in people.iter().cloned().enumerate() {
+        let short = short.to_string();
+        workers.push(tokio::spawn(async move {
+            let mut stream = BufReader::new(TcpStream::connect(address).await.unwrap());
+            let mut times = Vec::new();
+            for click in 0..clicks {
+                if think {
+                    // 0.5 to 1.5 s, a fixed pseudo-random schedule that differs per session.
+                    let spread = (number * 7919 + click * 104_729) % 1000;
+                    tokio::time::sleep(Duration::from_millis(500 + spread as u64)).await;
+                }
+                let draft = format!("/visits/{}", person.draft);
+                let time = match click % 4 {
+                    0 => get(&mut stream, "/patients", &person.cookie).await,
+                    1 => get(&mut stream, &draft, &person.cookie).await,
+                    2 => {
+                        let body = format!(
+                            "csrf={}&muscle=procerus&side=midline&units=2&x=&y=",
+                            person.csrf
+                        );
+                        let path = format!("{draft}/points");
+                        request(&mut stream, "POST", &path, &person.cookie, &body).await
+                    }
+                    _ => get(&mut stream, &format!("/patients/{short}"), &person.cookie).await,
+                };
+                times.push(time);
+            }
+            times
+        }));
+    }
+    let mut times = Vec::new();
+    for worker in workers {
+        times.extend(worker.await.unwrap());
+    }
+    (times, started.elapsed())
 }
 
 fn percentiles(label: &str, mut times: Vec<Duration>) {
@@ -97,10 +183,10 @@ fn percentiles(label: &str, mut times: Vec<Duration>) {
 
 #[tokio::main]
 async fn main() {
-    let rounds: usize = std::env::args()
+    let clicks: usize = std::env::args()
         .nth(1)
         .and_then(|a| a.parse().ok())
-        .unwrap_or(10);
+        .unwrap_or(12);
     let directory = std::env::temp_dir().join(format!("bontsim-load-{}", random_hex(6)));
     std::fs::create_dir_all(&directory).unwrap();
     let database = directory.join("load.db").display().to_string();
@@ -133,15 +219,41 @@ async fn main() {
         .create_patient(&clinic, &new_patient("ONE-VISIT"))
         .await
         .unwrap();
-    let one_visit = visit(&store, &clinic, &short, today - 30, &user).await;
-    let mut cookies = Vec::new();
-    for _ in 0..SESSIONS {
+    visit(&store, &clinic, &short, today - 30, &user).await;
+    let mut people = Vec::new();
+    for number in 0..SESSIONS {
         let token = random_hex(32);
+        let csrf = random_hex(32);
         store
-            .create_session(&user, &token_hash(&token), &random_hex(32), 3600)
+            .create_session(&user, &token_hash(&token), &csrf, 3600)
             .await
             .unwrap();
-        cookies.push(format!("bontsim_session={token}"));
+        let patient = store
+            .create_patient(&clinic, &new_patient(&format!("S-{number:03}")))
+            .await
+            .unwrap();
+        let draft = store
+            .create_visit(
+                &clinic,
+                &NewVisit {
+                    patient,
+                    date: format_iso_date(today),
+                    product: "onabotulinumtoxinA".into(),
+                    lot: "LOAD".into(),
+                    expiry: format_iso_date(today + 365),
+                    dilution_ml: 2.5,
+                    amends: None,
+                    note: String::new(),
+                    points: Vec::new(),
+                },
+            )
+            .await
+            .unwrap();
+        people.push(Person {
+            cookie: format!("bontsim_session={token}"),
+            csrf,
+            draft,
+        });
     }
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -151,48 +263,40 @@ async fn main() {
     // (1) The 10-year patient's page, sequentially.
     let mut stream = BufReader::new(TcpStream::connect(address).await.unwrap());
     let page = format!("/patients/{long}");
-    get(&mut stream, &page, &cookies[0]).await; // warm up
+    get(&mut stream, &page, &people[0].cookie).await; // warm up
     let mut times = Vec::new();
     for _ in 0..100 {
-        times.push(get(&mut stream, &page, &cookies[0]).await);
+        times.push(get(&mut stream, &page, &people[0].cookie).await);
     }
     percentiles(
         "patient page, 10 years of visits (40 visits), 1 client",
         times,
     );
 
-    // (2) 200 concurrent sessions.
-    let started = Instant::now();
-    let mut workers = Vec::new();
-    for cookie in cookies.clone() {
-        let paths = [
-            "/patients".to_string(),
-            format!("/visits/{one_visit}"),
-            format!("/patients/{short}"),
-        ];
-        workers.push(tokio::spawn(async move {
-            let mut stream = BufReader::new(TcpStream::connect(address).await.unwrap());
-            let mut times = Vec::new();
-            for round in 0..rounds {
-                times.push(get(&mut stream, &paths[round % paths.len()], &cookie).await);
-            }
-            times
-        }));
-    }
-    let mut times = Vec::new();
-    for worker in workers {
-        times.extend(worker.await.unwrap());
-    }
+    // (2) 200 concurrent sessions browsing and charting, thinking between clicks.
+    let (times, elapsed) = sessions(address, &people, &short, clicks, true).await;
     let total = times.len();
     percentiles(
-        &format!(
-            "{SESSIONS} concurrent sessions (patient list, visit face map, one-visit patient page)"
-        ),
+        &format!("{SESSIONS} concurrent sessions browsing and charting, 0.5-1.5 s between clicks"),
         times,
     );
     println!(
-        "throughput {:.0} requests/s",
-        total as f64 / started.elapsed().as_secs_f64()
+        "  {:.0} requests/s over {:.1} s",
+        total as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+
+    // (3) The same sessions without thinking: the machine's capacity.
+    let (times, elapsed) = sessions(address, &people, &short, clicks, false).await;
+    let total = times.len();
+    percentiles(
+        &format!("{SESSIONS} concurrent sessions clicking without a pause (saturation)"),
+        times,
+    );
+    println!(
+        "  {:.0} requests/s over {:.1} s",
+        total as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
     );
     let _ = std::fs::remove_dir_all(&directory);
 }

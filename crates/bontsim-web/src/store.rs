@@ -97,6 +97,17 @@ impl Store {
         Ok(store)
     }
 
+    /// A transaction that will write. On SQLite it takes the write lock at once (`BEGIN
+    /// IMMEDIATE`): a deferred transaction that reads first and writes second cannot wait for
+    /// a concurrent writer and fails with "database is locked" instead; taking the lock first
+    /// makes it wait its turn (up to the busy timeout).
+    async fn write_transaction(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+        Ok(match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        })
+    }
+
     /// Apply the migrations not yet applied, each in one transaction. On PostgreSQL an
     /// advisory lock lets only one server (or test) migrate at a time.
     async fn migrate(&self) -> Result<()> {
@@ -344,7 +355,7 @@ impl Store {
 
     pub async fn create_visit(&self, clinic: &str, visit: &NewVisit) -> Result<String> {
         let id = new_id();
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.write_transaction().await?;
         sqlx::query(
             "INSERT INTO visits (id, clinic_id, patient_id, visit_date, product, lot, expiry, dilution_ml, status, amends, note, created) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'draft', $9, $10, $11)",
         )
@@ -424,7 +435,7 @@ impl Store {
     }
 
     pub async fn add_points(&self, clinic: &str, visit: &str, points: &[NewPoint]) -> Result<()> {
-        let mut transaction = self.pool.begin().await?;
+        let mut transaction = self.write_transaction().await?;
         // The status is checked inside the transaction that writes, so a visit signed
         // meanwhile is never changed.
         let status = sqlx::query("SELECT status FROM visits WHERE clinic_id = $1 AND id = $2")

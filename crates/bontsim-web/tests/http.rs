@@ -822,3 +822,50 @@ async fn a_backup_is_a_complete_database() {
         "BACKUP-1"
     );
 }
+
+/// Many people charting at once: every point written concurrently is saved, none refused
+/// with "database is locked" (a write transaction on SQLite takes its lock before it reads).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_charting_saves_every_point() {
+    for backend in backends() {
+        let clinic = Clinic::open(&backend).await;
+        let mut client = clinic.logged_in(Role::Clinician).await;
+        let mut visits = Vec::new();
+        for number in 0..4 {
+            let patient = client.patient(&format!("C-{number}")).await;
+            visits.push(client.visit(&patient, "2026-03-01", "LOT-C").await);
+        }
+        client.get(&visits[0]).await;
+        let mut tasks = Vec::new();
+        for writer in 0..32 {
+            let mut client = client.clone();
+            let visit = visits[writer % visits.len()].clone();
+            tasks.push(tokio::spawn(async move {
+                client
+                    .post(
+                        &format!("{visit}/points"),
+                        &[("muscle", "procerus"), ("side", "midline"), ("units", "2")],
+                    )
+                    .await
+            }));
+        }
+        for task in tasks {
+            let response = task.await.unwrap();
+            assert_eq!(
+                response.status,
+                StatusCode::SEE_OTHER,
+                "{}: {}",
+                clinic.backend,
+                response.body
+            );
+        }
+        for visit in &visits {
+            let page = client.get(visit).await;
+            assert!(
+                page.body.contains("<td id=\"overall-units\">16 U</td>"),
+                "{}: 8 points of 2 U on {visit}",
+                clinic.backend
+            );
+        }
+    }
+}

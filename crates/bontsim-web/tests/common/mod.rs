@@ -93,6 +93,7 @@ impl Response {
     }
 }
 
+#[derive(Clone)]
 pub struct Client {
     router: Router,
     pub cookies: BTreeMap<String, String>,
