@@ -187,11 +187,30 @@ fn the_demo_clinic_serves_over_a_socket_and_its_plan_export_simulates_unchanged(
         .find(|m| m["muscle"] == "masseter")
         .expect("the masseter is in the report");
     assert!(masseter["injected_units"].as_f64().unwrap() > 0.0);
-    // A second demo start reuses the clinic instead of failing.
+    // A second demo start keeps the clinic (no patient twice) and prints a new password
+    // that logs in, so a lost one never locks the demo out; the old one no longer works.
     drop(server);
     let again = Server::start(&database, true);
-    let patients = http(&again.address, "GET", "/login", "", "");
-    assert_eq!(patients.status, 200);
+    let fresh = again
+        .password
+        .clone()
+        .expect("the demo login is printed again");
+    assert_ne!(fresh, password);
+    let (session, _) = login(&again.address, "demo@bontsim.invalid", &fresh);
+    let patients = http(&again.address, "GET", "/patients", &session, "");
+    assert_eq!(patients.body.matches(">DEMO-MASSETER<").count(), 1);
+    let page = http(&again.address, "GET", "/login", "", "");
+    let refused = http(
+        &again.address,
+        "POST",
+        "/login",
+        &set_cookie(&page, "bontsim_login").unwrap(),
+        &format!(
+            "email=demo%40bontsim.invalid&password={password}&csrf={}",
+            csrf(&page.body)
+        ),
+    );
+    assert_eq!(refused.status, 401);
 }
 
 fn add_user(email: &str, database: &str) -> std::process::Output {

@@ -342,13 +342,18 @@ const DEMO_PATIENTS: &[(&str, &str)] = &[
 ];
 
 /// Seed a demo clinic with a login and the example patients (their plans' sessions as
-/// signed visits ending before today); returns (email, password). A second run reuses it.
+/// signed visits ending before today); returns (email, password). A second run keeps the
+/// clinic and its records and gives the demo login a new password.
 pub async fn seed_demo(store: &Store, engine: &Engine) -> Result<(String, String), WebError> {
     let email = "demo@bontsim.invalid".to_string();
-    if store.login_record(&email).await?.is_some() {
-        return Ok((email, "(unchanged since the first demo run)".into()));
-    }
     let password = random_hex(8);
+    if let Some((user, _, _)) = store.login_record(&email).await? {
+        // The clinic is seeded already; a fresh password, so a lost one never locks out.
+        store
+            .set_password(&user, &hash_password(&password)?)
+            .await?;
+        return Ok((email, password));
+    }
     let user = add_user(store, "Demo clinic", &email, &password, Role::Clinician).await?;
     let clinic = store
         .clinic_by_name("Demo clinic")

@@ -226,6 +226,22 @@ impl Store {
         Ok(id)
     }
 
+    /// Replace the password hash of `user` and end their sessions.
+    pub async fn set_password(&self, user: &str, password_hash: &str) -> Result<()> {
+        let mut transaction = self.write_transaction().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash.to_string())
+            .bind(user.to_string())
+            .execute(&mut *transaction)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user.to_string())
+            .execute(&mut *transaction)
+            .await?;
+        transaction.commit().await?;
+        Ok(())
+    }
+
     pub async fn user_count(&self) -> Result<i64> {
         let row = sqlx::query("SELECT COUNT(*) FROM users")
             .fetch_one(&self.pool)
