@@ -869,3 +869,90 @@ async fn concurrent_charting_saves_every_point() {
         }
     }
 }
+
+/// The refusals of the visit's routes not met elsewhere: each names its reason, and the visit
+/// is left as it was.
+#[tokio::test]
+async fn visit_routes_refuse_what_cannot_be_done() {
+    for backend in backends() {
+        let clinic = Clinic::open(&backend).await;
+        let mut client = clinic.logged_in(Role::Clinician).await;
+        let patient = client.patient("R-1").await;
+        let visit = client.visit(&patient, "2026-01-10", "LOT-R").await;
+        // An empty visit cannot be signed; the first visit has nothing to repeat; a draft
+        // takes no addendum.
+        let response = client.post(&format!("{visit}/sign"), &[]).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.body.contains("without points cannot be signed"));
+        let response = client.post(&format!("{visit}/repeat-last"), &[]).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.body.contains("no earlier visit with points"));
+        let response = client.post(&format!("{visit}/addendum"), &[]).await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response
+            .body
+            .contains("Only a signed visit takes an addendum"));
+        // A point's change is checked like a new point; an unknown point is not found.
+        client.point(&visit, "procerus", "midline", "4").await;
+        let page = client.get(&visit).await;
+        let point = link(&page.body, &format!("{visit}/points/")).expect("a point's form");
+        let response = client
+            .post(
+                &point,
+                &[
+                    ("muscle", "procerus"),
+                    ("side", "midline"),
+                    ("units", "abc"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.body.contains("units:"), "{}", response.body);
+        let response = client
+            .post(
+                &point,
+                &[
+                    ("muscle", "no_such_muscle"),
+                    ("side", "left"),
+                    ("units", "4"),
+                ],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let unknown = format!("{visit}/points/{}", "0".repeat(32));
+        let response = client
+            .post(
+                &unknown,
+                &[("muscle", "procerus"), ("side", "midline"), ("units", "4")],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND);
+        let response = client.post(&format!("{unknown}/delete"), &[]).await;
+        assert_eq!(response.status, StatusCode::NOT_FOUND);
+        let page = client.get(&visit).await;
+        assert!(page.body.contains("<td id=\"overall-units\">4 U</td>"));
+        // Once signed, no point is changed or removed.
+        assert_eq!(
+            client.post(&format!("{visit}/sign"), &[]).await.status,
+            StatusCode::SEE_OTHER
+        );
+        let response = client
+            .post(
+                &point,
+                &[("muscle", "procerus"), ("side", "midline"), ("units", "6")],
+            )
+            .await;
+        assert_eq!(response.status, StatusCode::CONFLICT);
+        let response = client.post(&format!("{point}/delete"), &[]).await;
+        assert_eq!(response.status, StatusCode::CONFLICT);
+        let page = client.get(&visit).await;
+        assert!(page.body.contains("<td id=\"overall-units\">4 U</td>"));
+        assert_eq!(
+            client
+                .get(&format!("/visits/{}", "0".repeat(32)))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+}
