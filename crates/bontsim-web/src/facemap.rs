@@ -62,13 +62,29 @@ pub struct Marker {
 impl FaceMap {
     /// The face of `plan` on `day` (its untreated face when the plan has no injections).
     pub fn new(engine: &Engine, plan: &Plan, day: usize) -> Result<FaceMap, bontsim_core::Error> {
-        let series = engine.face_series(plan, Some(day + 1))?;
+        Ok(FaceMap::on_days(engine, plan, &[day])?.remove(0))
+    }
+
+    /// The faces of `plan` on each of `days`, from one face series up to the last of them.
+    pub fn on_days(
+        engine: &Engine,
+        plan: &Plan,
+        days: &[usize],
+    ) -> Result<Vec<FaceMap>, bontsim_core::Error> {
+        let last = days.iter().copied().max().unwrap_or(0);
+        let series = engine.face_series(plan, Some(last + 1))?;
         let title = SceneTitle {
             plan_name: "The model's face".into(),
             doses: String::new(),
             expression_name: "rest".into(),
         };
-        let scene = series.scene(day, None, &title);
+        Ok(days
+            .iter()
+            .map(|&day| FaceMap::of_scene(series.scene(day, None, &title)))
+            .collect())
+    }
+
+    fn of_scene(scene: Scene) -> FaceMap {
         let regions = scene
             .shapes
             .iter()
@@ -85,7 +101,7 @@ impl FaceMap {
                 _ => None,
             })
             .collect();
-        Ok(FaceMap { scene, regions })
+        FaceMap { scene, regions }
     }
 
     /// The untreated face of a patient (`[patient]` and `[palsy]` TOML without injections).

@@ -399,8 +399,8 @@ struct PatientPage {
     forecast_error: String,
     observations: Vec<[String; 9]>,
     areas: Vec<String>,
-    photos: Vec<(String, String)>,
-    face_today: String,
+    /// (photo id, date, the model's face on that date as SVG).
+    photos: Vec<(String, String, String)>,
     shares: i64,
     share_url: String,
 }
@@ -574,27 +574,26 @@ async fn patient_page(
     let observations = state.store.observations(&user.clinic, id).await?;
     let photos = state.store.photos(&user.clinic, id).await?;
     let shares = state.store.active_shares(&user.clinic, id).await?;
-    let (forecast, forecast_error, face_today) = {
+    let (forecast, forecast_error, faces) = {
         let engine = state.engine.clone();
         let (patient, visits, observations) =
             (patient.clone(), visits.clone(), observations.clone());
-        let photos_shown = !photos.is_empty();
+        let photo_dates: Vec<String> = photos.iter().map(|(_, date)| date.clone()).collect();
         tokio::task::spawn_blocking(move || match Forecast::new(&engine, &patient, &visits) {
             Ok(f) => {
-                let face = if photos_shown {
-                    FaceMap::new(&engine, &f.plan, f.today_index())
-                        .map(|m| m.svg(&[]))
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                };
-                (Some(forecast_view(&f, &observations)), String::new(), face)
+                let faces = faces_on_dates(&engine, &f, &photo_dates);
+                (Some(forecast_view(&f, &observations)), String::new(), faces)
             }
-            Err(e) => (None, format!("No forecast: {e}"), String::new()),
+            Err(e) => (None, format!("No forecast: {e}"), Vec::new()),
         })
         .await
         .map_err(|e| WebError::Internal(format!("forecast: {e}")))?
     };
+    let photos = photos
+        .into_iter()
+        .enumerate()
+        .map(|(n, (id, date))| (id, date, faces.get(n).cloned().unwrap_or_default()))
+        .collect();
     let message = if error.0.is_empty() {
         error.1.clone()
     } else {
@@ -635,10 +634,33 @@ async fn patient_page(
             .collect(),
         areas: wrinkle_areas(),
         photos,
-        face_today,
         shares,
         share_url,
     })
+}
+
+/// The model's face on each date (as SVG), to stand beside the photo taken that day; dates
+/// before the first visit show the untreated face, dates past the forecast its last day.
+fn faces_on_dates(
+    engine: &bontsim_core::Engine,
+    forecast: &Forecast,
+    dates: &[String],
+) -> Vec<String> {
+    if dates.is_empty() {
+        return Vec::new();
+    }
+    let last = forecast.report.days.saturating_sub(1) as i64;
+    let days: Vec<usize> = dates
+        .iter()
+        .map(|date| {
+            forecast::day_number(date)
+                .map(|d| (d - forecast.reference).clamp(0, last) as usize)
+                .unwrap_or_else(|| forecast.today_index())
+        })
+        .collect();
+    FaceMap::on_days(engine, &forecast.plan, &days)
+        .map(|maps| maps.iter().map(|m| m.svg(&[])).collect())
+        .unwrap_or_default()
 }
 
 fn wrinkle_areas() -> Vec<String> {

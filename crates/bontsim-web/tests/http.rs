@@ -736,6 +736,10 @@ async fn photos_are_stripped_of_metadata_and_limited_in_size() {
         assert_eq!(response.status, StatusCode::SEE_OTHER, "{}", response.body);
         let page = client.get(&patient).await;
         let photo = link(&page.body, "/photos/").unwrap();
+        // Beside it, the model's face picture for the day the photo was taken.
+        let pair = &page.body[page.body.find("class=\"photo-pair\"").unwrap()..];
+        let pair = &pair[..pair.find("</div>").unwrap()];
+        assert!(pair.contains("<svg") && pair.contains("the model's face, 2026-03-01"));
         let request = Request::get(&photo)
             .header(header::COOKIE, cookies.clone())
             .body(Body::empty())
