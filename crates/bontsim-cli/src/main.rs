@@ -365,8 +365,11 @@ fn keep_freed_memory_for_reuse() {}
 
 fn main() -> ExitCode {
     keep_freed_memory_for_reuse();
-    files::remove_temporaries_on_interrupt();
     let cli = Cli::parse();
+    // The clinic's server stops on its own signals, finishing the requests in flight.
+    if !matches!(cli.command, Command::Serve(_)) {
+        files::remove_temporaries_on_interrupt();
+    }
     // A panic is a bug in bontsim, never the user's input: say so and exit 1 (not 101).
     std::panic::set_hook(Box::new(|info| {
         eprintln!(

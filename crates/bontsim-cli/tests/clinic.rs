@@ -26,6 +26,8 @@ struct Server {
     child: Child,
     address: String,
     password: Option<String>,
+    /// The rest of the server's standard output (kept open, so it can print as it stops).
+    output: Option<std::io::Lines<BufReader<std::process::ChildStdout>>>,
 }
 
 impl Server {
@@ -46,6 +48,7 @@ impl Server {
             child,
             address: String::new(),
             password: None,
+            output: None,
         };
         let mut lines = BufReader::new(server.child.stdout.take().unwrap()).lines();
         while server.address.is_empty() {
@@ -60,6 +63,7 @@ impl Server {
                 server.address = rest.split('/').next().unwrap().to_string();
             }
         }
+        server.output = Some(lines);
         server
     }
 }
@@ -344,4 +348,30 @@ fn a_kill_during_writes_loses_no_committed_point() {
         stored >= acknowledged,
         "{stored} points stored, {acknowledged} acknowledged"
     );
+}
+
+#[test]
+fn the_server_stops_cleanly_on_sigterm() {
+    let directory = temporary_directory("stop");
+    let database = directory.join("clinic.db").display().to_string();
+    let mut server = Server::start(&database, true);
+    let password = server.password.clone().unwrap();
+    login(&server.address, "demo@bontsim.invalid", &password);
+    let signalled = Command::new("kill")
+        .args(["-TERM", &server.child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(signalled.success());
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let rest: Vec<String> = server.output.take().unwrap().map(|l| l.unwrap()).collect();
+    assert!(
+        rest.iter().any(|l| l == "bontsim clinic stopped"),
+        "{rest:?}"
+    );
+    // What it wrote is there at the next start: the demo login still logs in.
+    let again = Server::start(&database, false);
+    let (session, _) = login(&again.address, "demo@bontsim.invalid", &password);
+    let patients = http(&again.address, "GET", "/patients", &session, "");
+    assert!(patients.body.contains("DEMO-PALSY"));
 }

@@ -486,11 +486,35 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
         .map_err(|e| WebError::Internal(e.to_string()))?;
     println!("bontsim clinic on http://{address}/  ({DISCLAIMER})");
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
+        .with_graceful_shutdown(stop_signal())
         .await
-        .map_err(|e| WebError::Internal(e.to_string()))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    println!("bontsim clinic stopped");
+    Ok(())
+}
+
+/// Ctrl-C, or SIGTERM (what systemd and `kill` send): the server stops accepting and
+/// finishes the requests in flight; every committed write is already on disk.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// A runtime for the CLI's blocking calls.
