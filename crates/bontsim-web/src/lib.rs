@@ -489,6 +489,8 @@ pub async fn serve(options: ServeOptions) -> Result<(), WebError> {
         .with_graceful_shutdown(stop_signal())
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?;
+    // Closing the pool checkpoints SQLite's write-ahead log into the database file.
+    store.pool.close().await;
     println!("bontsim clinic stopped");
     Ok(())
 }
