@@ -369,6 +369,10 @@ fn the_server_stops_cleanly_on_sigterm() {
         rest.iter().any(|l| l == "bontsim clinic stopped"),
         "{rest:?}"
     );
+    assert!(
+        !directory.join("clinic.db-wal").exists(),
+        "the write-ahead log is folded into the database on a clean stop"
+    );
     // What it wrote is there at the next start: the demo login still logs in.
     let again = Server::start(&database, false);
     let (session, _) = login(&again.address, "demo@bontsim.invalid", &password);
