@@ -2,7 +2,7 @@
 //! with a patient charted every 3 months for 10 years and 200 logged-in sessions, each with
 //! its own patient and draft visit, serves it on a loopback socket in this process, and
 //! measures with plain HTTP/1.1 keep-alive clients:
-//! (1) the 10-year patient's page, one request at a time;
+//! (1) the 10-year patient's chart page and printable patient's page, one request at a time;
 //! (2) 200 concurrent sessions browsing and charting as people do: each in turn reads the
 //!     patient list, its draft visit's face map, places a point on it (a POST with the
 //!     session's CSRF token) and reads a one-visit patient's page, thinking 0.5 to 1.5 s
@@ -260,18 +260,25 @@ async fn main() {
     let state = AppState::new(store.clone(), directory.join("photos"));
     tokio::spawn(async move { axum::serve(listener, router(state)).await.unwrap() });
 
-    // (1) The 10-year patient's page, sequentially.
+    // (1) The 10-year patient's chart page and printable patient's page, sequentially.
     let mut stream = BufReader::new(TcpStream::connect(address).await.unwrap());
-    let page = format!("/patients/{long}");
-    get(&mut stream, &page, &people[0].cookie).await; // warm up
-    let mut times = Vec::new();
-    for _ in 0..100 {
-        times.push(get(&mut stream, &page, &people[0].cookie).await);
+    for (what, page) in [
+        ("chart page", format!("/patients/{long}")),
+        (
+            "patient's page (printable)",
+            format!("/patients/{long}/page"),
+        ),
+    ] {
+        get(&mut stream, &page, &people[0].cookie).await; // warm up
+        let mut times = Vec::new();
+        for _ in 0..100 {
+            times.push(get(&mut stream, &page, &people[0].cookie).await);
+        }
+        percentiles(
+            &format!("{what}, 10 years of visits (40 visits), 1 client"),
+            times,
+        );
     }
-    percentiles(
-        "patient page, 10 years of visits (40 visits), 1 client",
-        times,
-    );
 
     // (2) 200 concurrent sessions browsing and charting, thinking between clicks.
     let (times, elapsed) = sessions(address, &people, &short, clicks, true).await;

@@ -65,15 +65,9 @@ fn repeated(last: &Visit, every: i64, count: i64) -> Vec<Visit> {
         .collect()
 }
 
-fn volume_loss(
-    engine: &Engine,
-    patient: &Patient,
-    visits: &[Visit],
-    muscle: &str,
-    side: &str,
-) -> Option<(f64, Vec<f64>)> {
-    let f = Forecast::new(engine, patient, visits).ok()?;
-    let m = f
+/// The largest volume loss (%) of a muscle and side under a forecast, and its daily volume.
+fn volume_loss(f: Option<&Forecast>, muscle: &str, side: &str) -> Option<(f64, Vec<f64>)> {
+    let m = f?
         .report
         .muscles
         .iter()
@@ -119,6 +113,24 @@ fn answers(
         120
     };
     let last = counting.last().cloned();
+    // Three what-ifs shared by every muscle (one simulation each, not one per muscle):
+    // treatment stopping now, and the next four treatments at the usual interval or 60 days later.
+    let (usual, longer) = match &last {
+        Some(last) => {
+            let mut usual = counting.clone();
+            usual.extend(repeated(last, interval, 4));
+            let mut longer = counting.clone();
+            longer.extend(repeated(last, interval + 60, 4));
+            (usual, longer)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let what_if = |visits: &[Visit]| {
+        (!visits.is_empty())
+            .then(|| Forecast::new(engine, patient, visits).ok())
+            .flatten()
+    };
+    let (stopped, usual, longer) = (what_if(&past), what_if(&usual), what_if(&longer));
     forecast
         .report
         .muscles
@@ -154,7 +166,7 @@ fn answers(
                     number(m.summary.measurable_change_percent)
                 )
             };
-            let recovery = match volume_loss(engine, patient, &past, &m.muscle, &m.side) {
+            let recovery = match volume_loss(stopped.as_ref(), &m.muscle, &m.side) {
                 Some((_, daily)) if !past.is_empty() => {
                     let last_past = past.iter().filter_map(|v| forecast::day_number(&v.date)).max().unwrap_or(today);
                     let reference = forecast::reference_day(patient, &forecast::effective_visits(&past));
@@ -172,24 +184,15 @@ fn answers(
                 }
                 _ => "No treatment has been given yet, so nothing needs to recover.".to_string(),
             };
-            let interval = match &last {
-                Some(last) => {
-                    let mut usual = counting.clone();
-                    usual.extend(repeated(last, interval, 4));
-                    let mut longer = counting.clone();
-                    longer.extend(repeated(last, interval + 60, 4));
-                    match (
-                        volume_loss(engine, patient, &usual, &m.muscle, &m.side),
-                        volume_loss(engine, patient, &longer, &m.muscle, &m.side),
-                    ) {
-                        (Some((a, _)), Some((b, _))) => format!(
-                            "Treating every {} days instead of every {interval} days for the next four treatments would change its largest shrink from about {a:.0}% to about {b:.0}%.",
-                            interval + 60
-                        ),
-                        _ => String::new(),
-                    }
-                }
-                None => String::new(),
+            let interval = match (
+                volume_loss(usual.as_ref(), &m.muscle, &m.side),
+                volume_loss(longer.as_ref(), &m.muscle, &m.side),
+            ) {
+                (Some((a, _)), Some((b, _))) => format!(
+                    "Treating every {} days instead of every {interval} days for the next four treatments would change its largest shrink from about {a:.0}% to about {b:.0}%.",
+                    interval + 60
+                ),
+                _ => String::new(),
             };
             MuscleAnswer { name, shrink, visible, recovery, interval }
         })
