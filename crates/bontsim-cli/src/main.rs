@@ -3,6 +3,7 @@
 //! 1 an internal failure (a bug: please report it).
 
 mod arguments;
+mod clinic;
 mod face_picture;
 mod files;
 mod fit;
@@ -50,6 +51,19 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run the clinic web app: chart injections on a face map and forecast each patient's
+    /// plan (docs/clinic.md).
+    Serve(clinic::ServeArgs),
+    /// Manage the clinic's users.
+    User {
+        #[command(subcommand)]
+        action: clinic::UserAction,
+    },
+    /// The clinic's database: backups.
+    Db {
+        #[command(subcommand)]
+        action: clinic::DbAction,
+    },
     /// Simulate a plan: a short summary on a terminal, the full report (JSON or CSV) otherwise.
     ///
     /// On a terminal without --format, prints a one-screen summary: effect per area and muscle,
@@ -428,8 +442,11 @@ fn keep_freed_memory_for_reuse() {}
 
 fn main() -> ExitCode {
     keep_freed_memory_for_reuse();
-    files::remove_temporaries_on_interrupt();
     let cli = Cli::parse();
+    // The clinic's server stops on its own signals, finishing the requests in flight.
+    if !matches!(cli.command, Command::Serve(_)) {
+        files::remove_temporaries_on_interrupt();
+    }
     // A panic is a bug in bontsim, never the user's input: say so and exit 1 (not 101).
     std::panic::set_hook(Box::new(|info| {
         eprintln!(
@@ -447,7 +464,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Failure> {
+    let clinic_failure = |(message, code): clinic::Refusal| Failure { message, code };
     match cli.command {
+        Command::Serve(args) => clinic::run_serve(args).map_err(clinic_failure),
+        Command::User { action } => clinic::run_user(action).map_err(clinic_failure),
+        Command::Db { action } => clinic::run_db(action).map_err(clinic_failure),
         Command::Simulate {
             plan,
             days,
