@@ -122,7 +122,7 @@ pub struct Parameters {
     /// so the atrophy drive of a block falls as a course goes on and maintenance atrophy
     /// levels off instead of driving the muscle to its floor. Set [E] as large as the
     /// single-dose masseter nadir (depth and week), Kim 2010's maintenance volume and claims
-    /// A3 and A6 allow (3; 4 breaks A6's doubling of the volume's return); docs/model.md
+    /// A3 and A6 allow (3.5 with the dose ceiling; 4 breaks A6's doubling of the volume's return); docs/model.md
     /// sec. 2.13.
     pub rho_a: f64,
 }
@@ -311,7 +311,7 @@ impl Parameters {
         k_f: 0.006,
         k_fd: std::f64::consts::LN_2 / 400.0,
         rho_f: 4.0,
-        rho_a: 3.0,
+        rho_a: 3.5,
     };
 
     /// The parameter named as in [`PARAMETERS`], for tools that set parameters by name.
