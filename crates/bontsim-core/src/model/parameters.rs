@@ -122,8 +122,8 @@ pub struct Parameters {
     /// so the atrophy drive of a block falls as a course goes on and maintenance atrophy
     /// levels off instead of driving the muscle to its floor. Set [E] as large as the
     /// single-dose masseter nadir (depth and week), Kim 2010's maintenance volume and claims
-    /// A3 and A6 allow (3.5 with the dose ceiling; 4 breaks A6's doubling of the volume's return); docs/model.md
-    /// sec. 2.13.
+    /// A3 and A6 allow (3.5 with the dose ceiling; 4 breaks A6's doubling of the volume's
+    /// return); docs/model.md sec. 2.13.
     pub rho_a: f64,
 }
 
