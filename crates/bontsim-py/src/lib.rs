@@ -12,7 +12,7 @@ use bontsim_core::engine::{
     TrialArm, TrialOutcome, TrialRequest,
 };
 use bontsim_core::fit::optimise::Goals;
-use bontsim_core::fit::{parse_observations_csv, FitRequest, FitResult, Observation};
+use bontsim_core::fit::{parse_observations_csv, FitRequest, FitResult};
 use bontsim_core::plan::{Format, Plan, PlanErrors};
 use bontsim_core::report::Report;
 use bontsim_core::trial::TrialAggregate;
@@ -427,15 +427,29 @@ fn plan_symmetry(
     Ok((planned.plan, planned.notes))
 }
 
-/// The observations of a CSV text (`name`: the file as the user named it, in every error),
-/// checked against the plan's dates; none without a text (the plan's own are added by the
-/// engine). Bad rows raise ValueError with the command line's `NAME:LINE: FIELD: why` lines.
-fn observations_of(plan: &Plan, text: Option<&str>, name: &str) -> PyResult<Vec<Observation>> {
-    let Some(text) = text else {
-        return Ok(Vec::new());
+/// The fit of a plan to the observations of a CSV text (`name`: the file as the user named
+/// it, in every error), checked against the plan's dates, and to the plan's own
+/// `[[observation]]` entries (added by the engine; none from a file without a text). Bad rows
+/// raise ValueError with the command line's `NAME:LINE: FIELD: why` lines.
+fn fit_request<'a>(
+    plan: &'a Plan,
+    observations: Option<&str>,
+    name: &str,
+    seed: u64,
+    draws: usize,
+    prior_weight: f64,
+) -> PyResult<FitRequest<'a>> {
+    let observations = match observations {
+        Some(text) => parse_observations_csv(text, plan.start_date).map_err(|errors| {
+            PyValueError::new_err(text::fit::observation_errors(name, &errors))
+        })?,
+        None => Vec::new(),
     };
-    parse_observations_csv(text, plan.start_date)
-        .map_err(|errors| PyValueError::new_err(text::fit::observation_errors(name, &errors)))
+    let mut request = FitRequest::new(plan, observations);
+    request.seed = seed;
+    request.draws = draws;
+    request.prior_weight = prior_weight;
+    Ok(request)
 }
 
 /// A fitted patient: the posterior JSON and the CSV tables `bontsim fit` writes.
@@ -481,11 +495,14 @@ fn fit(
     sequential: bool,
     days: Option<usize>,
 ) -> PyResult<NativeFit> {
-    let observations = observations_of(&plan.plan, observations.as_deref(), &observations_name)?;
-    let mut request = FitRequest::new(&plan.plan, observations);
-    request.seed = seed;
-    request.draws = draws;
-    request.prior_weight = prior_weight;
+    let mut request = fit_request(
+        &plan.plan,
+        observations.as_deref(),
+        &observations_name,
+        seed,
+        draws,
+        prior_weight,
+    )?;
     request.sequential = sequential;
     request.days = days;
     request.validate().map_err(|e| request_error(&e))?;
@@ -516,11 +533,14 @@ fn optimise(
     antibody_weight: f64,
     horizon_days: usize,
 ) -> PyResult<(String, String)> {
-    let observations = observations_of(&plan.plan, observations.as_deref(), &observations_name)?;
-    let mut request = FitRequest::new(&plan.plan, observations);
-    request.seed = seed;
-    request.draws = draws;
-    request.prior_weight = prior_weight;
+    let mut request = fit_request(
+        &plan.plan,
+        observations.as_deref(),
+        &observations_name,
+        seed,
+        draws,
+        prior_weight,
+    )?;
     // As the command line: the proposal needs no visit-by-visit updating.
     request.sequential = false;
     request.validate().map_err(|e| request_error(&e))?;
