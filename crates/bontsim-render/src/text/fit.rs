@@ -136,3 +136,23 @@ pub fn proposal(plan_text: &str, result: &OptimiseResult, goals: &Goals) -> Stri
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use bontsim_core::fit::parse_observations_csv;
+
+    #[test]
+    fn observation_errors_name_the_file_line_and_field_of_each_bad_row() {
+        let text = "day,area,kind,value\n30,glabella,severity_max,1\n60,glabella,severity_max,7\n";
+        let errors = parse_observations_csv(text, None).unwrap_err();
+        let message = observation_errors("visits.csv", &errors);
+        let lines: Vec<&str> = message.lines().collect();
+        assert_eq!(lines[0], "invalid observations");
+        assert_eq!(lines.len(), 1 + errors.len());
+        assert!(
+            lines[1].starts_with("visits.csv:3: value: 7 is not a grade"),
+            "{message}"
+        );
+    }
+}
