@@ -8,7 +8,7 @@ use crate::Failure;
 use bontsim_core::engine::Engine;
 use bontsim_core::fit::{parse_observations_csv, FitRequest, FitResult, Observation};
 use bontsim_core::plan::Plan;
-use bontsim_render::{figures, Format};
+use bontsim_render::{figures, text, Format};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::Path;
@@ -54,12 +54,10 @@ pub fn load_observations(path: Option<&Path>, plan: &Plan) -> Result<Vec<Observa
     };
     let text = crate::files::read_observations(path).map_err(Failure::input)?;
     parse_observations_csv(&text, plan.start_date).map_err(|errors| {
-        let name = path.display();
-        let lines: Vec<String> = errors
-            .iter()
-            .map(|e| format!("{name}:{}: {}: {}", e.line, e.field, e.message))
-            .collect();
-        Failure::input(format!("invalid observations\n{}", lines.join("\n")))
+        Failure::input(text::fit::observation_errors(
+            &path.display().to_string(),
+            &errors,
+        ))
     })
 }
 
@@ -86,7 +84,7 @@ pub fn run(
 }
 
 fn write(result: &FitResult, plan_name: &str, output: OutputDirectory) -> Result<(), String> {
-    let mut json = serde_json::to_value(result).map_err(|e| e.to_string())?;
+    let mut json = text::fit::posterior(result)?;
     let figures: Vec<serde_json::Value> = result
         .bands
         .iter()
@@ -95,43 +93,11 @@ fn write(result: &FitResult, plan_name: &str, output: OutputDirectory) -> Result
         .map(|(k, band)| serde_json::json!({"file": FIT_FILES[3 + k], "quantity": band.quantity}))
         .collect();
     json["figures"] = serde_json::Value::Array(figures);
-    let mut text = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
-    text.push('\n');
-    output.write("posterior.json", text.as_bytes())?;
-
-    let mut draws = String::from("draw");
-    for p in &result.parameters {
-        let _ = write!(draws, ",{}", p.name);
-    }
-    for cycle in &result.next_cycle {
-        let _ = write!(draws, ",return_day_{}", cycle.area.replace(' ', "_"));
-    }
-    draws.push('\n');
-    for (k, (draw, returns)) in result
-        .draws
-        .iter()
-        .zip(&result.draw_return_days)
-        .enumerate()
-    {
-        let _ = write!(draws, "{}", k + 1);
-        for value in draw.iter().chain(returns) {
-            let _ = write!(draws, ",{}", bontsim_core::numbers::round(*value));
-        }
-        draws.push('\n');
-    }
-    output.write("draws.csv", draws.as_bytes())?;
-
-    let mut bands = String::from("quantity,unit,day,median,low50,high50,low90,high90\n");
-    for band in &result.bands {
-        for d in &band.days {
-            let _ = writeln!(
-                bands,
-                "{},{},{},{},{},{},{},{}",
-                band.quantity, band.unit, d.day, d.median, d.low50, d.high50, d.low90, d.high90
-            );
-        }
-    }
-    output.write("bands.csv", bands.as_bytes())?;
+    let mut posterior = serde_json::to_string_pretty(&json).map_err(|e| e.to_string())?;
+    posterior.push('\n');
+    output.write("posterior.json", posterior.as_bytes())?;
+    output.write("draws.csv", text::fit::draws_csv(result).as_bytes())?;
+    output.write("bands.csv", text::fit::bands_csv(result).as_bytes())?;
 
     for (k, band) in result.bands.iter().take(MAX_FIGURES).enumerate() {
         let points: Vec<(f64, f64)> = result
@@ -194,85 +160,5 @@ pub fn summary(result: &FitResult) -> String {
         }
     );
     let _ = writeln!(out, "{}", result.disclaimer);
-    out
-}
-
-/// `bontsim optimise`: the plan's text, then the proposed sessions as `[[injection]]` tables
-/// with a comment per choice (what it buys, the posterior probability of each goal).
-pub fn render_proposal(
-    plan_text: &str,
-    plan: &Plan,
-    result: &bontsim_core::fit::optimise::OptimiseResult,
-    goals: &bontsim_core::fit::optimise::Goals,
-) -> String {
-    let mut out = plan_text.trim_end().to_string();
-    out.push_str("\n\n");
-    let mut comment = |line: String| {
-        let _ = writeln!(out, "# {line}");
-    };
-    comment(format!(
-        "Proposed by `bontsim optimise` (bontsim {}) over {} posterior draws of this patient, {} candidates.",
-        env!("CARGO_PKG_VERSION"),
-        result.draws,
-        result.candidates
-    ));
-    comment(result.disclaimer.to_string());
-    comment(format!(
-        "Loss = the number of goals missed (expected: posterior probability of missing each){}{}.",
-        if goals.units_weight > 0.0 {
-            format!(" + {} per 100 U a year", goals.units_weight)
-        } else {
-            String::new()
-        },
-        if goals.antibody_weight > 0.0 {
-            format!(
-                " + {} x antibody conversion probability",
-                goals.antibody_weight
-            )
-        } else {
-            String::new()
-        }
-    ));
-    comment(format!(
-        "Expected loss {:.3} (label plan: the last session repeated every 90 days, {:.3}).",
-        result.expected_loss, result.label_expected_loss
-    ));
-    for goal in &result.goals {
-        comment(format!(
-            "P({}) = {:.2} (label plan {:.2})",
-            goal.goal, goal.probability, goal.label_probability
-        ));
-    }
-    comment(format!(
-        "Interval {:.0} days (label minimum 90): {} sessions in the next {} days, {:.0} U a year (label plan {:.0}); antibody conversion probability {:.4} (label plan {:.4}).",
-        result.interval_days,
-        result.sessions,
-        goals.horizon_days,
-        result.units_per_year,
-        result.label_units_per_year,
-        result.antibody_risk,
-        result.label_antibody_risk
-    ));
-    let _ = plan;
-    for dose in &result.doses {
-        let volume = dose.volume_ml;
-        let _ = writeln!(
-            out,
-            "\n[[injection]]\n# {} {}: {} U last time -> {} U (whole units, capped at the usual upper dose {} U)\nday = {}\nproduct = \"{}\"\nmuscle = \"{}\"\nside = \"{}\"\nunits = {}\nvolume_ml = {}\nevery_days = {}\ntimes = {}",
-            dose.muscle,
-            dose.side,
-            dose.last_units,
-            dose.units,
-            dose.cap_units,
-            result.next_day,
-            dose.product,
-            dose.muscle,
-            dose.side,
-            dose.units,
-            volume,
-            result.interval_days,
-            result.sessions.max(1)
-        );
-    }
     out
 }

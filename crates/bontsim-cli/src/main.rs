@@ -786,7 +786,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let result = Engine::default()
                 .optimise(&request, &goals)
                 .map_err(engine_failure)?;
-            write_output(None, &fit::render_proposal(&text, &parsed, &result, &goals))
+            write_output(
+                None,
+                &bontsim_render::text::fit::proposal(&text, &result, &goals),
+            )
         }
         Command::TrialMerge { partials, output } => {
             let summary =

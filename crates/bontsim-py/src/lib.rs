@@ -1,7 +1,8 @@
 //! `bontsim._bontsim`: the native layer under the Python package `bontsim`. It is thin on
 //! purpose: it parses plans and runs every task through the core's [`Engine`], and returns
 //! the same texts the command line writes (report JSON and CSV, trial summary JSON and CSV
-//! tables, partial results, the planned plan) as Python strings and bytes; the Python layer
+//! tables, partial results, the planned plan, a fit's posterior JSON and CSV tables, the
+//! optimiser's proposal) as Python strings and bytes; the Python layer
 //! (`python/bontsim/`) turns them into dictionaries and pandas data frames. Long work runs
 //! with the interpreter released, on all cores, and stops on an interrupt (Ctrl-C).
 
@@ -10,6 +11,8 @@ use bontsim_core::engine::{
     Engine, Progress, RequestError, SensitivityRequest, Shard, SimulateRequest, SymmetryRequest,
     TrialArm, TrialOutcome, TrialRequest,
 };
+use bontsim_core::fit::optimise::Goals;
+use bontsim_core::fit::{parse_observations_csv, FitRequest, FitResult};
 use bontsim_core::plan::{Format, Plan, PlanErrors};
 use bontsim_core::report::Report;
 use bontsim_core::trial::TrialAggregate;
@@ -424,6 +427,141 @@ fn plan_symmetry(
     Ok((planned.plan, planned.notes))
 }
 
+/// The fit of a plan to the observations of a CSV text (`name`: the file as the user named
+/// it, in every error), checked against the plan's dates, and to the plan's own
+/// `[[observation]]` entries (added by the engine; none from a file without a text). Bad rows
+/// raise ValueError with the command line's `NAME:LINE: FIELD: why` lines.
+fn fit_request<'a>(
+    plan: &'a Plan,
+    observations: Option<&str>,
+    name: &str,
+    seed: u64,
+    draws: usize,
+    prior_weight: f64,
+) -> PyResult<FitRequest<'a>> {
+    let observations = match observations {
+        Some(text) => parse_observations_csv(text, plan.start_date).map_err(|errors| {
+            PyValueError::new_err(text::fit::observation_errors(name, &errors))
+        })?,
+        None => Vec::new(),
+    };
+    let mut request = FitRequest::new(plan, observations);
+    request.seed = seed;
+    request.draws = draws;
+    request.prior_weight = prior_weight;
+    Ok(request)
+}
+
+/// A fitted patient: the posterior JSON and the CSV tables `bontsim fit` writes.
+#[pyclass(frozen, module = "bontsim._bontsim", name = "NativeFit")]
+struct NativeFit {
+    result: FitResult,
+}
+
+#[pymethods]
+impl NativeFit {
+    /// `posterior.json` without `figures` (the SVG files only the command line draws).
+    fn json(&self) -> PyResult<String> {
+        let value = text::fit::posterior(&self.result).map_err(PyRuntimeError::new_err)?;
+        serde_json::to_string(&value)
+            .map_err(|e| PyRuntimeError::new_err(format!("cannot serialise the posterior: {e}")))
+    }
+
+    /// `draws.csv`, text for text.
+    fn draws_csv(&self) -> String {
+        text::fit::draws_csv(&self.result)
+    }
+
+    /// `bands.csv`, text for text.
+    fn bands_csv(&self) -> String {
+        text::fit::bands_csv(&self.result)
+    }
+}
+
+/// Fit a patient's own parameters to their observations (`bontsim fit`): the observations
+/// CSV text (`observations_name` names it in errors) and the plan's `[[observation]]`
+/// entries. Runs with the interpreter released; an interrupt is raised when the fit ends.
+#[pyfunction]
+#[pyo3(signature = (plan, observations=None, observations_name="<observations>".to_string(), seed=1, draws=bontsim_core::fit::DEFAULT_DRAWS, prior_weight=bontsim_core::fit::DEFAULT_PRIOR_WEIGHT, sequential=true, days=None))]
+#[allow(clippy::too_many_arguments)]
+fn fit(
+    py: Python<'_>,
+    plan: &NativePlan,
+    observations: Option<String>,
+    observations_name: String,
+    seed: u64,
+    draws: usize,
+    prior_weight: f64,
+    sequential: bool,
+    days: Option<usize>,
+) -> PyResult<NativeFit> {
+    let mut request = fit_request(
+        &plan.plan,
+        observations.as_deref(),
+        &observations_name,
+        seed,
+        draws,
+        prior_weight,
+    )?;
+    request.sequential = sequential;
+    request.days = days;
+    request.validate().map_err(|e| request_error(&e))?;
+    let engine = Engine::default();
+    // The fit has no cancel flag: an interrupt is raised once it is done.
+    let result = run_interruptible(py, None, |_progress, _cancel| engine.fit(&request))?;
+    Ok(NativeFit { result })
+}
+
+/// The next dose and interval over the patient's posterior (`bontsim optimise`):
+/// `(proposed plan text, result JSON)`, the text as the command prints it.
+#[pyfunction]
+#[pyo3(signature = (plan, observations=None, observations_name="<observations>".to_string(), seed=1, draws=bontsim_core::fit::DEFAULT_DRAWS, prior_weight=bontsim_core::fit::DEFAULT_PRIOR_WEIGHT, severity_target=None, severity_share=0.8, volume_floor=None, slimming_target=None, units_weight=0.0, antibody_weight=0.0, horizon_days=365))]
+#[allow(clippy::too_many_arguments)]
+fn optimise(
+    py: Python<'_>,
+    plan: &NativePlan,
+    observations: Option<String>,
+    observations_name: String,
+    seed: u64,
+    draws: usize,
+    prior_weight: f64,
+    severity_target: Option<f64>,
+    severity_share: f64,
+    volume_floor: Option<f64>,
+    slimming_target: Option<f64>,
+    units_weight: f64,
+    antibody_weight: f64,
+    horizon_days: usize,
+) -> PyResult<(String, String)> {
+    let mut request = fit_request(
+        &plan.plan,
+        observations.as_deref(),
+        &observations_name,
+        seed,
+        draws,
+        prior_weight,
+    )?;
+    // As the command line: the proposal needs no visit-by-visit updating.
+    request.sequential = false;
+    request.validate().map_err(|e| request_error(&e))?;
+    let goals = Goals {
+        severity_target,
+        severity_share,
+        volume_floor,
+        slimming_target,
+        units_weight,
+        antibody_weight,
+        horizon_days,
+    };
+    let engine = Engine::default();
+    let result = run_interruptible(py, None, |_progress, _cancel| {
+        engine.optimise(&request, &goals)
+    })?;
+    let json = serde_json::to_string(&result)
+        .map_err(|e| PyRuntimeError::new_err(format!("cannot serialise the proposal: {e}")))?;
+    Ok((text::fit::proposal(&plan.text, &result, &goals), json))
+}
+
 /// The muscles bontsim knows, one dict each (the columns of `bontsim.muscles()`).
 #[pyfunction]
 fn muscles(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
@@ -474,11 +612,14 @@ fn _bontsim(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("DISCLAIMER", bontsim_core::report::DISCLAIMER)?;
     module.add_class::<NativePlan>()?;
     module.add_class::<NativeReport>()?;
+    module.add_class::<NativeFit>()?;
     module.add_function(wrap_pyfunction!(simulate, module)?)?;
     module.add_function(wrap_pyfunction!(trial, module)?)?;
     module.add_function(wrap_pyfunction!(trial_merge, module)?)?;
     module.add_function(wrap_pyfunction!(sensitivity, module)?)?;
     module.add_function(wrap_pyfunction!(plan_symmetry, module)?)?;
+    module.add_function(wrap_pyfunction!(fit, module)?)?;
+    module.add_function(wrap_pyfunction!(optimise, module)?)?;
     module.add_function(wrap_pyfunction!(muscles, module)?)?;
     module.add_function(wrap_pyfunction!(products, module)?)?;
     Ok(())

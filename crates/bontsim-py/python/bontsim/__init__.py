@@ -4,7 +4,9 @@ The same engine, plans, numbers and texts as the ``bontsim`` command: a :class:`
 TOML/JSON file, a string or a dict; :func:`simulate` for one plan's report; :func:`trial`
 for a virtual trial (all cores, a progress bar, stopped by Ctrl-C), sharded and merged with
 :func:`trial_merge` or run on a Dask cluster with :func:`bontsim.distributed.trial`;
-:func:`sensitivity` and :func:`plan_symmetry`; :func:`muscles` and :func:`products`.
+:func:`sensitivity` and :func:`plan_symmetry`; :func:`fit` (a patient's own parameters from
+their observations) and :func:`optimise` (the next dose and interval over that posterior);
+:func:`muscles` and :func:`products`.
 Tables are pandas data frames in long format with the command line's CSV column names;
 ``to_dict()`` gives the command line's JSON. pandas, matplotlib and tqdm are optional and
 imported when first needed.
@@ -25,7 +27,9 @@ from ._bontsim import DISCLAIMER, MODEL_VERSION, PlanError, __version__
 
 __all__ = [
     "DISCLAIMER",
+    "FitResult",
     "MODEL_VERSION",
+    "OptimiseProposal",
     "Plan",
     "PlanError",
     "SensitivityResult",
@@ -34,7 +38,9 @@ __all__ = [
     "TrialPartial",
     "TrialSummary",
     "__version__",
+    "fit",
     "muscles",
+    "optimise",
     "plan_symmetry",
     "plot_face",
     "plot_muscles",
@@ -576,6 +582,187 @@ def plan_symmetry(
         options["min_expressivity"] = min_expressivity
     text, notes = _bontsim.plan_symmetry(plan._native, **options)
     return SymmetryProposal(text, list(notes), plan)
+
+
+def _observations(observations: Optional[PathLike]) -> Tuple[Optional[str], str]:
+    """The observations CSV's text and the name its errors carry (the path as given)."""
+    if observations is None:
+        return None, "<observations>"
+    if not isinstance(observations, (str, os.PathLike)):
+        raise TypeError(
+            f"observations: a path to an observations CSV or None, not {type(observations).__name__}"
+        )
+    path = os.fspath(observations)
+    with open(path, encoding="utf-8") as file:
+        return file.read(), path
+
+
+class FitResult:
+    """A patient's fit (``bontsim fit``): :meth:`to_dict` is ``posterior.json`` (parameters,
+    next cycle's return of movement, diagnostics, visit-by-visit updating) without its
+    ``figures`` list, which names the SVG files only the command line draws. Tables as data
+    frames with the CSV files' column names: :attr:`parameters` (``name, meaning, prior_sd,
+    map, median, p05, p95``: multiples of the typical patient's value), :attr:`bands`
+    (``bands.csv``: ``quantity, unit, day, median, low50, high50, low90, high90``) and
+    :attr:`draws` (``draws.csv``); :attr:`bands_csv` and :attr:`draws_csv` are the files'
+    text."""
+
+    def __init__(self, native: Any, plan: Plan) -> None:
+        self._native = native
+        self.plan = plan
+        self._dict: Optional[Dict[str, Any]] = None
+        self._frames: Dict[str, Any] = {}
+
+    def to_dict(self) -> Dict[str, Any]:
+        """``posterior.json`` as a dict (the keys of docs/cli.md "fit"), without ``figures``."""
+        if self._dict is None:
+            self._dict = json.loads(self._native.json())
+        return self._dict
+
+    @property
+    def bands_csv(self) -> str:
+        """``bands.csv``, text for text."""
+        return self._native.bands_csv()
+
+    @property
+    def draws_csv(self) -> str:
+        """``draws.csv``, text for text."""
+        return self._native.draws_csv()
+
+    @property
+    def parameters(self):
+        """The posterior of each parameter: name, meaning, prior_sd, map, median, p05, p95."""
+        if "parameters" not in self._frames:
+            self._frames["parameters"] = _pandas().DataFrame(
+                self.to_dict()["parameters"],
+                columns=["name", "meaning", "prior_sd", "map", "median", "p05", "p95"],
+            )
+        return self._frames["parameters"]
+
+    @property
+    def bands(self):
+        """Daily forecast bands of every observed quantity and of the injected muscles'
+        strength, mass and volume: quantity, unit, day, median, low50, high50, low90, high90."""
+        if "bands" not in self._frames:
+            self._frames["bands"] = _frame(self.bands_csv)
+        return self._frames["bands"]
+
+    @property
+    def draws(self):
+        """The posterior draws: draw, one column per parameter, return_day_AREA per target."""
+        if "draws" not in self._frames:
+            self._frames["draws"] = _frame(self.draws_csv)
+        return self._frames["draws"]
+
+    def __repr__(self) -> str:
+        diagnostics = self.to_dict()["diagnostics"]
+        return (
+            f"FitResult({self.plan.name!r}, {diagnostics['observations']} observations, "
+            f"{diagnostics['draws']} draws)"
+        )
+
+
+def fit(
+    plan: PlanLike,
+    observations: Optional[PathLike] = None,
+    seed: int = 1,
+    draws: int = 1000,
+    prior_weight: float = 1.0,
+    sequential: bool = True,
+    days: Optional[int] = None,
+) -> FitResult:
+    """Fit a patient's own parameters to their observations and forecast over the posterior
+    (``bontsim fit PLAN [--observations OBS] [--seed S] [--draws N] [--prior-weight W]
+    [--days N]``).
+
+    ``observations``: the path of an observations CSV (docs/cli.md "Observations"), or
+    ``None`` for the plan's own ``[[observation]]`` entries only (they are fitted in either
+    case). A bad row raises ``ValueError`` with the command line's ``FILE:LINE: FIELD: why``
+    lines; a bad argument raises ``ValueError`` naming it (``draws``: 10 to 100000,
+    ``prior_weight``: above 0 and at most 100). ``sequential``: the visit-by-visit updating
+    too (``sequential`` of :meth:`FitResult.to_dict`; the command line always does it).
+    Runs with the interpreter released; Ctrl-C is raised when the fit ends.
+    """
+    plan = _plan(plan)
+    text, name = _observations(observations)
+    native = _bontsim.fit(
+        plan._native,
+        text,
+        name,
+        seed=seed,
+        draws=draws,
+        prior_weight=prior_weight,
+        sequential=sequential,
+        days=days,
+    )
+    return FitResult(native, plan)
+
+
+class OptimiseProposal:
+    """The optimiser's proposal (``bontsim optimise``): :attr:`plan_text` is what the command
+    prints (the plan with the proposed sessions appended as commented ``[[injection]]``
+    tables), :attr:`plan` the same as a :class:`Plan`, and :meth:`to_dict` the engine's
+    result (``next_day``, ``interval_days``, ``sessions``, ``doses``, ``expected_loss``,
+    ``label_expected_loss``, ``goals``, ``units_per_year``, ``antibody_risk`` and the label
+    plan's figures, ``draws``, ``candidates``, ``disclaimer``)."""
+
+    def __init__(self, plan_text: str, result_json: str, source: Plan) -> None:
+        self.plan_text = plan_text
+        self._result = result_json
+        self.plan = Plan(plan_text, format=source.format, name=source.name)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return json.loads(self._result)
+
+    def __repr__(self) -> str:
+        result = self.to_dict()
+        return (
+            f"OptimiseProposal(every {result['interval_days']:.0f} days from day "
+            f"{result['next_day']:g}, expected loss {result['expected_loss']:.3f})"
+        )
+
+
+def optimise(
+    plan: PlanLike,
+    observations: Optional[PathLike] = None,
+    *,
+    severity_target: Optional[float] = None,
+    severity_share: float = 0.8,
+    volume_floor: Optional[float] = None,
+    slimming_target: Optional[float] = None,
+    units_weight: float = 0.0,
+    antibody_weight: float = 0.0,
+    horizon_days: int = 365,
+    seed: int = 1,
+    draws: int = 1000,
+    prior_weight: float = 1.0,
+) -> OptimiseProposal:
+    """Choose the next dose and interval over the patient's posterior (``bontsim optimise
+    PLAN [--observations OBS] [--severity-target G] [--severity-share F] [--volume-floor F]
+    [--slimming-target F] [--units-weight W] [--antibody-weight W] [--horizon-days N]
+    [--seed S] [--draws N] [--prior-weight W]``). At least one of ``severity_target``,
+    ``volume_floor`` and ``slimming_target`` is required. ``observations`` as in :func:`fit`.
+    Bad values raise ``ValueError`` naming the argument. Runs with the interpreter released;
+    Ctrl-C is raised when the search ends.
+    """
+    plan = _plan(plan)
+    text, name = _observations(observations)
+    plan_text, result_json = _bontsim.optimise(
+        plan._native,
+        text,
+        name,
+        seed=seed,
+        draws=draws,
+        prior_weight=prior_weight,
+        severity_target=severity_target,
+        severity_share=severity_share,
+        volume_floor=volume_floor,
+        slimming_target=slimming_target,
+        units_weight=units_weight,
+        antibody_weight=antibody_weight,
+        horizon_days=horizon_days,
+    )
+    return OptimiseProposal(plan_text, result_json, plan)
 
 
 def muscles():

@@ -61,5 +61,36 @@ def plan_symmetry(
     step_units: float = 2.5,
     min_expressivity: float = ...,
 ) -> Tuple[str, List[str]]: ...
+
+class NativeFit:
+    def json(self) -> str: ...
+    def draws_csv(self) -> str: ...
+    def bands_csv(self) -> str: ...
+
+def fit(
+    plan: NativePlan,
+    observations: Optional[str] = None,
+    observations_name: str = "<observations>",
+    seed: int = 1,
+    draws: int = 1000,
+    prior_weight: float = 1.0,
+    sequential: bool = True,
+    days: Optional[int] = None,
+) -> NativeFit: ...
+def optimise(
+    plan: NativePlan,
+    observations: Optional[str] = None,
+    observations_name: str = "<observations>",
+    seed: int = 1,
+    draws: int = 1000,
+    prior_weight: float = 1.0,
+    severity_target: Optional[float] = None,
+    severity_share: float = 0.8,
+    volume_floor: Optional[float] = None,
+    slimming_target: Optional[float] = None,
+    units_weight: float = 0.0,
+    antibody_weight: float = 0.0,
+    horizon_days: int = 365,
+) -> Tuple[str, str]: ...
 def muscles() -> List[Dict[str, object]]: ...
 def products() -> List[Dict[str, object]]: ...
