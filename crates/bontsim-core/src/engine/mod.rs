@@ -138,6 +138,23 @@ impl Engine {
         Ok(self.report(request.plan, days, &face_days))
     }
 
+    /// Simulate a plan and report its muscles only (the `muscles` of [`Engine::simulate`],
+    /// identical to the bit), without grading the face every day: for pages that compare
+    /// several what-ifs by their muscles' size.
+    pub fn simulate_muscles(
+        &self,
+        request: &SimulateRequest,
+    ) -> Result<Vec<crate::report::MuscleReport>, Error> {
+        let days = request.validate()?;
+        let simulation = simulate(
+            request.plan,
+            &self.model.parameters,
+            days,
+            &SolverOptions::default(),
+        );
+        Ok(crate::metrics::muscle_reports(request.plan, &simulation))
+    }
+
     fn report(&self, plan: &Plan, days: usize, face_days: &[usize]) -> Report {
         let simulation = simulate(
             plan,
