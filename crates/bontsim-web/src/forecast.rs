@@ -8,6 +8,7 @@ use crate::store::{Observation, Patient, Visit};
 use bontsim_core::engine::{Engine, SimulateRequest};
 use bontsim_core::plan::date::{format_iso_date, parse_iso_date};
 use bontsim_core::plan::MAX_DAYS;
+use bontsim_core::report::MuscleReport;
 use bontsim_core::{Format, Plan, Report};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -111,6 +112,28 @@ pub fn plan_toml(patient: &Patient, visits: &[Visit]) -> (String, i64) {
     (text, reference)
 }
 
+/// The patient's plan (its text and parsed), its day 0, today's day in it and the days
+/// forecast: [`FORECAST_DAYS`] past the later of today and the last visit.
+fn forecast_plan(
+    engine: &Engine,
+    patient: &Patient,
+    visits: &[Visit],
+) -> Result<(String, Plan, i64, i64, usize), String> {
+    let (plan_text, reference) = plan_toml(patient, visits);
+    let plan = engine
+        .parse_plan(&plan_text, Format::Toml)
+        .map_err(|e| e.to_string())?;
+    let today = today() - reference;
+    let last = plan
+        .injections
+        .iter()
+        .map(|i| i.day as i64)
+        .max()
+        .unwrap_or(0);
+    let days = (today.max(last) + FORECAST_DAYS).clamp(30, MAX_DAYS as i64) as usize;
+    Ok((plan_text, plan, reference, today, days))
+}
+
 /// The forecast of a patient: the plan, its report and where today lies.
 pub struct Forecast {
     pub plan_text: String,
@@ -123,18 +146,7 @@ pub struct Forecast {
 
 impl Forecast {
     pub fn new(engine: &Engine, patient: &Patient, visits: &[Visit]) -> Result<Forecast, String> {
-        let (plan_text, reference) = plan_toml(patient, visits);
-        let plan = engine
-            .parse_plan(&plan_text, Format::Toml)
-            .map_err(|e| e.to_string())?;
-        let today = today() - reference;
-        let last = plan
-            .injections
-            .iter()
-            .map(|i| i.day as i64)
-            .max()
-            .unwrap_or(0);
-        let days = (today.max(last) + FORECAST_DAYS).clamp(30, MAX_DAYS as i64) as usize;
+        let (plan_text, plan, reference, today, days) = forecast_plan(engine, patient, visits)?;
         let mut request = SimulateRequest::new(&plan);
         request.days = Some(days);
         let report = engine.simulate(&request).map_err(|e| e.to_string())?;
@@ -145,6 +157,20 @@ impl Forecast {
             reference,
             today,
         })
+    }
+
+    /// The muscles of the forecast alone (as in [`Forecast::new`]'s report, to the bit),
+    /// without the face graded every day that costs most of a whole report: what a what-if
+    /// compared by muscle size needs.
+    pub fn muscles(
+        engine: &Engine,
+        patient: &Patient,
+        visits: &[Visit],
+    ) -> Result<Vec<MuscleReport>, String> {
+        let (_, plan, _, _, days) = forecast_plan(engine, patient, visits)?;
+        let mut request = SimulateRequest::new(&plan);
+        request.days = Some(days);
+        engine.simulate_muscles(&request).map_err(|e| e.to_string())
     }
 
     pub fn date(&self, day: i64) -> String {

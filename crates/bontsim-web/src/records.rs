@@ -18,7 +18,7 @@ use axum::{Extension, Form};
 use bontsim_core::engine::SymmetryRequest;
 use bontsim_core::plan::date::{format_iso_date, parse_iso_date};
 use bontsim_core::plan::Site;
-use bontsim_core::report::DISCLAIMER;
+use bontsim_core::report::{MuscleReport, DISCLAIMER};
 use bontsim_core::{Engine, Format};
 use serde::Deserialize;
 
@@ -30,6 +30,7 @@ pub const PHOTO_LIMIT: usize = 8 << 20;
 // -----------------------------------------------------------------------------------------
 // The patient's page.
 
+#[derive(Debug, PartialEq)]
 pub struct MuscleAnswer {
     name: String,
     shrink: String,
@@ -65,11 +66,13 @@ fn repeated(last: &Visit, every: i64, count: i64) -> Vec<Visit> {
         .collect()
 }
 
-/// The largest volume loss (%) of a muscle and side under a forecast, and its daily volume.
-fn volume_loss(f: Option<&Forecast>, muscle: &str, side: &str) -> Option<(f64, Vec<f64>)> {
-    let m = f?
-        .report
-        .muscles
+/// The largest volume loss (%) of a muscle and side under a what-if, and its daily volume.
+fn volume_loss(
+    muscles: Option<&[MuscleReport]>,
+    muscle: &str,
+    side: &str,
+) -> Option<(f64, Vec<f64>)> {
+    let m = muscles?
         .iter()
         .find(|m| m.muscle == muscle && m.side == side)?;
     Some((
@@ -78,11 +81,13 @@ fn volume_loss(f: Option<&Forecast>, muscle: &str, side: &str) -> Option<(f64, V
     ))
 }
 
+/// The plain-language answers per treated muscle. `what_if` gives the muscles of the
+/// forecast of other visits ([`Forecast::muscles`] on the page).
 fn answers(
-    engine: &Engine,
     patient: &Patient,
     visits: &[Visit],
     forecast: &Forecast,
+    what_if: impl Fn(&[Visit]) -> Option<Vec<MuscleReport>>,
 ) -> Vec<MuscleAnswer> {
     let today = forecast::today();
     let counting: Vec<Visit> = forecast::effective_visits(visits)
@@ -125,11 +130,7 @@ fn answers(
         }
         None => (Vec::new(), Vec::new()),
     };
-    let what_if = |visits: &[Visit]| {
-        (!visits.is_empty())
-            .then(|| Forecast::new(engine, patient, visits).ok())
-            .flatten()
-    };
+    let what_if = |visits: &[Visit]| (!visits.is_empty()).then(|| what_if(visits)).flatten();
     let (stopped, usual, longer) = (what_if(&past), what_if(&usual), what_if(&longer));
     forecast
         .report
@@ -166,7 +167,7 @@ fn answers(
                     number(m.summary.measurable_change_percent)
                 )
             };
-            let recovery = match volume_loss(stopped.as_ref(), &m.muscle, &m.side) {
+            let recovery = match volume_loss(stopped.as_deref(), &m.muscle, &m.side) {
                 Some((_, daily)) if !past.is_empty() => {
                     let last_past = past.iter().filter_map(|v| forecast::day_number(&v.date)).max().unwrap_or(today);
                     let reference = forecast::reference_day(patient, &forecast::effective_visits(&past));
@@ -185,8 +186,8 @@ fn answers(
                 _ => "No treatment has been given yet, so nothing needs to recover.".to_string(),
             };
             let interval = match (
-                volume_loss(usual.as_ref(), &m.muscle, &m.side),
-                volume_loss(longer.as_ref(), &m.muscle, &m.side),
+                volume_loss(usual.as_deref(), &m.muscle, &m.side),
+                volume_loss(longer.as_deref(), &m.muscle, &m.side),
             ) {
                 (Some((a, _)), Some((b, _))) => format!(
                     "Treating every {} days instead of every {interval} days for the next four treatments would change its largest shrink from about {a:.0}% to about {b:.0}%.",
@@ -199,6 +200,51 @@ fn answers(
         .collect()
 }
 
+/// The printable patient's page as HTML; `what_if` as in [`answers`].
+fn printable(
+    engine: &Engine,
+    patient: &Patient,
+    visits: &[Visit],
+    shared: bool,
+    what_if: impl Fn(&[Visit]) -> Option<Vec<MuscleReport>>,
+) -> Result<String> {
+    let f = Forecast::new(engine, patient, visits).map_err(WebError::BadRequest)?;
+    let face = FaceMap::new(engine, &f.plan, f.today_index())
+        .map(|m| m.svg(&[]))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let series: Vec<Series> = f
+        .report
+        .muscles
+        .iter()
+        .filter(|m| m.injected_units > 0.0)
+        .take(6)
+        .map(|m| Series {
+            label: format!("{} {}", words(&m.muscle), m.side),
+            points: thin(&m.daily, |d| d.volume),
+        })
+        .collect();
+    let chart = line_chart(
+        "Muscle size over time (1 = untreated size)",
+        "size",
+        (0.6, 1.05),
+        &series,
+        &[],
+        Some(f.today as f64),
+        f.report.days as f64,
+    );
+    PatientPrint {
+        disclaimer: DISCLAIMER,
+        code: patient.code.clone(),
+        prepared: format_iso_date(forecast::today()),
+        shared,
+        face,
+        chart,
+        muscles: answers(patient, visits, &f, what_if),
+    }
+    .render()
+    .map_err(|e| WebError::Internal(e.to_string()))
+}
+
 async fn print_page(
     state: &AppState,
     clinic: &str,
@@ -208,46 +254,13 @@ async fn print_page(
     let patient = state.store.patient(clinic, patient_id).await?;
     let visits = state.store.visits(clinic, patient_id).await?;
     let engine = state.engine.clone();
-    let page = tokio::task::spawn_blocking(move || -> Result<PatientPrint> {
-        let f = Forecast::new(&engine, &patient, &visits).map_err(WebError::BadRequest)?;
-        let face = FaceMap::new(&engine, &f.plan, f.today_index())
-            .map(|m| m.svg(&[]))
-            .map_err(|e| WebError::Internal(e.to_string()))?;
-        let series: Vec<Series> = f
-            .report
-            .muscles
-            .iter()
-            .filter(|m| m.injected_units > 0.0)
-            .take(6)
-            .map(|m| Series {
-                label: format!("{} {}", words(&m.muscle), m.side),
-                points: thin(&m.daily, |d| d.volume),
-            })
-            .collect();
-        let chart = line_chart(
-            "Muscle size over time (1 = untreated size)",
-            "size",
-            (0.6, 1.05),
-            &series,
-            &[],
-            Some(f.today as f64),
-            f.report.days as f64,
-        );
-        Ok(PatientPrint {
-            disclaimer: DISCLAIMER,
-            code: patient.code.clone(),
-            prepared: format_iso_date(forecast::today()),
-            shared,
-            face,
-            chart,
-            muscles: answers(&engine, &patient, &visits, &f),
+    let text = tokio::task::spawn_blocking(move || {
+        printable(&engine, &patient, &visits, shared, |visits| {
+            Forecast::muscles(&engine, &patient, visits).ok()
         })
     })
     .await
     .map_err(|e| WebError::Internal(format!("patient page: {e}")))??;
-    let text = page
-        .render()
-        .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(Html(text).into_response())
 }
 
@@ -772,4 +785,61 @@ pub async fn accept_proposal(
         .audit(&user.clinic, &user.id, "accept planner proposal", &visit)
         .await?;
     Ok(Redirect::to(&format!("/visits/{visit}")).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{random_hex, Store};
+
+    /// The page's what-ifs report their muscles alone; the answers must be the very words
+    /// the whole forecast of each what-if gives, for every demo patient.
+    #[tokio::test]
+    async fn the_page_from_muscles_alone_is_the_page_from_the_whole_forecasts() {
+        let directory = std::env::temp_dir().join(format!("bontsim-records-{}", random_hex(8)));
+        std::fs::create_dir_all(&directory).unwrap();
+        let store = Store::open(&directory.join("clinic.db").display().to_string())
+            .await
+            .unwrap();
+        let engine = Engine::default();
+        crate::seed_demo(&store, &engine).await.unwrap();
+        let clinic = store.clinic_by_name("Demo clinic").await.unwrap().unwrap();
+        let patients = store.patients(&clinic).await.unwrap();
+        assert_eq!(patients.len(), 3);
+        for patient in patients {
+            let visits = store.visits(&clinic, &patient.id).await.unwrap();
+            let forecast = Forecast::new(&engine, &patient, &visits).unwrap();
+            let muscles_alone =
+                |visits: &[Visit]| Forecast::muscles(&engine, &patient, visits).ok();
+            let whole_forecast = |visits: &[Visit]| {
+                Forecast::new(&engine, &patient, visits)
+                    .ok()
+                    .map(|f| f.report.muscles)
+            };
+            let page = answers(&patient, &visits, &forecast, muscles_alone);
+            assert!(!page.is_empty(), "{}", patient.code);
+            assert!(
+                page.iter()
+                    .all(|a| a.interval.starts_with("Treating every")),
+                "{}: {page:?}",
+                patient.code
+            );
+            assert_eq!(
+                page,
+                answers(&patient, &visits, &forecast, whole_forecast),
+                "{}",
+                patient.code
+            );
+            // The whole printed page, byte for byte.
+            let printed = printable(&engine, &patient, &visits, false, muscles_alone).unwrap();
+            assert!(printed.contains(DISCLAIMER));
+            assert_eq!(
+                printed,
+                printable(&engine, &patient, &visits, false, whole_forecast).unwrap(),
+                "{}",
+                patient.code
+            );
+        }
+        let _ = std::fs::remove_dir_all(&directory);
+    }
 }

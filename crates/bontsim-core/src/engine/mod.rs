@@ -138,6 +138,40 @@ impl Engine {
         Ok(self.report(request.plan, days, &face_days))
     }
 
+    /// Simulate a plan and report its muscles only (the `muscles` of [`Engine::simulate`],
+    /// identical to the bit), without grading the face every day: for pages that compare
+    /// several what-ifs by their muscles' size.
+    ///
+    /// ```
+    /// use bontsim_core::engine::{Engine, SimulateRequest};
+    /// use bontsim_core::Format;
+    /// let engine = Engine::default();
+    /// let plan = engine.parse_plan(
+    ///     "[patient]\nsex = \"female\"\nage = 42\n[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"left\"\nunits = 25\n",
+    ///     Format::Toml,
+    /// )?;
+    /// let mut request = SimulateRequest::new(&plan);
+    /// request.days = Some(200);
+    /// let muscles = engine.simulate_muscles(&request)?;
+    /// let whole = engine.simulate(&request)?;
+    /// assert_eq!(muscles[0].summary.volume_loss_percent, whole.muscles[0].summary.volume_loss_percent);
+    /// assert_eq!(muscles[0].daily.len(), 200);
+    /// # Ok::<(), bontsim_core::Error>(())
+    /// ```
+    pub fn simulate_muscles(
+        &self,
+        request: &SimulateRequest,
+    ) -> Result<Vec<crate::report::MuscleReport>, Error> {
+        let days = request.validate()?;
+        let simulation = simulate(
+            request.plan,
+            &self.model.parameters,
+            days,
+            &SolverOptions::default(),
+        );
+        Ok(crate::metrics::muscle_reports(request.plan, &simulation))
+    }
+
     fn report(&self, plan: &Plan, days: usize, face_days: &[usize]) -> Report {
         let simulation = simulate(
             plan,

@@ -177,3 +177,27 @@ fn a_cancelled_trial_stops_before_its_remaining_chunks() {
     // One thread: the chunk that asked to stop is the last one simulated.
     assert_eq!(done.load(Ordering::Relaxed), 64);
 }
+
+#[test]
+fn muscles_alone_are_the_muscles_of_the_whole_report() {
+    let engine = Engine::default();
+    for text in [
+        GLABELLA,
+        include_str!("../../../../examples/masseter_25u_every_3_months.toml"),
+        include_str!("../../../../examples/palsy_acute_bell_healthy_side.toml"),
+    ] {
+        let plan = Plan::parse(text, Format::Toml).expect("valid plan");
+        let mut request = SimulateRequest::new(&plan);
+        request.days = Some(900);
+        let whole = engine.simulate(&request).expect("simulates");
+        let muscles = engine.simulate_muscles(&request).expect("simulates");
+        assert!(!muscles.is_empty());
+        // Debug prints every number in full (shortest round-trip form): equal text is equal bits.
+        assert_eq!(format!("{muscles:?}"), format!("{:?}", whole.muscles));
+        request.days = Some(0);
+        assert_eq!(
+            field_of(engine.simulate_muscles(&request).unwrap_err()),
+            "days"
+        );
+    }
+}
