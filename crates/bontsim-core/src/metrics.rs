@@ -322,7 +322,17 @@ pub(crate) fn argmin(values: &[f64]) -> (usize, f64) {
         )
 }
 
-/// Mass-weighted strength of an area's muscles, both sides, each day.
+/// The strength of the band of a muscle where its area's lines fold, `M (1 - min(1, B /
+/// phi))`: the terminals a dose reaches lie around its sites, which sit in that band (a
+/// fraction `phi` of the muscle's terminals), so the band carries the muscle's mean block
+/// `B` concentrated into it. `phi = 1` is the muscle's own strength.
+pub fn line_strength(state: &State, line_band_fraction: f64) -> f64 {
+    let block = state[index::B].clamp(0.0, 1.0);
+    (1.0 - (block / line_band_fraction).min(1.0)) * state[index::M]
+}
+
+/// Mass-weighted strength of the line-forming band of an area's muscles
+/// ([`line_strength`]), both sides, each day.
 pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
     let anatomy = Anatomy::get();
     let mut weighted = vec![0.0; simulation.days];
@@ -337,7 +347,7 @@ pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
             match simulation.compartment(muscle_id, side) {
                 Some(c) => {
                     for (w, s) in weighted.iter_mut().zip(c.states.iter()) {
-                        *w += mass * strength(s);
+                        *w += mass * line_strength(s, muscle.line_band_fraction);
                     }
                 }
                 None => weighted.iter_mut().for_each(|w| *w += mass),
