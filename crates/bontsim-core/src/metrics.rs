@@ -655,6 +655,46 @@ mod tests {
     use crate::{simulate, SolverOptions};
 
     #[test]
+    fn line_band_concentrates_the_block_and_saturates() {
+        let mut state = model::BASELINE_STATE;
+        state[index::B] = 0.3;
+        state[index::M] = 0.9;
+        // The whole muscle: the model's own strength.
+        assert!((line_strength(&state, 1.0) - model::strength(&state)).abs() < 1e-15);
+        // Half the terminals in the band: it carries twice the mean block.
+        assert!((line_strength(&state, 0.5) - 0.9 * 0.4).abs() < 1e-12);
+        // A block larger than the band silences it, never a negative strength.
+        state[index::B] = 0.6;
+        assert_eq!(line_strength(&state, 0.5), 0.0);
+    }
+
+    #[test]
+    fn forehead_lines_fall_deeper_than_the_frontalis_strength() {
+        let plan = Plan::builder()
+            .patient(Sex::Female, 45.0)
+            .injection(InjectionEntry::new(
+                "onabotulinumtoxinA",
+                "frontalis",
+                Site::Left,
+                10.0,
+            ))
+            .injection(InjectionEntry::new(
+                "onabotulinumtoxinA",
+                "frontalis",
+                Site::Right,
+                10.0,
+            ))
+            .build()
+            .unwrap();
+        let simulation = simulate(&plan, &Parameters::TYPICAL, 60, &SolverOptions::default());
+        let frontalis = Anatomy::get().index_of("frontalis").unwrap();
+        let muscle = simulation.compartment(frontalis, Side::Left).unwrap();
+        let lines = area_strength(&simulation, "forehead");
+        assert!(lines[30] < model::strength(&muscle.states[30]) - 0.1);
+        assert!(lines[0] > 0.99);
+    }
+
+    #[test]
     fn an_unknown_area_is_an_error_not_the_glabella() {
         let plan = Plan::builder()
             .patient(Sex::Female, 40.0)
