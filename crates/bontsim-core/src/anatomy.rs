@@ -88,8 +88,16 @@ pub struct Muscle {
     /// dilution assumes (a thin sheet), 1 otherwise (docs/model.md sec. 2.13).
     #[serde(default = "unit_response")]
     pub toxin_response: f64,
-    /// Source of `terminal_turnover` and `toxin_response`, required when either differs
-    /// from its default.
+    /// `phi`: the fraction of this muscle's nerve terminals that lie in the band where its
+    /// wrinkle area's lines fold and where the usual injection sites sit. The area's lines
+    /// read the block of that band, `M (1 - min(1, B / phi))`, since the terminals a dose
+    /// reaches lie around its sites; the whole muscle's movement reads the mean `B`. 1 (the
+    /// lines read the whole muscle) unless a sheet muscle's anatomy says otherwise
+    /// (docs/model.md sec. 2.15).
+    #[serde(default = "unit_response")]
+    pub line_band_fraction: f64,
+    /// Source of `terminal_turnover`, `toxin_response` and `line_band_fraction`, required
+    /// when any differs from its default.
     #[serde(default)]
     pub response_source: Option<String>,
     #[serde(default, rename = "neighbour")]
@@ -225,7 +233,15 @@ mod tests {
                 "{}",
                 muscle.name
             );
-            if muscle.terminal_turnover != 0.0 || muscle.toxin_response != 1.0 {
+            assert!(
+                muscle.line_band_fraction > 0.2 && muscle.line_band_fraction <= 1.0,
+                "{}",
+                muscle.name
+            );
+            if muscle.terminal_turnover != 0.0
+                || muscle.toxin_response != 1.0
+                || muscle.line_band_fraction != 1.0
+            {
                 assert!(
                     muscle
                         .response_source

@@ -322,7 +322,17 @@ pub(crate) fn argmin(values: &[f64]) -> (usize, f64) {
         )
 }
 
-/// Mass-weighted strength of an area's muscles, both sides, each day.
+/// The strength of the band of a muscle where its area's lines fold, `M (1 - min(1, B /
+/// phi))`: the terminals a dose reaches lie around its sites, which sit in that band (a
+/// fraction `phi` of the muscle's terminals), so the band carries the muscle's mean block
+/// `B` concentrated into it. `phi = 1` is the muscle's own strength.
+pub fn line_strength(state: &State, line_band_fraction: f64) -> f64 {
+    let block = state[index::B].clamp(0.0, 1.0);
+    (1.0 - (block / line_band_fraction).min(1.0)) * state[index::M]
+}
+
+/// Mass-weighted strength of the line-forming band of an area's muscles
+/// ([`line_strength`]), both sides, each day.
 pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
     let anatomy = Anatomy::get();
     let mut weighted = vec![0.0; simulation.days];
@@ -337,7 +347,7 @@ pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
             match simulation.compartment(muscle_id, side) {
                 Some(c) => {
                     for (w, s) in weighted.iter_mut().zip(c.states.iter()) {
-                        *w += mass * strength(s);
+                        *w += mass * line_strength(s, muscle.line_band_fraction);
                     }
                 }
                 None => weighted.iter_mut().for_each(|w| *w += mass),
@@ -643,6 +653,46 @@ mod tests {
     use super::*;
     use crate::plan::{InjectionEntry, Sex, Site};
     use crate::{simulate, SolverOptions};
+
+    #[test]
+    fn line_band_concentrates_the_block_and_saturates() {
+        let mut state = model::BASELINE_STATE;
+        state[index::B] = 0.3;
+        state[index::M] = 0.9;
+        // The whole muscle: the model's own strength.
+        assert!((line_strength(&state, 1.0) - model::strength(&state)).abs() < 1e-15);
+        // Half the terminals in the band: it carries twice the mean block.
+        assert!((line_strength(&state, 0.5) - 0.9 * 0.4).abs() < 1e-12);
+        // A block larger than the band silences it, never a negative strength.
+        state[index::B] = 0.6;
+        assert_eq!(line_strength(&state, 0.5), 0.0);
+    }
+
+    #[test]
+    fn forehead_lines_fall_deeper_than_the_frontalis_strength() {
+        let plan = Plan::builder()
+            .patient(Sex::Female, 45.0)
+            .injection(InjectionEntry::new(
+                "onabotulinumtoxinA",
+                "frontalis",
+                Site::Left,
+                10.0,
+            ))
+            .injection(InjectionEntry::new(
+                "onabotulinumtoxinA",
+                "frontalis",
+                Site::Right,
+                10.0,
+            ))
+            .build()
+            .unwrap();
+        let simulation = simulate(&plan, &Parameters::TYPICAL, 60, &SolverOptions::default());
+        let frontalis = Anatomy::get().index_of("frontalis").unwrap();
+        let muscle = simulation.compartment(frontalis, Side::Left).unwrap();
+        let lines = area_strength(&simulation, "forehead");
+        assert!(lines[30] < model::strength(&muscle.states[30]) - 0.1);
+        assert!(lines[0] > 0.99);
+    }
 
     #[test]
     fn an_unknown_area_is_an_error_not_the_glabella() {
