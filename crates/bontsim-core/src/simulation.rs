@@ -220,7 +220,25 @@ pub fn simulate(
     days: usize,
     options: &SolverOptions,
 ) -> Simulation {
-    let (items, direct) = compartment_doses(plan, parameters);
+    simulate_compartments(plan, parameters, days, options, None)
+}
+
+/// [`simulate`] restricted to the compartments (indices of [`Anatomy::compartment`]) in
+/// `only`, when given: a fit that reads a few muscles need not integrate every muscle the
+/// toxin spreads to. Each simulated compartment is bit-identical to its [`simulate`] result
+/// (compartments are independent and integrated lane by lane); the others are left out as
+/// untreated ones are.
+pub fn simulate_compartments(
+    plan: &Plan,
+    parameters: &Parameters,
+    days: usize,
+    options: &SolverOptions,
+    only: Option<&[usize]>,
+) -> Simulation {
+    let (mut items, direct) = compartment_doses(plan, parameters);
+    if let Some(only) = only {
+        items.retain(|item| only.contains(&item.compartment));
+    }
     // Symmetric plans give left and right compartments identical inputs: integrate each
     // distinct input once (identical inputs give identical outputs), in parallel. Results
     // are placed by index, so they do not depend on the number of threads.

@@ -14,7 +14,7 @@ use super::individual::IndividualModel;
 use super::likelihood::{log_censored_return, log_gaussian, log_ordinal};
 use super::linear::{self, Matrix};
 use super::observations::{Observation, ObservationKind};
-use super::predict::{Prediction, Quantity, ReturnTarget};
+use super::predict::{return_day_of, Prediction, Quantity, ReturnTarget};
 use crate::engine::Model;
 use crate::plan::Plan;
 use rand::SeedableRng;
@@ -131,8 +131,13 @@ pub struct Problem<'a> {
     pub prior: GaussianPrior,
     groups: Vec<ReturnGroup>,
     quantities: Vec<Quantity>,
+    /// The distinct targets of `groups`, and each group's place among them.
+    targets: Vec<ReturnTarget>,
+    group_target: Vec<usize>,
     days: usize,
     face: bool,
+    /// The compartments the observations read (`None`: the whole face is graded).
+    compartments: Option<Vec<usize>>,
 }
 
 impl<'a> Problem<'a> {
@@ -164,6 +169,26 @@ impl<'a> Problem<'a> {
         let days =
             (last_observation.max(last_cycle_end).ceil() as usize + 2).min(crate::plan::MAX_DAYS);
         let face = Prediction::face_needed(&quantities);
+        let mut targets: Vec<ReturnTarget> = groups.iter().map(|g| g.target).collect();
+        targets.sort();
+        targets.dedup();
+        let group_target = groups
+            .iter()
+            .map(|g| targets.iter().position(|t| *t == g.target).unwrap_or(0))
+            .collect();
+        // Only the muscles observed are simulated: spread reaches many more, and each
+        // compartment's states do not depend on the others.
+        let compartments = if face {
+            None
+        } else {
+            let mut needed: Vec<usize> = targets.iter().flat_map(|t| t.compartments()).collect();
+            for quantity in &quantities {
+                needed.extend(quantity.compartments().unwrap_or_default());
+            }
+            needed.sort_unstable();
+            needed.dedup();
+            Some(needed)
+        };
         Problem {
             plan,
             model,
@@ -172,8 +197,11 @@ impl<'a> Problem<'a> {
             prior,
             groups,
             quantities,
+            targets,
+            group_target,
             days,
             face,
+            compartments,
         }
     }
 
@@ -184,7 +212,10 @@ impl<'a> Problem<'a> {
     /// ln p(observations | z).
     pub fn log_likelihood(&self, z: &[f64]) -> f64 {
         let (plan, parameters) = self.individual.patient(self.plan, self.model, z);
-        let prediction = Prediction::new(&plan, &parameters, self.model, self.days, self.face);
+        let prediction = match &self.compartments {
+            Some(only) => Prediction::of_compartments(&plan, &parameters, self.days, only),
+            None => Prediction::new(&plan, &parameters, self.model, self.days, self.face),
+        };
         let series: Vec<Vec<f64>> = self
             .quantities
             .iter()
@@ -211,8 +242,15 @@ impl<'a> Problem<'a> {
                 _ => log_gaussian(observation.value, predicted, observation.sd()),
             };
         }
-        for group in &self.groups {
-            let predicted = prediction.return_day(&group.target, group.start, group.end);
+        // Each target's series once, not once per cycle.
+        let returns: Vec<(Vec<f64>, f64)> = self
+            .targets
+            .iter()
+            .map(|t| prediction.return_series(t))
+            .collect();
+        for (group, &k) in self.groups.iter().zip(&self.group_target) {
+            let (series, threshold) = &returns[k];
+            let predicted = return_day_of(series, *threshold, group.start, group.end);
             total += log_censored_return(predicted, group.not_yet, group.returned, group.sd);
         }
         if total.is_nan() {
@@ -605,6 +643,105 @@ mod tests {
         assert!((m - reference).abs() < 0.02, "{m} vs {reference}");
         // The mode differs from the mean: the shape matters.
         assert!((fit.mode.z[0] - reference).abs() > 0.02);
+    }
+
+    /// The likelihood simulates only the observed muscles and reads each return series once:
+    /// it must equal the likelihood from the whole simulated face, day by day as before.
+    #[test]
+    fn the_likelihood_of_the_observed_muscles_equals_that_of_the_whole_face() {
+        use crate::anatomy::{Anatomy, Side};
+        let mut text = String::from("[patient]\nsex = \"female\"\nage = 45\n");
+        for (muscle, side, units) in [
+            ("procerus", "midline", 4),
+            ("corrugator_supercilii", "left", 8),
+            ("corrugator_supercilii", "right", 8),
+            ("masseter", "left", 25),
+            ("masseter", "right", 20),
+            ("frontalis", "left", 6),
+        ] {
+            text += &format!("[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"{muscle}\"\nside = \"{side}\"\nunits = {units}\nevery_days = 120\ntimes = 3\n");
+        }
+        let plan = Plan::parse(&text, crate::plan::Format::Toml).unwrap();
+        let masseter = Anatomy::get().index_of("masseter").unwrap();
+        let observation = |day: f64, kind, value: f64| Observation {
+            day,
+            kind,
+            area: (kind != ObservationKind::ThicknessMm).then_some("glabella"),
+            muscle: (kind == ObservationKind::ThicknessMm).then_some(masseter),
+            side: (kind == ObservationKind::ThicknessMm).then_some(Side::Right),
+            value,
+            sd: None,
+        };
+        let mut observations = Vec::new();
+        for cycle in 0..3 {
+            let start = cycle as f64 * 120.0;
+            observations.push(observation(start + 14.0, ObservationKind::SeverityMax, 1.0));
+            observations.push(observation(
+                start + 30.0,
+                ObservationKind::SeverityRest,
+                1.0,
+            ));
+            observations.push(observation(
+                start + 60.0,
+                ObservationKind::ThicknessMm,
+                11.5,
+            ));
+            observations.push(observation(
+                start + 90.0,
+                ObservationKind::MovementReturned,
+                0.0,
+            ));
+            observations.push(observation(
+                start + 110.0,
+                ObservationKind::MovementReturned,
+                1.0,
+            ));
+        }
+        let model = Model::default();
+        let individual = IndividualModel::new(&model.variability);
+        let n = individual.len();
+        let problem = Problem::new(
+            &plan,
+            &model,
+            &individual,
+            &observations,
+            GaussianPrior::population(n, 1.0),
+        );
+        let only = problem.compartments.as_ref().unwrap();
+        // Spread reaches more muscles than the glabella's and the right masseter.
+        let whole = crate::simulation::simulate(&plan, &model.parameters, 60, &Default::default());
+        assert!(only.len() < whole.compartments.len());
+        for k in 0..4 {
+            let z: Vec<f64> = (0..n)
+                .map(|j| 0.3 * (k as f64 - 1.5) + 0.1 * j as f64)
+                .collect();
+            let (patient, parameters) = individual.patient(&plan, &model, &z);
+            let prediction = Prediction::new(&patient, &parameters, &model, problem.days, false);
+            let mut reference = 0.0;
+            for o in &observations {
+                let Some(quantity) = Quantity::of(o) else {
+                    continue;
+                };
+                let predicted = interpolate(&prediction.series(&quantity), o.day);
+                reference += match o.kind {
+                    ObservationKind::SeverityMax | ObservationKind::SeverityRest => {
+                        log_ordinal(o.value, predicted, o.sd())
+                    }
+                    _ => log_gaussian(o.value, predicted, o.sd()),
+                };
+            }
+            for group in &problem.groups {
+                let predicted = prediction.return_day(&group.target, group.start, group.end);
+                reference +=
+                    log_censored_return(predicted, group.not_yet, group.returned, group.sd);
+            }
+            let fast = problem.log_likelihood(&z);
+            assert!(reference.is_finite());
+            assert!(
+                (fast - reference).abs() <= 1e-12 * reference.abs(),
+                "{fast} vs {reference}"
+            );
+        }
     }
 
     #[test]
