@@ -246,7 +246,7 @@ impl<'a> Problem<'a> {
         let returns: Vec<(Vec<f64>, f64)> = self
             .targets
             .iter()
-            .map(|t| prediction.return_series(t))
+            .map(|t| prediction.return_series_reusing(t, &self.quantities, &series))
             .collect();
         for (group, &k) in self.groups.iter().zip(&self.group_target) {
             let (series, threshold) = &returns[k];

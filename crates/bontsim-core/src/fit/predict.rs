@@ -308,6 +308,23 @@ impl<'a> Prediction<'a> {
     /// The series whose crossing back over a threshold is the return of movement, and the
     /// threshold.
     pub fn return_series(&self, target: &ReturnTarget) -> (Vec<f64>, f64) {
+        self.return_series_reusing(target, &[], &[])
+    }
+
+    /// [`Prediction::return_series`] reusing series already made: `known[k]` is the series of
+    /// `quantities[k]` (a severity series costs a power a day).
+    pub fn return_series_reusing(
+        &self,
+        target: &ReturnTarget,
+        quantities: &[Quantity],
+        known: &[Vec<f64>],
+    ) -> (Vec<f64>, f64) {
+        let series = |quantity: Quantity| {
+            quantities
+                .iter()
+                .position(|q| *q == quantity)
+                .map_or_else(|| self.series(&quantity), |k| known[k].clone())
+        };
         match *target {
             ReturnTarget::Area(area) => {
                 let index = crate::plan::AREAS
@@ -315,18 +332,14 @@ impl<'a> Prediction<'a> {
                     .position(|a| *a == area)
                     .unwrap_or(0);
                 let baseline = self.plan.patient.baseline_severity[index];
-                (
-                    self.series(&Quantity::SeverityMax(area)),
-                    baseline - ONE_GRADE,
-                )
+                (series(Quantity::SeverityMax(area)), baseline - ONE_GRADE)
             }
-            ReturnTarget::Muscle(muscle, Some(side)) => (
-                self.series(&Quantity::Strength(muscle, side)),
-                EFFECT_STRENGTH,
-            ),
+            ReturnTarget::Muscle(muscle, Some(side)) => {
+                (series(Quantity::Strength(muscle, side)), EFFECT_STRENGTH)
+            }
             ReturnTarget::Muscle(muscle, None) => {
-                let left = self.series(&Quantity::Strength(muscle, Side::Left));
-                let right = self.series(&Quantity::Strength(muscle, Side::Right));
+                let left = series(Quantity::Strength(muscle, Side::Left));
+                let right = series(Quantity::Strength(muscle, Side::Right));
                 (
                     left.iter()
                         .zip(&right)
