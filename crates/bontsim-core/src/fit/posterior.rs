@@ -1,8 +1,8 @@
 //! The posterior of one patient's individual parameters: the log posterior, its mode (MAP)
 //! by BFGS with central finite-difference gradients, the Laplace approximation (Gaussian with
 //! the inverse finite-difference Hessian at the mode), and sampling-importance-resampling
-//! from a Student-t proposal built on it, which corrects the Gaussian shape where the
-//! posterior is skewed or heavy-tailed.
+//! from Student-t proposals that start from it and adapt to the weighted draws, which
+//! corrects the Gaussian shape where the posterior is skewed, correlated or heavy-tailed.
 //!
 //! Finite-difference steps, in standard-normal units of the prior (`z`): the log posterior
 //! carries the adaptive solver's error (relative ~1e-6), so the gradient's best central step
@@ -537,23 +537,25 @@ impl Component {
                 *c += w * x;
             }
         }
-        let mut covariance = vec![vec![0.0; n]; n];
+        let mut lower = vec![vec![0.0; n]; n];
         for (z, w) in points.iter().zip(weights) {
-            for i in 0..n {
-                for j in 0..=i {
-                    covariance[i][j] += w * (z[i] - centre[i]) * (z[j] - centre[j]);
+            let offset: Vec<f64> = z.iter().zip(&centre).map(|(a, b)| a - b).collect();
+            for (i, row) in lower.iter_mut().enumerate() {
+                for (j, cell) in row.iter_mut().enumerate().take(i + 1) {
+                    *cell += w * offset[i] * offset[j];
                 }
             }
         }
         // A t with ν degrees has covariance ν/(ν−2) times its scale matrix.
         let shrink =
             (PROPOSAL_DEGREES - 2.0) / PROPOSAL_DEGREES * ADAPTED_INFLATION * ADAPTED_INFLATION;
-        for i in 0..n {
-            for j in 0..=i {
-                covariance[i][j] *= shrink;
-                covariance[j][i] = covariance[i][j];
-            }
-        }
+        let covariance: Matrix = (0..n)
+            .map(|i| {
+                (0..n)
+                    .map(|j| shrink * if j <= i { lower[i][j] } else { lower[j][i] })
+                    .collect()
+            })
+            .collect();
         let factor = linear::cholesky(&covariance)?;
         (factor.iter().enumerate().all(|(i, row)| row[i] > 1e-6))
             .then(|| Component::new(centre, factor))
