@@ -358,6 +358,38 @@ mod tests {
     }
 
     #[test]
+    fn a_restricted_simulation_keeps_its_compartments_to_the_bit() {
+        let plan = Plan::parse(
+            "[patient]\nsex = \"female\"\nage = 50\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 4\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"corrugator_supercilii\"\nside = \"left\"\nunits = 8\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"right\"\nunits = 25\n\
+             [[injection]]\nday = 120\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"right\"\nunits = 20\n",
+            Format::Toml,
+        )
+        .unwrap();
+        let options = SolverOptions::default();
+        let whole = simulate(&plan, &Parameters::TYPICAL, 200, &options);
+        let anatomy = Anatomy::get();
+        let corrugator = anatomy.index_of("corrugator_supercilii").unwrap();
+        let masseter = anatomy.index_of("masseter").unwrap();
+        let only = [
+            Anatomy::compartment(corrugator, Side::Left),
+            Anatomy::compartment(corrugator, Side::Right),
+            Anatomy::compartment(masseter, Side::Right),
+        ];
+        let restricted =
+            simulate_compartments(&plan, &Parameters::TYPICAL, 200, &options, Some(&only));
+        assert!(restricted.compartments.len() < whole.compartments.len());
+        assert_eq!(restricted.compartments.len(), only.len());
+        for kept in &restricted.compartments {
+            let full = whole.compartment(kept.muscle, kept.side).unwrap();
+            assert_eq!(kept.states, full.states);
+            assert_eq!(kept.injections, full.injections);
+        }
+    }
+
+    #[test]
     fn every_dose_carries_the_rates_of_its_product() {
         let plan = Plan::parse(
             "[patient]\nsex = \"female\"\nage = 50\n\
