@@ -220,7 +220,25 @@ pub fn simulate(
     days: usize,
     options: &SolverOptions,
 ) -> Simulation {
-    let (items, direct) = compartment_doses(plan, parameters);
+    simulate_compartments(plan, parameters, days, options, None)
+}
+
+/// [`simulate`] restricted to the compartments (indices of [`Anatomy::compartment`]) in
+/// `only`, when given: a fit that reads a few muscles need not integrate every muscle the
+/// toxin spreads to. Each simulated compartment is bit-identical to its [`simulate`] result
+/// (compartments are independent and integrated lane by lane); the others are left out as
+/// untreated ones are.
+pub fn simulate_compartments(
+    plan: &Plan,
+    parameters: &Parameters,
+    days: usize,
+    options: &SolverOptions,
+    only: Option<&[usize]>,
+) -> Simulation {
+    let (mut items, direct) = compartment_doses(plan, parameters);
+    if let Some(only) = only {
+        items.retain(|item| only.contains(&item.compartment));
+    }
     // Symmetric plans give left and right compartments identical inputs: integrate each
     // distinct input once (identical inputs give identical outputs), in parallel. Results
     // are placed by index, so they do not depend on the number of threads.
@@ -337,6 +355,38 @@ mod tests {
             dose(0.0, 3.0, 2.0),
         ]);
         assert_eq!(merged, reversed);
+    }
+
+    #[test]
+    fn a_restricted_simulation_keeps_its_compartments_to_the_bit() {
+        let plan = Plan::parse(
+            "[patient]\nsex = \"female\"\nage = 50\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 4\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"corrugator_supercilii\"\nside = \"left\"\nunits = 8\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"right\"\nunits = 25\n\
+             [[injection]]\nday = 120\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"right\"\nunits = 20\n",
+            Format::Toml,
+        )
+        .unwrap();
+        let options = SolverOptions::default();
+        let whole = simulate(&plan, &Parameters::TYPICAL, 200, &options);
+        let anatomy = Anatomy::get();
+        let corrugator = anatomy.index_of("corrugator_supercilii").unwrap();
+        let masseter = anatomy.index_of("masseter").unwrap();
+        let only = [
+            Anatomy::compartment(corrugator, Side::Left),
+            Anatomy::compartment(corrugator, Side::Right),
+            Anatomy::compartment(masseter, Side::Right),
+        ];
+        let restricted =
+            simulate_compartments(&plan, &Parameters::TYPICAL, 200, &options, Some(&only));
+        assert!(restricted.compartments.len() < whole.compartments.len());
+        assert_eq!(restricted.compartments.len(), only.len());
+        for kept in &restricted.compartments {
+            let full = whole.compartment(kept.muscle, kept.side).unwrap();
+            assert_eq!(kept.states, full.states);
+            assert_eq!(kept.injections, full.injections);
+        }
     }
 
     #[test]

@@ -59,6 +59,15 @@ pub fn solve_cholesky(l: &Matrix, b: &[f64]) -> Vec<f64> {
     x
 }
 
+/// Solve `L y = b` (`L` lower triangular).
+pub fn forward_solve(l: &Matrix, b: &[f64]) -> Vec<f64> {
+    let mut y = vec![0.0; b.len()];
+    for i in 0..b.len() {
+        y[i] = (b[i] - (0..i).map(|k| l[i][k] * y[k]).sum::<f64>()) / l[i][i];
+    }
+    y
+}
+
 /// `L v`.
 pub fn lower_times(l: &Matrix, v: &[f64]) -> Vec<f64> {
     (0..l.len())

@@ -150,6 +150,8 @@ pub struct Diagnostics {
     /// Ridge added to the Hessian to make it positive definite (0: none needed).
     pub laplace_ridge: f64,
     pub proposals: usize,
+    /// Proposals refitted to the weighted draws after the Laplace one.
+    pub proposal_adaptations: usize,
     pub effective_sample_size: f64,
     pub max_importance_weight: f64,
     pub draws: usize,
@@ -292,13 +294,14 @@ pub fn fit(request: &FitRequest, model: &Model) -> Result<FitResult, RequestErro
         parameters,
         next_cycle: forecast.next_cycle,
         diagnostics: Diagnostics {
-            method: "MAP (BFGS, central differences) + Laplace + sampling-importance-resampling from a Student-t (5 df) proposal",
+            method: "MAP (BFGS, central differences) + Laplace + sampling-importance-resampling from adaptive Student-t (5 df) proposals (adaptive multiple importance sampling)",
             observations: observations.len(),
             map_converged: laplace.mode.converged,
             map_iterations: laplace.mode.iterations,
             map_log_posterior: round(laplace.mode.log_posterior),
             laplace_ridge: laplace.ridge,
             proposals: sampled.proposals,
+            proposal_adaptations: sampled.adaptations,
             effective_sample_size: round(sampled.effective_sample_size),
             max_importance_weight: round(sampled.max_weight),
             draws: sampled.draws.len(),

@@ -155,11 +155,29 @@ pub fn judge(
     let areas = crate::metrics::treated_areas(plan);
     let masseter = Anatomy::get().index_of("masseter");
     let has_masseter = plan.injections.iter().any(|i| Some(i.muscle) == masseter);
+    // Only the muscles the goals read are simulated (each bit-identical to the whole face's).
+    let mut only: Vec<usize> = areas
+        .iter()
+        .flat_map(|area| {
+            super::predict::Quantity::SeverityMax(area)
+                .compartments()
+                .unwrap_or_default()
+        })
+        .collect();
+    if let Some(masseter) = masseter {
+        only.extend(super::predict::ReturnTarget::Muscle(masseter, None).compartments());
+    }
     let per_draw: Vec<Vec<f64>> = draws
         .par_iter()
         .map(|z| {
             let (patient, parameters) = individual.patient(&candidate, model, z);
-            let simulation = crate::simulate(&patient, &parameters, days, &Default::default());
+            let simulation = crate::simulation::simulate_compartments(
+                &patient,
+                &parameters,
+                days,
+                &Default::default(),
+                Some(&only),
+            );
             let mut met = Vec::new();
             if let Some(target) = goals.severity_target {
                 for area in &areas {

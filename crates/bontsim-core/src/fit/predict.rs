@@ -69,6 +69,36 @@ impl Quantity {
     fn needs_face(&self) -> bool {
         matches!(self, Quantity::Sunnybrook | Quantity::Eface)
     }
+
+    /// The compartments ([`Anatomy::compartment`] indices) whose states make this quantity;
+    /// `None`: the whole face (palsy scores grade every muscle).
+    pub fn compartments(&self) -> Option<Vec<usize>> {
+        let anatomy = Anatomy::get();
+        Some(match *self {
+            Quantity::SeverityMax(area) | Quantity::SeverityRest(area) => area_compartments(area),
+            Quantity::ThicknessMm(muscle, side)
+            | Quantity::Strength(muscle, side)
+            | Quantity::Mass(muscle, side)
+            | Quantity::Volume(muscle, side) => vec![Anatomy::compartment(muscle, side)],
+            Quantity::BiteForce => ["masseter", "temporalis"]
+                .iter()
+                .filter_map(|name| anatomy.index_of(name))
+                .flat_map(|muscle| Side::BOTH.map(|side| Anatomy::compartment(muscle, side)))
+                .collect(),
+            Quantity::Sunnybrook | Quantity::Eface => return None,
+        })
+    }
+}
+
+/// Both sides of every muscle of a wrinkle area.
+fn area_compartments(area: &str) -> Vec<usize> {
+    let anatomy = Anatomy::get();
+    anatomy
+        .ids()
+        .zip(&anatomy.muscles)
+        .filter(|(_, muscle)| muscle.wrinkle_area.as_deref() == Some(area))
+        .flat_map(|(id, _)| Side::BOTH.map(|side| Anatomy::compartment(id, side)))
+        .collect()
 }
 
 /// Where movement returns: an area (severity back within one grade of baseline) or a muscle
@@ -85,6 +115,17 @@ impl ReturnTarget {
             (Some(area), _) => Some(ReturnTarget::Area(area)),
             (None, Some(muscle)) => Some(ReturnTarget::Muscle(muscle, observation.side)),
             _ => None,
+        }
+    }
+
+    /// The compartments ([`Anatomy::compartment`] indices) whose strength decides the return.
+    pub fn compartments(&self) -> Vec<usize> {
+        match *self {
+            ReturnTarget::Area(area) => area_compartments(area),
+            ReturnTarget::Muscle(muscle, Some(side)) => vec![Anatomy::compartment(muscle, side)],
+            ReturnTarget::Muscle(muscle, None) => Side::BOTH
+                .map(|side| Anatomy::compartment(muscle, side))
+                .to_vec(),
         }
     }
 
@@ -170,6 +211,30 @@ impl<'a> Prediction<'a> {
         }
     }
 
+    /// [`Prediction::new`] simulating only the compartments in `only` (when given): the
+    /// series of quantities and return targets made of those compartments are the same to
+    /// the bit, the others read them as untreated.
+    pub fn of_compartments(
+        plan: &'a Plan,
+        parameters: &'a Parameters,
+        days: usize,
+        only: &[usize],
+    ) -> Prediction<'a> {
+        let simulation = crate::simulation::simulate_compartments(
+            plan,
+            parameters,
+            days,
+            &crate::SolverOptions::default(),
+            Some(only),
+        );
+        Prediction {
+            plan,
+            parameters,
+            simulation,
+            face: None,
+        }
+    }
+
     /// Whether any of `quantities` needs the graded face.
     pub fn face_needed<'q>(quantities: impl IntoIterator<Item = &'q Quantity>) -> bool {
         quantities.into_iter().any(Quantity::needs_face)
@@ -242,7 +307,24 @@ impl<'a> Prediction<'a> {
 
     /// The series whose crossing back over a threshold is the return of movement, and the
     /// threshold.
-    fn return_series(&self, target: &ReturnTarget) -> (Vec<f64>, f64) {
+    pub fn return_series(&self, target: &ReturnTarget) -> (Vec<f64>, f64) {
+        self.return_series_reusing(target, &[], &[])
+    }
+
+    /// [`Prediction::return_series`] reusing series already made: `known[k]` is the series of
+    /// `quantities[k]` (a severity series costs a power a day).
+    pub fn return_series_reusing(
+        &self,
+        target: &ReturnTarget,
+        quantities: &[Quantity],
+        known: &[Vec<f64>],
+    ) -> (Vec<f64>, f64) {
+        let series = |quantity: Quantity| {
+            quantities
+                .iter()
+                .position(|q| *q == quantity)
+                .map_or_else(|| self.series(&quantity), |k| known[k].clone())
+        };
         match *target {
             ReturnTarget::Area(area) => {
                 let index = crate::plan::AREAS
@@ -250,18 +332,14 @@ impl<'a> Prediction<'a> {
                     .position(|a| *a == area)
                     .unwrap_or(0);
                 let baseline = self.plan.patient.baseline_severity[index];
-                (
-                    self.series(&Quantity::SeverityMax(area)),
-                    baseline - ONE_GRADE,
-                )
+                (series(Quantity::SeverityMax(area)), baseline - ONE_GRADE)
             }
-            ReturnTarget::Muscle(muscle, Some(side)) => (
-                self.series(&Quantity::Strength(muscle, side)),
-                EFFECT_STRENGTH,
-            ),
+            ReturnTarget::Muscle(muscle, Some(side)) => {
+                (series(Quantity::Strength(muscle, side)), EFFECT_STRENGTH)
+            }
             ReturnTarget::Muscle(muscle, None) => {
-                let left = self.series(&Quantity::Strength(muscle, Side::Left));
-                let right = self.series(&Quantity::Strength(muscle, Side::Right));
+                let left = series(Quantity::Strength(muscle, Side::Left));
+                let right = series(Quantity::Strength(muscle, Side::Right));
                 (
                     left.iter()
                         .zip(&right)
