@@ -592,7 +592,7 @@ fn maintenance_masseter_volume_levels_at_the_imaging_level() {
 /// duration. Criterion, onabotulinumtoxinA 12.5 U per eye (about 25 U in all) every 120 days x 4
 /// (`tests/plans/blepharospasm_12_5u_every_120_days_x4.toml`), 600 days:
 /// - every cycle's `days_of_effect` (strength <= 0.8) lies in 56-91 days (8-13 weeks; model
-///   76, 81, 83, 84 days);
+///   79, 83, 85, 87 days);
 /// - no cycle runs into the next dose (strength back above 0.8 before each re-injection);
 /// - the block is real: each cycle's nadir strength is below 0.6.
 #[test]
@@ -635,10 +635,10 @@ fn orbicularis_oculi_cycles_last_eight_to_thirteen_weeks() {
 /// docs/model.md sec. 2.13). Criterion, `examples/masseter_25u_every_3_months.toml` (25 U per
 /// side every 90 days x 8), 900 days:
 /// - the volume before each of treatments 3-8 lies within 0.04 of the others (model
-///   0.677-0.710: it levels off);
+///   0.675-0.714: it levels off);
 /// - the volume's lowest value over the second year is inside -20% to -38% (0.62-0.80: the
-///   imaged reductions with the spread of thickness against volume; model 0.672);
-/// - the contractile mass before the 8th treatment is at least 0.38 (model 0.396; 0.342
+///   imaged reductions with the spread of thickness against volume; model 0.677);
+/// - the contractile mass before the 8th treatment is at least 0.38 (model 0.386; 0.342
 ///   without `rho_A` and with `k_loss` 0.025): remodelled junctions keep more of it. It still
 ///   falls by 0.019 a cycle at the end of the course (docs/validation.md, "Repeated treatment").
 #[test]
