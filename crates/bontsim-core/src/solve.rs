@@ -61,6 +61,28 @@ pub struct Trajectory {
     pub states: Vec<State>,
 }
 
+/// Where a compartment's daily states go as the solver makes them, day 0 first. A
+/// [`Trajectory`] keeps them all; a virtual trial keeps only what its aggregates read (a
+/// peak, one value a day), so it need not store six values a day per compartment. The
+/// states are the same whatever records them.
+pub trait DailyRecorder {
+    /// Record the states of the next `count` days; `state_of(i)` makes the `i`-th of them
+    /// and must be called for `i = 0, 1, ..., count - 1` in order.
+    fn record_days(&mut self, count: usize, state_of: impl FnMut(usize) -> State);
+}
+
+impl DailyRecorder for Vec<State> {
+    #[inline(always)]
+    fn record_days(&mut self, count: usize, mut state_of: impl FnMut(usize) -> State) {
+        self.reserve(count);
+        for (i, slot) in self.spare_capacity_mut()[..count].iter_mut().enumerate() {
+            slot.write(state_of(i));
+        }
+        // SAFETY: the loop above initialised the `count` slots after the current length.
+        unsafe { self.set_len(self.len() + count) };
+    }
+}
+
 // Dormand-Prince 5(4) tableau.
 const A2: [f64; 1] = [1.0 / 5.0];
 const A3: [f64; 2] = [3.0 / 40.0, 9.0 / 40.0];
@@ -176,7 +198,23 @@ pub fn integrate_many(
     days: usize,
     options: &SolverOptions,
 ) -> Vec<Trajectory> {
-    let mut out = vec![Trajectory::default(); problems.len()];
+    integrate_many_into(problems, days, options, |_| Vec::with_capacity(days))
+        .into_iter()
+        .map(|states| Trajectory { states })
+        .collect()
+}
+
+/// [`integrate_many`] with each problem's daily states given to a recorder of the caller's
+/// (`recorder(i)` makes the `i`-th problem's) instead of stored: the recorders are returned
+/// in the order of the problems. Many patients' compartments in one call keep every lane
+/// busy, since a lane takes the next problem as soon as its own is done.
+pub fn integrate_many_into<R: DailyRecorder>(
+    problems: &[Problem],
+    days: usize,
+    options: &SolverOptions,
+    mut recorder: impl FnMut(usize) -> R,
+) -> Vec<R> {
+    let mut out: Vec<Option<R>> = (0..problems.len()).map(|_| None).collect();
     // Lanes share the form of the Hill power (it decides the operations), so problems are
     // batched by Hill coefficient; the order of the results is the order of the problems.
     let mut order: Vec<usize> = (0..problems.len()).collect();
@@ -185,19 +223,27 @@ pub fn integrate_many(
         problems[i].parameters.hill.to_bits() == problems[j].parameters.hill.to_bits()
     }) {
         let batch: Vec<Problem> = group.iter().map(|&i| problems[i]).collect();
-        for (&i, trajectory) in group.iter().zip(dispatch(&batch, days, options)) {
-            out[i] = trajectory;
+        let recorders = group.iter().map(|&i| recorder(i)).collect();
+        for (&i, recorded) in group.iter().zip(dispatch(&batch, recorders, days, options)) {
+            out[i] = Some(recorded);
         }
     }
-    out
+    out.into_iter()
+        .map(|recorded| recorded.expect("one recorder per problem"))
+        .collect()
 }
 
 /// The widest vector instructions this processor has, chosen at run time (the same binary
 /// runs everywhere); a lone problem runs on one lane. Fused multiply-add is never enabled: it
 /// would round differently.
-fn dispatch(problems: &[Problem], days: usize, options: &SolverOptions) -> Vec<Trajectory> {
+fn dispatch<R: DailyRecorder>(
+    problems: &[Problem],
+    recorders: Vec<R>,
+    days: usize,
+    options: &SolverOptions,
+) -> Vec<R> {
     if problems.len() == 1 {
-        return run::<1>(problems, days, options);
+        return run::<1, R>(problems, recorders, days, options);
     }
     #[cfg(target_arch = "x86_64")]
     {
@@ -206,26 +252,36 @@ fn dispatch(problems: &[Problem], days: usize, options: &SolverOptions) -> Vec<T
             && std::arch::is_x86_feature_detected!("avx512vl")
         {
             // SAFETY: the processor has the features `run_avx512` is compiled for.
-            return unsafe { run_avx512(problems, days, options) };
+            return unsafe { run_avx512(problems, recorders, days, options) };
         }
         if std::arch::is_x86_feature_detected!("avx2") {
             // SAFETY: as above, for AVX2.
-            return unsafe { run_avx2(problems, days, options) };
+            return unsafe { run_avx2(problems, recorders, days, options) };
         }
     }
-    run::<WIDTH>(problems, days, options)
+    run::<WIDTH, R>(problems, recorders, days, options)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f,avx512dq,avx512vl")]
-fn run_avx512(problems: &[Problem], days: usize, options: &SolverOptions) -> Vec<Trajectory> {
-    run::<WIDTH>(problems, days, options)
+fn run_avx512<R: DailyRecorder>(
+    problems: &[Problem],
+    recorders: Vec<R>,
+    days: usize,
+    options: &SolverOptions,
+) -> Vec<R> {
+    run::<WIDTH, R>(problems, recorders, days, options)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-fn run_avx2(problems: &[Problem], days: usize, options: &SolverOptions) -> Vec<Trajectory> {
-    run::<WIDTH>(problems, days, options)
+fn run_avx2<R: DailyRecorder>(
+    problems: &[Problem],
+    recorders: Vec<R>,
+    days: usize,
+    options: &SolverOptions,
+) -> Vec<R> {
+    run::<WIDTH, R>(problems, recorders, days, options)
 }
 
 /// `N` values, one per lane.
@@ -499,7 +555,7 @@ impl<const N: usize> Batch<N> {
 }
 
 /// The bookkeeping of the compartment in one lane: doses, segments, outputs.
-struct Lane<'a> {
+struct Lane<'a, R> {
     /// Position of the problem in the caller's list.
     index: usize,
     parameters: &'a Parameters,
@@ -515,11 +571,11 @@ struct Lane<'a> {
     rejected: bool,
     clock: DayClock,
     next_output: usize,
-    states: Vec<State>,
+    recorder: R,
 }
 
-impl<'a> Lane<'a> {
-    fn new(index: usize, problem: &Problem<'a>, days: usize) -> Self {
+impl<'a, R: DailyRecorder> Lane<'a, R> {
+    fn new(index: usize, problem: &Problem<'a>, recorder: R) -> Self {
         Lane {
             index,
             parameters: problem.parameters,
@@ -540,7 +596,7 @@ impl<'a> Lane<'a> {
                 valid: false,
             },
             next_output: 0,
-            states: Vec::with_capacity(days),
+            recorder,
         }
     }
 
@@ -549,11 +605,8 @@ impl<'a> Lane<'a> {
     fn push(&mut self, day: usize, y: &Dynamic) {
         let (slow, fast) = self.clock.at(self.k_l, self.k_in, day, self.t_ref);
         let toxin = &self.toxin;
-        self.states.push(model::full_state(
-            toxin.d * fast,
-            toxin.load_from(slow, fast),
-            y,
-        ));
+        let state = model::full_state(toxin.d * fast, toxin.load_from(slow, fast), y);
+        self.recorder.record_days(1, |_| state);
     }
 
     /// Bookkeeping up to the next step attempt of lane `l`: outputs at `t`, doses due at
@@ -684,34 +737,25 @@ impl<'a> Lane<'a> {
         let (mut last_slow, mut last_fast) = (slow, fast);
         let toxin = self.toxin;
         let count = interior_end - first;
-        self.states.reserve(count + 1);
         let mut day_time = first as f64;
-        for slot in &mut self.states.spare_capacity_mut()[..count] {
+        self.recorder.record_days(count, |_| {
             let theta = (day_time - t0) * inverse_h;
             let u = 1.0 - theta;
             let mut y = y0;
             for i in 0..DYNAMIC_SIZE {
                 y[i] += theta * (r1[i] + u * (r2[i] + theta * (r3[i] + u * r4[i])));
             }
-            slot.write(model::full_state(
-                toxin.d * fast,
-                toxin.load_from(slow, fast),
-                &y,
-            ));
+            let state = model::full_state(toxin.d * fast, toxin.load_from(slow, fast), &y);
             (last_slow, last_fast) = (slow, fast);
             slow *= day_slow;
             fast *= day_fast;
             day_time += 1.0;
-        }
-        // SAFETY: the loop above initialised the `count` slots after the current length.
-        unsafe { self.states.set_len(self.states.len() + count) };
+            state
+        });
         if interior_end == last {
             (last_slow, last_fast) = (slow, fast);
-            self.states.push(model::full_state(
-                toxin.d * fast,
-                toxin.load_from(slow, fast),
-                &y1,
-            ));
+            let state = model::full_state(toxin.d * fast, toxin.load_from(slow, fast), &y1);
+            self.recorder.record_days(1, |_| state);
         }
         self.clock.day = last;
         self.clock.slow = last_slow;
@@ -751,17 +795,19 @@ impl DayClock {
 /// Integrate `problems` with `N` lanes: every lane keeps its own step sizes and takes the
 /// next problem when its own is done, so a result does not depend on the others.
 #[inline(always)]
-fn run<const N: usize>(
+fn run<const N: usize, R: DailyRecorder>(
     problems: &[Problem],
+    recorders: Vec<R>,
     days: usize,
     options: &SolverOptions,
-) -> Vec<Trajectory> {
-    let mut out = vec![Trajectory::default(); problems.len()];
+) -> Vec<R> {
+    let mut recorders = recorders.into_iter();
+    let mut out: Vec<Option<R>> = (0..problems.len()).map(|_| None).collect();
     let Some(first) = problems.first() else {
-        return out;
+        return Vec::new();
     };
     let mut batch = Batch::<N>::new(first.parameters.hill);
-    let mut lanes: [Option<Lane>; N] = std::array::from_fn(|_| None);
+    let mut lanes: [Option<Lane<R>>; N] = std::array::from_fn(|_| None);
     let mut next_problem = 0;
     loop {
         let mut active = 0;
@@ -772,7 +818,8 @@ fn run<const N: usize>(
                         break;
                     };
                     batch.load(l, problem.parameters, problem.constants);
-                    *slot = Some(Lane::new(next_problem, problem, days));
+                    let recorder = recorders.next().expect("one recorder per problem");
+                    *slot = Some(Lane::new(next_problem, problem, recorder));
                     next_problem += 1;
                 }
                 let lane = slot.as_mut().expect("just filled");
@@ -781,16 +828,17 @@ fn run<const N: usize>(
                     break;
                 }
                 let lane = slot.take().expect("just used");
-                out[lane.index] = Trajectory {
-                    states: lane.states,
-                };
+                out[lane.index] = Some(lane.recorder);
                 // The lane idles on a zero step until a problem fills it.
                 batch.h[l] = 0.0;
                 batch.segment_end[l] = batch.t[l];
             }
         }
         if active == 0 {
-            return out;
+            return out
+                .into_iter()
+                .map(|recorded| recorded.expect("every problem integrated"))
+                .collect();
         }
         batch.attempt(options);
         for (l, slot) in lanes.iter_mut().enumerate() {
@@ -1109,26 +1157,30 @@ mod tests {
             })
             .collect();
         let options = SolverOptions::default();
-        let plain = run::<WIDTH>(&problems, 500, &options);
-        assert_eq!(dispatch(&problems, 500, &options), plain);
+        let fresh = || -> Vec<Vec<State>> { vec![Vec::new(); problems.len()] };
+        let plain = run::<WIDTH, _>(&problems, fresh(), 500, &options);
+        assert_eq!(dispatch(&problems, fresh(), 500, &options), plain);
         #[cfg(target_arch = "x86_64")]
         {
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the processor has AVX2.
-                assert_eq!(unsafe { run_avx2(&problems, 500, &options) }, plain);
+                assert_eq!(
+                    unsafe { run_avx2(&problems, fresh(), 500, &options) },
+                    plain
+                );
             }
             if std::arch::is_x86_feature_detected!("avx512f")
                 && std::arch::is_x86_feature_detected!("avx512dq")
                 && std::arch::is_x86_feature_detected!("avx512vl")
             {
                 // SAFETY: the processor has these AVX-512 features.
-                assert_eq!(unsafe { run_avx512(&problems, 500, &options) }, plain);
+                assert_eq!(
+                    unsafe { run_avx512(&problems, fresh(), 500, &options) },
+                    plain
+                );
             }
         }
-        assert_eq!(
-            run::<1>(&problems, 500, &options),
-            run::<WIDTH>(&problems, 500, &options)
-        );
+        assert_eq!(run::<1, _>(&problems, fresh(), 500, &options), plain);
     }
 
     #[test]
