@@ -327,15 +327,35 @@ pub(crate) fn argmin(values: &[f64]) -> (usize, f64) {
 /// fraction `phi` of the muscle's terminals), so the band carries the muscle's mean block
 /// `B` concentrated into it. `phi = 1` is the muscle's own strength.
 pub fn line_strength(state: &State, line_band_fraction: f64) -> f64 {
-    let block = state[index::B].clamp(0.0, 1.0);
-    (1.0 - (block / line_band_fraction).min(1.0)) * state[index::M]
+    band_strength(state[index::B], state[index::M], line_band_fraction)
+}
+
+/// [`line_strength`] from the blockade `B` and contractile mass `M` alone.
+#[inline(always)]
+pub fn band_strength(blockade: f64, mass: f64, line_band_fraction: f64) -> f64 {
+    let block = blockade.clamp(0.0, 1.0);
+    (1.0 - (block / line_band_fraction).min(1.0)) * mass
 }
 
 /// Mass-weighted strength of the line-forming band of an area's muscles
 /// ([`line_strength`]), both sides, each day.
 pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
+    area_strength_from(simulation.days, area, |muscle, side| {
+        simulation
+            .compartment(muscle, side)
+            .map(|c| c.states.iter().map(|s| (s[index::B], s[index::M])))
+    })
+}
+
+/// [`area_strength`] from each compartment's daily blockade and contractile mass `(B, M)`,
+/// however they were kept (`None`: the compartment was not simulated, full strength).
+pub fn area_strength_from<I: Iterator<Item = (f64, f64)>>(
+    days: usize,
+    area: &str,
+    mut daily: impl FnMut(MuscleId, Side) -> Option<I>,
+) -> Vec<f64> {
     let anatomy = Anatomy::get();
-    let mut weighted = vec![0.0; simulation.days];
+    let mut weighted = vec![0.0; days];
     let mut total_mass = 0.0;
     for (muscle_id, muscle) in anatomy.ids().zip(&anatomy.muscles) {
         if muscle.wrinkle_area.as_deref() != Some(area) {
@@ -344,10 +364,11 @@ pub fn area_strength(simulation: &Simulation, area: &str) -> Vec<f64> {
         for side in Side::BOTH {
             let mass = muscle.mass_g;
             total_mass += mass;
-            match simulation.compartment(muscle_id, side) {
-                Some(c) => {
-                    for (w, s) in weighted.iter_mut().zip(c.states.iter()) {
-                        *w += mass * line_strength(s, muscle.line_band_fraction);
+            match daily(muscle_id, side) {
+                Some(states) => {
+                    for (w, (blockade, contractile)) in weighted.iter_mut().zip(states) {
+                        *w +=
+                            mass * band_strength(blockade, contractile, muscle.line_band_fraction);
                     }
                 }
                 None => weighted.iter_mut().for_each(|w| *w += mass),
@@ -516,37 +537,89 @@ fn lognormal_risk(value: f64, threshold: f64, log_sd: f64) -> f64 {
     normal_cdf((value / threshold).ln() / log_sd)
 }
 
+/// What the risks read of one simulated compartment: its peak blockade and peak internalised
+/// load over the simulated days (each the running maximum from 0, day by day), and its toxin
+/// sensitivity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CompartmentPeaks {
+    pub blockade: f64,
+    pub load: f64,
+    pub sensitivity: f64,
+}
+
+/// The peaks of a simulation's compartments: a [`Simulation`] folds its stored daily states;
+/// a virtual trial keeps the peaks as the solver makes the days, without storing them.
+pub trait Peaks {
+    /// `None`: the compartment received no toxin and was not simulated.
+    fn peaks(&self, muscle: MuscleId, side: Side) -> Option<CompartmentPeaks>;
+}
+
+impl Peaks for Simulation {
+    fn peaks(&self, muscle: MuscleId, side: Side) -> Option<CompartmentPeaks> {
+        self.compartment(muscle, side).map(|c| CompartmentPeaks {
+            blockade: c.states.iter().map(|s| s[index::B]).fold(0.0, f64::max),
+            load: c.states.iter().map(|s| s[index::L]).fold(0.0, f64::max),
+            sensitivity: c.constants.sensitivity,
+        })
+    }
+}
+
 /// Peak internalised toxin of an at-risk compartment relative to its half-blocking level
 /// (`L sensitivity / EC50`): a patient in whom spread delivers e times more than typical has
 /// this ratio times e; the muscle is clinically weakened when the ratio reaches 1.
 fn relative_exposure(
-    simulation: &Simulation,
+    peaks: &impl Peaks,
     parameters: &Parameters,
     muscle: MuscleId,
     side: Side,
 ) -> f64 {
-    simulation
-        .compartment(muscle, side)
-        .map(|c| {
-            c.states.iter().map(|s| s[index::L]).fold(0.0, f64::max) * c.constants.sensitivity
-                / parameters.ec50
-        })
+    peaks
+        .peaks(muscle, side)
+        .map(|p| p.load * p.sensitivity / parameters.ec50)
         .unwrap_or(0.0)
 }
 
-fn peak_blockade(simulation: &Simulation, muscle: MuscleId, side: Side) -> f64 {
-    simulation
-        .compartment(muscle, side)
-        .map(|c| c.states.iter().map(|s| s[index::B]).fold(0.0, f64::max))
-        .unwrap_or(0.0)
+fn peak_blockade(peaks: &impl Peaks, muscle: MuscleId, side: Side) -> f64 {
+    peaks.peaks(muscle, side).map_or(0.0, |p| p.blockade)
 }
 
-/// The risks of a simulated plan (eyelid and brow ptosis, smile asymmetry, dysphagia,
-/// antibodies), each with its driver and source.
-pub fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<RiskReport> {
+/// The brow's elevator and depressors, whose peak blockades set the brow-ptosis risk.
+pub const BROW_ELEVATOR: &str = "frontalis";
+pub const BROW_DEPRESSORS: [&str; 4] = [
+    "corrugator_supercilii",
+    "procerus",
+    "depressor_supercilii",
+    "orbicularis_oculi",
+];
+/// The smile muscles, whose peak internalised load sets the smile-asymmetry risk.
+pub const SMILE_MUSCLES: [&str; 2] = ["zygomaticus_major", "risorius"];
+
+/// The names of the risks, in the order [`risks`] and [`risk_probabilities`] give them.
+pub const RISK_NAMES: [&str; 5] = [
+    "eyelid_ptosis",
+    "brow_ptosis",
+    "smile_asymmetry",
+    "dysphagia",
+    "neutralising_antibodies",
+];
+
+/// Every risk's probability and the numbers that drive it: computed once, then either
+/// reported with words ([`risks`]) or summed by a trial ([`risk_probabilities`]).
+struct RiskFindings {
+    /// Levator exposure of each eye, relative to the level that droops half of the eyelids.
+    eyelid: (f64, [f64; 2]),
+    /// Largest frontalis dominance over the brow depressors.
+    brow: (f64, f64),
+    smile: (f64, [f64; 2]),
+    /// Largest neck session (U).
+    dysphagia: (f64, f64),
+    /// Sessions and cumulative units.
+    antibodies: (f64, usize, f64),
+}
+
+fn risk_findings(plan: &Plan, peaks: &impl Peaks, parameters: &Parameters) -> RiskFindings {
     let anatomy = Anatomy::get();
     let index_of = |name: &str| anatomy.index_of(name).expect("muscle in anatomy");
-    let mut risks = Vec::new();
 
     let exposure = crate::model::ptosis::levator_site_exposure(plan, parameters);
     let either_eye = 1.0
@@ -556,31 +629,23 @@ pub fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> V
                 1.0 - lognormal_risk(e, crate::model::ptosis::EYELID_EXPOSURE_50, SPREAD_LOG_SD)
             })
             .product::<f64>();
-    risks.push(RiskReport {
-        risk: "eyelid_ptosis".into(),
-        probability: round(either_eye),
-        driver: format!(
-            "injected fluid reaching the levator palpebrae from the injection sites (distance, volume): {:.4} (left), {:.4} (right) of the level that droops half of the eyelids",
+    let eyelid = (
+        either_eye,
+        [
             exposure[0] / crate::model::ptosis::EYELID_EXPOSURE_50,
-            exposure[1] / crate::model::ptosis::EYELID_EXPOSURE_50
-        ),
-        source: "injection sites' distance to the levator palpebrae through the orbital septum and volume, not units (dose-ranging trials: no more ptosis at 40-80 U, Carruthers 2005 [R], PMC9558451 [R]); fitted to the label glabella dose (Carruthers 2002 5.4%; SAKURA 3 0.9%)".into(),
-    });
+            exposure[1] / crate::model::ptosis::EYELID_EXPOSURE_50,
+        ],
+    );
 
-    let frontalis = index_of("frontalis");
-    let depressors = [
-        "corrugator_supercilii",
-        "procerus",
-        "depressor_supercilii",
-        "orbicularis_oculi",
-    ];
+    let frontalis = index_of(BROW_ELEVATOR);
+    let depressors = BROW_DEPRESSORS;
     let mut brow = 0.0f64;
     let mut brow_driver = 0.0f64;
     for side in Side::BOTH {
-        let lift = peak_blockade(simulation, frontalis, side);
+        let lift = peak_blockade(peaks, frontalis, side);
         let depression = depressors
             .iter()
-            .map(|m| peak_blockade(simulation, index_of(m), side))
+            .map(|m| peak_blockade(peaks, index_of(m), side))
             .sum::<f64>()
             / depressors.len() as f64;
         let dominance = (lift - depression).max(0.0);
@@ -589,22 +654,15 @@ pub fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> V
             - (1.0 - brow)
                 * (1.0 - lognormal_risk(dominance, BROW_PTOSIS_DOMINANCE, SPREAD_LOG_SD));
     }
-    risks.push(RiskReport {
-        risk: "brow_ptosis".into(),
-        probability: round(brow),
-        driver: format!("frontalis blockade exceeding brow-depressor blockade by {brow_driver:.3}"),
-        source: "unopposed brow depressors after frontalis block (Cotofana C-line); ~2% with forehead + glabella on the label [M]".into(),
-    });
 
     // Smile asymmetry: toxin reaching a smile muscle (zygomaticus major, risorius) on either
     // side; patient-to-patient spread makes even symmetric doses land unequally, so each
     // side's exposure counts on its own.
-    let smile_muscles = ["zygomaticus_major", "risorius"];
     let mut smile = [0.0f64; 2];
     for side in Side::BOTH {
-        smile[side.index()] = smile_muscles
+        smile[side.index()] = SMILE_MUSCLES
             .iter()
-            .map(|m| relative_exposure(simulation, parameters, index_of(m), side))
+            .map(|m| relative_exposure(peaks, parameters, index_of(m), side))
             .fold(0.0, f64::max);
     }
     let smile_risk = 1.0
@@ -612,15 +670,6 @@ pub fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> V
             .iter()
             .map(|&e| 1.0 - lognormal_risk(e, 1.0, SPREAD_LOG_SD))
             .product::<f64>();
-    risks.push(RiskReport {
-        risk: "smile_asymmetry".into(),
-        probability: round(smile_risk),
-        driver: format!(
-            "toxin reaching the smile muscles: {:.4} (left), {:.4} (right) of the half-blocking level",
-            smile[0], smile[1]
-        ),
-        source: "spread from masseter or lower-face injections to risorius and zygomaticus major; smile limitation in 0.15% of masseter sessions (Peng 2018) [R], a validation point".into(),
-    });
 
     let platysma = index_of("platysma");
     let neck_sessions = plan.sessions(|i| i.muscle == platysma);
@@ -630,22 +679,84 @@ pub fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> V
             .iter()
             .map(|s| 1.0 - lognormal_risk(s.1, DYSPHAGIA_UNITS_50, DYSPHAGIA_LOG_SD))
             .product::<f64>();
-    risks.push(RiskReport {
-        risk: "dysphagia".into(),
-        probability: round(dysphagia),
-        driver: format!("largest neck session {neck_max:.1} U"),
-        source: "neck dose: keep <= 40 U per session (platysma chapter); dysphagia common at cervical-dystonia doses".into(),
-    });
 
     let sessions = plan.sessions(|_| true);
     let cumulative: f64 = sessions.iter().map(|s| s.1).sum();
-    risks.push(RiskReport {
-        risk: "neutralising_antibodies".into(),
-        probability: round(crate::simulation::plan_immunity(plan).probability()),
-        driver: format!("{} sessions, {cumulative:.0} U in all", sessions.len()),
-        source: "per-session hazard from dose, interval, boosters, cumulative exposure and product (docs/model.md, Neutralising antibodies); fitted to 0.3% after ~4 glabella sessions (Naumann 2010, Jankovic 2023) and 1.3% in cervical dystonia trials (Jankovic 2023)".into(),
-    });
-    risks
+    RiskFindings {
+        eyelid,
+        brow: (brow, brow_driver),
+        smile: (smile_risk, smile),
+        dysphagia: (dysphagia, neck_max),
+        antibodies: (
+            crate::simulation::plan_immunity(plan).probability(),
+            sessions.len(),
+            cumulative,
+        ),
+    }
+}
+
+/// The risks' probabilities in [`RISK_NAMES`] order, rounded as [`risks`] reports them,
+/// without their words: what a virtual trial sums over its patients.
+pub fn risk_probabilities(plan: &Plan, peaks: &impl Peaks, parameters: &Parameters) -> [f64; 5] {
+    risk_probabilities_of(&risk_findings(plan, peaks, parameters))
+}
+
+/// The risks of a simulated plan (eyelid and brow ptosis, smile asymmetry, dysphagia,
+/// antibodies), each with its driver and source.
+pub fn risks(plan: &Plan, simulation: &Simulation, parameters: &Parameters) -> Vec<RiskReport> {
+    let findings = risk_findings(plan, simulation, parameters);
+    let probabilities = risk_probabilities_of(&findings);
+    let (eyelid, brow, smile) = (findings.eyelid.1, findings.brow.1, findings.smile.1);
+    let (neck_max, (_, sessions, cumulative)) = (findings.dysphagia.1, findings.antibodies);
+    let drivers_and_sources = [
+        (
+            format!(
+                "injected fluid reaching the levator palpebrae from the injection sites (distance, volume): {:.4} (left), {:.4} (right) of the level that droops half of the eyelids",
+                eyelid[0], eyelid[1]
+            ),
+            "injection sites' distance to the levator palpebrae through the orbital septum and volume, not units (dose-ranging trials: no more ptosis at 40-80 U, Carruthers 2005 [R], PMC9558451 [R]); fitted to the label glabella dose (Carruthers 2002 5.4%; SAKURA 3 0.9%)",
+        ),
+        (
+            format!("frontalis blockade exceeding brow-depressor blockade by {brow:.3}"),
+            "unopposed brow depressors after frontalis block (Cotofana C-line); ~2% with forehead + glabella on the label [M]",
+        ),
+        (
+            format!(
+                "toxin reaching the smile muscles: {:.4} (left), {:.4} (right) of the half-blocking level",
+                smile[0], smile[1]
+            ),
+            "spread from masseter or lower-face injections to risorius and zygomaticus major; smile limitation in 0.15% of masseter sessions (Peng 2018) [R], a validation point",
+        ),
+        (
+            format!("largest neck session {neck_max:.1} U"),
+            "neck dose: keep <= 40 U per session (platysma chapter); dysphagia common at cervical-dystonia doses",
+        ),
+        (
+            format!("{sessions} sessions, {cumulative:.0} U in all"),
+            "per-session hazard from dose, interval, boosters, cumulative exposure and product (docs/model.md, Neutralising antibodies); fitted to 0.3% after ~4 glabella sessions (Naumann 2010, Jankovic 2023) and 1.3% in cervical dystonia trials (Jankovic 2023)",
+        ),
+    ];
+    RISK_NAMES
+        .iter()
+        .zip(probabilities)
+        .zip(drivers_and_sources)
+        .map(|((name, probability), (driver, source))| RiskReport {
+            risk: (*name).into(),
+            probability,
+            driver,
+            source: source.into(),
+        })
+        .collect()
+}
+
+fn risk_probabilities_of(findings: &RiskFindings) -> [f64; 5] {
+    [
+        round(findings.eyelid.0),
+        round(findings.brow.0),
+        round(findings.smile.0),
+        round(findings.dysphagia.0),
+        round(findings.antibodies.0),
+    ]
 }
 
 #[cfg(test)]

@@ -223,6 +223,73 @@ pub fn simulate(
     simulate_compartments(plan, parameters, days, options, None)
 }
 
+/// A plan's compartments ready to integrate: every compartment that receives toxin with its
+/// doses, parameters and constants, and which of them share their inputs (symmetric plans give
+/// left and right compartments identical inputs, and identical inputs give identical outputs,
+/// so each distinct input is integrated once).
+pub struct PreparedCompartments {
+    pub items: Vec<CompartmentDoses>,
+    /// Units injected directly into each compartment (indices of [`Anatomy::compartment`]).
+    direct: Vec<Vec<(f64, f64)>>,
+    parameters: Vec<Parameters>,
+    /// Items whose inputs are distinct, in the order of their first appearance.
+    pub distinct: Vec<usize>,
+    /// For each item, its position in `distinct`.
+    pub twin_of: Vec<usize>,
+}
+
+impl PreparedCompartments {
+    /// The compartments of `plan` for a patient with `parameters`; only those in `only`
+    /// (indices of [`Anatomy::compartment`]) when given.
+    pub fn new(plan: &Plan, parameters: &Parameters, only: Option<&[usize]>) -> Self {
+        let (mut items, direct) = compartment_doses(plan, parameters);
+        if let Some(only) = only {
+            items.retain(|item| only.contains(&item.compartment));
+        }
+        let compartment_parameters: Vec<Parameters> = items
+            .iter()
+            .map(|item| {
+                muscle_parameters(parameters, Anatomy::compartment_muscle(item.compartment))
+            })
+            .collect();
+        let mut distinct: Vec<usize> = Vec::new();
+        let twin_of: Vec<usize> = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let (constants, list) = (&item.constants, &item.doses);
+                match distinct.iter().position(|&u| {
+                    items[u].constants == *constants
+                        && items[u].doses == *list
+                        && compartment_parameters[u] == compartment_parameters[i]
+                }) {
+                    Some(k) => k,
+                    None => {
+                        distinct.push(i);
+                        distinct.len() - 1
+                    }
+                }
+            })
+            .collect();
+        PreparedCompartments {
+            items,
+            direct,
+            parameters: compartment_parameters,
+            distinct,
+            twin_of,
+        }
+    }
+
+    /// The distinct compartments to integrate, in the order of `distinct`.
+    pub fn problems(&self) -> impl Iterator<Item = Problem<'_>> {
+        self.distinct.iter().map(|&i| Problem {
+            parameters: &self.parameters[i],
+            constants: &self.items[i].constants,
+            doses: &self.items[i].doses,
+        })
+    }
+}
+
 /// [`simulate`] restricted to the compartments (indices of [`Anatomy::compartment`]) in
 /// `only`, when given: a fit that reads a few muscles need not integrate every muscle the
 /// toxin spreads to. Each simulated compartment is bit-identical to its [`simulate`] result
@@ -235,48 +302,13 @@ pub fn simulate_compartments(
     options: &SolverOptions,
     only: Option<&[usize]>,
 ) -> Simulation {
-    let (mut items, direct) = compartment_doses(plan, parameters);
-    if let Some(only) = only {
-        items.retain(|item| only.contains(&item.compartment));
-    }
-    // Symmetric plans give left and right compartments identical inputs: integrate each
-    // distinct input once (identical inputs give identical outputs), in parallel. Results
-    // are placed by index, so they do not depend on the number of threads.
-    let compartment_parameters: Vec<Parameters> = items
-        .iter()
-        .map(|item| muscle_parameters(parameters, Anatomy::compartment_muscle(item.compartment)))
-        .collect();
-    let mut unique: Vec<usize> = Vec::new();
-    let twin_of: Vec<usize> = items
-        .iter()
-        .enumerate()
-        .map(|(i, item)| {
-            let (constants, list) = (&item.constants, &item.doses);
-            match unique.iter().position(|&u| {
-                items[u].constants == *constants
-                    && items[u].doses == *list
-                    && compartment_parameters[u] == compartment_parameters[i]
-            }) {
-                Some(k) => k,
-                None => {
-                    unique.push(i);
-                    unique.len() - 1
-                }
-            }
-        })
-        .collect();
+    let prepared = PreparedCompartments::new(plan, parameters, only);
     // Distinct compartments are split between the threads in whole batches of vector lanes
     // (a batch costs about the same with 2 lanes busy as with 8). Each compartment's result
     // is bit-identical whatever group or thread integrates it (solve::integrate_many), so the
-    // split may depend on the number of threads.
-    let problems: Vec<Problem> = unique
-        .iter()
-        .map(|&i| Problem {
-            parameters: &compartment_parameters[i],
-            constants: &items[i].constants,
-            doses: &items[i].doses,
-        })
-        .collect();
+    // split may depend on the number of threads. Results are placed by index, so they do not
+    // depend on the number of threads.
+    let problems: Vec<Problem> = prepared.problems().collect();
     let trajectories: Vec<Arc<Vec<State>>> = problems
         .par_chunks(
             WIDTH
@@ -291,13 +323,14 @@ pub fn simulate_compartments(
         .flatten()
         .map(|trajectory| Arc::new(trajectory.states))
         .collect();
-    let compartments = items
+    let compartments = prepared
+        .items
         .iter()
-        .zip(&twin_of)
+        .zip(&prepared.twin_of)
         .map(|(item, &k)| CompartmentResult {
             muscle: Anatomy::compartment_muscle(item.compartment),
             side: Side::BOTH[item.compartment % 2],
-            injections: merge_same_day(&direct[item.compartment]),
+            injections: merge_same_day(&prepared.direct[item.compartment]),
             total_units: item.total_units,
             states: Arc::clone(&trajectories[k]),
             constants: item.constants,

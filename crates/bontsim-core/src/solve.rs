@@ -63,23 +63,149 @@ pub struct Trajectory {
 
 /// Where a compartment's daily states go as the solver makes them, day 0 first. A
 /// [`Trajectory`] keeps them all; a virtual trial keeps only what its aggregates read (a
-/// peak, one value a day), so it need not store six values a day per compartment. The
-/// states are the same whatever records them.
+/// peak, one value a day), so it need not store six values a day per compartment, nor even
+/// compute the days that cannot change what it keeps. Whatever records them, the states are
+/// the same to the bit.
 pub trait DailyRecorder {
-    /// Record the states of the next `count` days; `state_of(i)` makes the `i`-th of them
-    /// and must be called for `i = 0, 1, ..., count - 1` in order.
-    fn record_days(&mut self, count: usize, state_of: impl FnMut(usize) -> State);
+    /// Record the days of one accepted step, in order after those recorded before.
+    fn record(&mut self, days: &StepDays);
 }
 
 impl DailyRecorder for Vec<State> {
     #[inline(always)]
-    fn record_days(&mut self, count: usize, mut state_of: impl FnMut(usize) -> State) {
+    fn record(&mut self, days: &StepDays) {
+        let count = days.len();
         self.reserve(count);
-        for (i, slot) in self.spare_capacity_mut()[..count].iter_mut().enumerate() {
-            slot.write(state_of(i));
+        let mut states = days.states();
+        for slot in &mut self.spare_capacity_mut()[..count] {
+            slot.write(states.next().expect("one state per day"));
         }
         // SAFETY: the loop above initialised the `count` slots after the current length.
         unsafe { self.set_len(self.len() + count) };
+    }
+}
+
+/// The output days of one accepted step and how to make their states: the step's dense
+/// output (a quartic in the step's fraction, Hairer's form) for the muscle states, the
+/// toxin's closed form advanced a day at a time for `D` and `L`. Any one muscle state of any
+/// day can be made on its own; the toxin's factors are made day after day, as before.
+pub struct StepDays {
+    /// The first output day of the step.
+    pub first_day: usize,
+    /// Days strictly inside the step (from the dense output); a day at the step's end, when
+    /// there is one, follows them and takes the step's end state.
+    interior: usize,
+    with_end: bool,
+    t0: f64,
+    inverse_h: f64,
+    y0: Dynamic,
+    r1: Dynamic,
+    r2: Dynamic,
+    r3: Dynamic,
+    r4: Dynamic,
+    y1: Dynamic,
+    toxin: Toxin,
+    /// Toxin factors `e^(-k_L tau)`, `e^(-k_in tau)` at `first_day`, and of one day.
+    slow: f64,
+    fast: f64,
+    day_slow: f64,
+    day_fast: f64,
+}
+
+impl StepDays {
+    /// The number of output days of the step.
+    #[inline(always)]
+    pub fn len(&self) -> usize {
+        self.interior + usize::from(self.with_end)
+    }
+
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Muscle state `component` (`model::dynamic` index) of the `i`-th day of the step.
+    #[inline(always)]
+    pub fn dynamic(&self, component: usize, i: usize) -> f64 {
+        if i >= self.interior {
+            return self.y1[component];
+        }
+        let theta = ((self.first_day + i) as f64 - self.t0) * self.inverse_h;
+        let u = 1.0 - theta;
+        let c = component;
+        self.y0[c] + theta * (self.r1[c] + u * (self.r2[c] + theta * (self.r3[c] + u * self.r4[c])))
+    }
+
+    /// An upper bound of muscle state `component` over the step's days (NaN when the step
+    /// is): the largest coefficient of the dense output's quartic in Bernstein form, which
+    /// bounds the polynomial on the whole step, widened by far more than its rounding, and
+    /// the end state. A recorder keeping a running maximum can skip a step whose bound does
+    /// not exceed it.
+    pub fn upper_bound(&self, component: usize) -> f64 {
+        let c = component;
+        let (y0, r1, r2, r3, r4) = (self.y0[c], self.r1[c], self.r2[c], self.r3[c], self.r4[c]);
+        // p = y0 + theta (r1 + u (r2 + theta (r3 + u r4))), built up from the inside in
+        // Bernstein coefficients (degree elevation: (1 - theta) and theta shift weights).
+        let g = [r2, r2 + 0.5 * (r3 + r4), r2 + r3];
+        let h = [
+            r1 + g[0],
+            r1 + g[1] * (2.0 / 3.0),
+            r1 + g[2] * (1.0 / 3.0),
+            r1,
+        ];
+        let coefficients = [
+            y0,
+            y0 + 0.25 * h[0],
+            y0 + 0.5 * h[1],
+            y0 + 0.75 * h[2],
+            y0 + h[3],
+        ];
+        let scale = y0.abs() + r1.abs() + r2.abs() + r3.abs() + r4.abs();
+        let mut bound = coefficients[0];
+        for &coefficient in &coefficients[1..] {
+            // `max` that keeps a NaN: a NaN step is never skipped.
+            bound = if coefficient > bound || coefficient.is_nan() {
+                coefficient
+            } else {
+                bound
+            };
+        }
+        let bound = bound + 1e-9 * scale;
+        if self.with_end && (self.y1[c] > bound || self.y1[c].is_nan()) {
+            self.y1[c]
+        } else {
+            bound
+        }
+    }
+
+    /// The whole state of every day of the step, in order.
+    #[inline(always)]
+    pub fn states(&self) -> impl Iterator<Item = State> + '_ {
+        let (mut slow, mut fast) = (self.slow, self.fast);
+        (0..self.len()).map(move |i| {
+            let y: Dynamic = if i < self.interior {
+                std::array::from_fn(|c| self.dynamic(c, i))
+            } else {
+                self.y1
+            };
+            let state =
+                model::full_state(self.toxin.d * fast, self.toxin.load_from(slow, fast), &y);
+            slow *= self.day_slow;
+            fast *= self.day_fast;
+            state
+        })
+    }
+
+    /// The internalised load `L` of every day of the step, in order.
+    #[inline(always)]
+    pub fn loads(&self) -> impl Iterator<Item = f64> + '_ {
+        let (mut slow, mut fast) = (self.slow, self.fast);
+        (0..self.len()).map(move |_| {
+            let load = self.toxin.load_from(slow, fast);
+            slow *= self.day_slow;
+            fast *= self.day_fast;
+            load
+        })
     }
 }
 
@@ -604,9 +730,24 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
     #[inline(always)]
     fn push(&mut self, day: usize, y: &Dynamic) {
         let (slow, fast) = self.clock.at(self.k_l, self.k_in, day, self.t_ref);
-        let toxin = &self.toxin;
-        let state = model::full_state(toxin.d * fast, toxin.load_from(slow, fast), y);
-        self.recorder.record_days(1, |_| state);
+        self.recorder.record(&StepDays {
+            first_day: day,
+            interior: 0,
+            with_end: true,
+            t0: 0.0,
+            inverse_h: 0.0,
+            y0: *y,
+            r1: [0.0; DYNAMIC_SIZE],
+            r2: [0.0; DYNAMIC_SIZE],
+            r3: [0.0; DYNAMIC_SIZE],
+            r4: [0.0; DYNAMIC_SIZE],
+            y1: *y,
+            toxin: self.toxin,
+            slow,
+            fast,
+            day_slow: self.clock.day_slow,
+            day_fast: self.clock.day_fast,
+        });
     }
 
     /// Bookkeeping up to the next step attempt of lane `l`: outputs at `t`, doses due at
@@ -733,29 +874,38 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
         let last = (t1 as usize).min(days - 1);
         let interior_end = if last as f64 >= t1 { last } else { last + 1 };
         let (day_slow, day_fast) = (self.clock.day_slow, self.clock.day_fast);
-        let (mut slow, mut fast) = self.clock.at(self.k_l, self.k_in, first, self.t_ref);
-        let (mut last_slow, mut last_fast) = (slow, fast);
-        let toxin = self.toxin;
+        let (slow, fast) = self.clock.at(self.k_l, self.k_in, first, self.t_ref);
         let count = interior_end - first;
-        let mut day_time = first as f64;
-        self.recorder.record_days(count, |_| {
-            let theta = (day_time - t0) * inverse_h;
-            let u = 1.0 - theta;
-            let mut y = y0;
-            for i in 0..DYNAMIC_SIZE {
-                y[i] += theta * (r1[i] + u * (r2[i] + theta * (r3[i] + u * r4[i])));
-            }
-            let state = model::full_state(toxin.d * fast, toxin.load_from(slow, fast), &y);
-            (last_slow, last_fast) = (slow, fast);
-            slow *= day_slow;
-            fast *= day_fast;
-            day_time += 1.0;
-            state
+        let with_end = interior_end == last;
+        self.recorder.record(&StepDays {
+            first_day: first,
+            interior: count,
+            with_end,
+            t0,
+            inverse_h,
+            y0,
+            r1,
+            r2,
+            r3,
+            r4,
+            y1,
+            toxin: self.toxin,
+            slow,
+            fast,
+            day_slow,
+            day_fast,
         });
-        if interior_end == last {
-            (last_slow, last_fast) = (slow, fast);
-            let state = model::full_state(toxin.d * fast, toxin.load_from(slow, fast), &y1);
-            self.recorder.record_days(1, |_| state);
+        // The toxin factors of the step's last output day, a day at a time (as the states
+        // were made), for the next step's first day.
+        let (mut last_slow, mut last_fast) = (slow, fast);
+        let (mut next_slow, mut next_fast) = (slow, fast);
+        for _ in 0..count {
+            (last_slow, last_fast) = (next_slow, next_fast);
+            next_slow *= day_slow;
+            next_fast *= day_fast;
+        }
+        if with_end {
+            (last_slow, last_fast) = (next_slow, next_fast);
         }
         self.clock.day = last;
         self.clock.slow = last_slow;

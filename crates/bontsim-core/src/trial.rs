@@ -3,14 +3,14 @@
 //! not with patients. Aggregates are integers (probabilities in fixed point), so their sum
 //! is the same in any order: any thread count and any sharding give identical results.
 
-use crate::anatomy::{MuscleId, Side};
-use crate::metrics::{self, area_severity, treated_areas};
+use crate::anatomy::{Anatomy, MuscleId, Side};
+use crate::metrics::{self, treated_areas, CompartmentPeaks, Peaks};
 use crate::model::{self, Parameters};
-use crate::plan::Plan;
-use crate::population::{virtual_patient, Variability};
+use crate::plan::{Plan, AREAS};
+use crate::population::{virtual_patient, Variability, VirtualPatient};
 use crate::report::{round, DISCLAIMER};
-use crate::simulation::simulate;
-use crate::solve::SolverOptions;
+use crate::simulation::PreparedCompartments;
+use crate::solve::{integrate_many_into, DailyRecorder, Problem, SolverOptions, StepDays};
 use serde::{Deserialize, Serialize};
 
 pub use crate::metrics::Responder;
@@ -196,6 +196,157 @@ pub fn run_arm(
     )
 }
 
+/// Patients whose compartments are integrated together: they share the vector lanes, so a
+/// lane that one patient's short integration frees takes another patient's compartment
+/// instead of idling until the patient's longest one is done.
+const PATIENTS_TOGETHER: usize = 16;
+
+/// What a trial reads of one compartment, decided by the arm's aggregates: a compartment
+/// that none of them reads is not integrated at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Reads {
+    /// Blockade and contractile mass of every day: a muscle of a treated area.
+    daily: bool,
+    /// Peak blockade: a brow muscle (brow ptosis).
+    peak_blockade: bool,
+    /// Peak internalised load: a smile muscle (smile asymmetry).
+    peak_load: bool,
+    /// Volume on the atrophy days: an injected muscle-side.
+    volumes: bool,
+}
+
+impl Reads {
+    fn any(self) -> bool {
+        self.daily || self.peak_blockade || self.peak_load || self.volumes
+    }
+
+    fn union(self, other: Reads) -> Reads {
+        Reads {
+            daily: self.daily || other.daily,
+            peak_blockade: self.peak_blockade || other.peak_blockade,
+            peak_load: self.peak_load || other.peak_load,
+            volumes: self.volumes || other.volumes,
+        }
+    }
+}
+
+/// What a trial keeps of one compartment as the solver makes its days, instead of storing
+/// six values a day: what its [`Reads`] ask for. The values are those of the stored states,
+/// bit for bit; a peak skips the steps whose bound cannot raise it.
+struct TrialRecorder<'a> {
+    reads: Reads,
+    peak_blockade: f64,
+    peak_load: f64,
+    /// `(B, M)` of every day, when read.
+    daily: Vec<(f64, f64)>,
+    /// The atrophy days, sorted, and the next one not yet reached.
+    atrophy_days: &'a [usize],
+    next_atrophy: usize,
+    /// Volume on each atrophy day.
+    volumes: Vec<f64>,
+}
+
+impl<'a> TrialRecorder<'a> {
+    fn new(reads: Reads, atrophy_days: &'a [usize], days: usize) -> Self {
+        TrialRecorder {
+            reads,
+            peak_blockade: 0.0,
+            peak_load: 0.0,
+            daily: if reads.daily {
+                Vec::with_capacity(days)
+            } else {
+                Vec::new()
+            },
+            atrophy_days,
+            next_atrophy: 0,
+            volumes: vec![1.0; atrophy_days.len()],
+        }
+    }
+}
+
+/// Whether a step bounded by `bound` may raise the running maximum `peak` (a NaN bound
+/// may: it is never skipped).
+fn may_exceed(bound: f64, peak: f64) -> bool {
+    bound > peak || bound.is_nan()
+}
+
+impl DailyRecorder for TrialRecorder<'_> {
+    #[inline(always)]
+    fn record(&mut self, days: &StepDays) {
+        use model::dynamic;
+        let count = days.len();
+        if self.reads.daily {
+            for i in 0..count {
+                let blockade = days.dynamic(dynamic::B, i);
+                self.daily.push((blockade, days.dynamic(dynamic::M, i)));
+                self.peak_blockade = self.peak_blockade.max(blockade);
+            }
+        } else if self.reads.peak_blockade
+            && may_exceed(days.upper_bound(dynamic::B), self.peak_blockade)
+        {
+            for i in 0..count {
+                self.peak_blockade = self.peak_blockade.max(days.dynamic(dynamic::B, i));
+            }
+        }
+        if self.reads.peak_load {
+            for load in days.loads() {
+                self.peak_load = self.peak_load.max(load);
+            }
+        }
+        if self.reads.volumes {
+            while let Some(&day) = self.atrophy_days.get(self.next_atrophy) {
+                if day >= days.first_day + count {
+                    break;
+                }
+                let i = day - days.first_day;
+                self.volumes[self.next_atrophy] =
+                    days.dynamic(dynamic::M, i) + days.dynamic(dynamic::F, i);
+                self.next_atrophy += 1;
+            }
+        }
+    }
+}
+
+/// One simulated patient as the trial reads it: the prepared compartments and what their
+/// distinct integrations recorded.
+struct RecordedPatient<'p> {
+    prepared: &'p PreparedCompartments,
+    recorded: &'p [TrialRecorder<'p>],
+}
+
+impl RecordedPatient<'_> {
+    /// The item and the recording of compartment `compartment`, when it was simulated.
+    fn find(&self, compartment: usize) -> Option<(usize, &TrialRecorder<'_>)> {
+        let item = self
+            .prepared
+            .items
+            .iter()
+            .position(|item| item.compartment == compartment)?;
+        Some((item, &self.recorded[self.prepared.twin_of[item]]))
+    }
+}
+
+impl Peaks for RecordedPatient<'_> {
+    fn peaks(&self, muscle: MuscleId, side: Side) -> Option<CompartmentPeaks> {
+        let (item, recorded) = self.find(Anatomy::compartment(muscle, side))?;
+        Some(CompartmentPeaks {
+            blockade: recorded.peak_blockade,
+            load: recorded.peak_load,
+            sensitivity: self.prepared.items[item].constants.sensitivity,
+        })
+    }
+}
+
+/// [`metrics::area_strength`] from the recorded blockade and mass: the same sums in the
+/// same order, so the same bits.
+fn recorded_area_strength(patient: &RecordedPatient, area: &str, days: usize) -> Vec<f64> {
+    metrics::area_strength_from(days, area, |muscle, side| {
+        patient
+            .find(Anatomy::compartment(muscle, side))
+            .map(|(_, recorded)| recorded.daily.iter().copied())
+    })
+}
+
 /// [`run_arm`] with the population drawn around `parameters` instead of the typical patient.
 pub fn run_arm_with(
     name: &str,
@@ -205,79 +356,174 @@ pub fn run_arm_with(
     variability: &Variability,
     range: std::ops::Range<u64>,
 ) -> ArmAggregate {
-    let anatomy = crate::anatomy::Anatomy::get();
+    let anatomy = Anatomy::get();
     let mut arm = empty_arm(name, plan, settings);
     let options = SolverOptions::default();
-    for index in range {
-        let patient = virtual_patient(plan, parameters, variability, settings.seed, index);
-        let simulation = simulate(&patient.plan, &patient.parameters, settings.days, &options);
-        for area in &mut arm.areas {
-            // The arm's areas are the plan's treated areas, so every one is known.
-            let measured = if settings.responder.at_rest() {
-                Ok(crate::rest_lines::area_rest_severity(
-                    &patient.plan,
-                    &simulation,
-                    &area.area,
-                ))
-            } else {
-                area_severity(&patient.plan, &simulation, &patient.parameters, &area.area)
-            };
-            let Ok((baseline, severity)) = measured else {
-                continue;
-            };
-            let mut onset = None;
-            let mut end = None;
-            for (day, &severity) in severity.iter().enumerate() {
-                let responds = settings.responder.responds(severity, baseline);
-                if responds {
-                    area.responders[day] += 1;
-                    onset.get_or_insert(day);
-                } else if onset.is_some() && end.is_none() {
-                    end = Some(day);
-                }
-            }
-            // Durations are those of responders: a patient who never responds has none
-            // (counted in `never_responded` through the onset histogram).
-            match (onset, end) {
-                (Some(start), Some(stop)) => area.durations[stop - start] += 1,
-                (Some(start), None) => area.durations[settings.days - start] += 1,
-                _ => {}
-            }
-            area.onsets[onset.unwrap_or(settings.days)] += 1;
-            let end = area.first_cycle_end_day.unwrap_or(settings.days);
-            if let Some((duration, still_responding)) =
-                first_response(&severity, end, |s| settings.responder.responds(s, baseline))
-            {
-                area.first_cycle_durations[duration] += 1;
-                if still_responding && area.first_cycle_end_day.is_some() {
-                    area.first_cycle_still_responding += 1;
-                }
-            }
+    let days = settings.days;
+    // What the arm's aggregates read of each compartment.
+    let mut reads = vec![Reads::default(); anatomy.compartment_count()];
+    let name_reads = |name: &str| anatomy.index_of(name).expect("muscle in anatomy");
+    for (muscle_id, muscle) in anatomy.ids().zip(&anatomy.muscles) {
+        let daily = arm
+            .areas
+            .iter()
+            .any(|area| muscle.wrinkle_area.as_deref() == Some(area.area.as_str()));
+        for side in Side::BOTH {
+            reads[Anatomy::compartment(muscle_id, side)].daily = daily;
         }
-        for atrophy in &mut arm.atrophy {
+    }
+    for name in std::iter::once(metrics::BROW_ELEVATOR).chain(metrics::BROW_DEPRESSORS) {
+        for side in Side::BOTH {
+            reads[Anatomy::compartment(name_reads(name), side)].peak_blockade = true;
+        }
+    }
+    for name in metrics::SMILE_MUSCLES {
+        for side in Side::BOTH {
+            reads[Anatomy::compartment(name_reads(name), side)].peak_load = true;
+        }
+    }
+    // The atrophy days, sorted; and each atrophy histogram's compartment and day.
+    let mut atrophy_days: Vec<usize> = arm.atrophy.iter().map(|a| a.day).collect();
+    atrophy_days.sort_unstable();
+    atrophy_days.dedup();
+    let atrophy_reads: Vec<(usize, usize)> = arm
+        .atrophy
+        .iter()
+        .map(|atrophy| {
             let muscle = anatomy.index_of(&atrophy.muscle).unwrap_or(MuscleId::FIRST);
             let side = if atrophy.side == "left" {
                 Side::Left
             } else {
                 Side::Right
             };
-            let volume = simulation
-                .compartment(muscle, side)
-                .map(|c| model::volume(&c.states[atrophy.day]))
-                .unwrap_or(1.0);
-            let bin = ((volume * 100.0).round().max(0.0) as usize).min(VOLUME_BINS - 1);
-            atrophy.volume_histogram[bin] += 1;
+            let slot = atrophy_days.binary_search(&atrophy.day).unwrap_or(0);
+            (Anatomy::compartment(muscle, side), slot)
+        })
+        .collect();
+    for &(compartment, _) in &atrophy_reads {
+        reads[compartment].volumes = true;
+    }
+    let read: Vec<usize> = (0..reads.len()).filter(|&c| reads[c].any()).collect();
+    if arm.adverse_events.is_empty() {
+        arm.adverse_events = metrics::RISK_NAMES
+            .iter()
+            .map(|name| (name.to_string(), 0))
+            .collect();
+    }
+    let indices: Vec<u64> = range.collect();
+    for together in indices.chunks(PATIENTS_TOGETHER) {
+        let patients: Vec<_> = together
+            .iter()
+            .map(|&index| virtual_patient(plan, parameters, variability, settings.seed, index))
+            .collect();
+        let prepared: Vec<PreparedCompartments> = patients
+            .iter()
+            .map(|patient| {
+                PreparedCompartments::new(&patient.plan, &patient.parameters, Some(&read))
+            })
+            .collect();
+        let problems: Vec<Problem> = prepared.iter().flat_map(|p| p.problems()).collect();
+        // What each distinct integration must keep: what its twins are read for.
+        let problem_reads: Vec<Reads> = prepared
+            .iter()
+            .flat_map(|p| {
+                let mut distinct = vec![Reads::default(); p.distinct.len()];
+                for (item, &twin) in p.items.iter().zip(&p.twin_of) {
+                    distinct[twin] = distinct[twin].union(reads[item.compartment]);
+                }
+                distinct
+            })
+            .collect();
+        let recorded = integrate_many_into(&problems, days, &options, |k| {
+            TrialRecorder::new(problem_reads[k], &atrophy_days, days)
+        });
+        let mut offset = 0;
+        for (patient, prepared) in patients.iter().zip(&prepared) {
+            let view = RecordedPatient {
+                prepared,
+                recorded: &recorded[offset..offset + prepared.distinct.len()],
+            };
+            offset += prepared.distinct.len();
+            aggregate_patient(&mut arm, settings, patient, &view, &atrophy_reads);
         }
-        let risks = metrics::risks(&patient.plan, &simulation, &patient.parameters);
-        if arm.adverse_events.is_empty() {
-            arm.adverse_events = risks.iter().map(|r| (r.risk.clone(), 0)).collect();
-        }
-        for (total, risk) in arm.adverse_events.iter_mut().zip(&risks) {
-            total.1 += (risk.probability * PROBABILITY_SCALE).round() as u128;
-        }
-        arm.patients += 1;
     }
     arm
+}
+
+/// Add one simulated patient to the arm's counts.
+fn aggregate_patient(
+    arm: &mut ArmAggregate,
+    settings: &TrialSettings,
+    patient: &VirtualPatient,
+    view: &RecordedPatient,
+    atrophy_reads: &[(usize, usize)],
+) {
+    for area in &mut arm.areas {
+        let Some(area_index) = AREAS.iter().position(|a| *a == area.area) else {
+            continue;
+        };
+        let strength = recorded_area_strength(view, &area.area, settings.days);
+        let (baseline, severity) = if settings.responder.at_rest() {
+            let baseline_rest = patient.plan.patient.rest_severity[area_index].unwrap_or(
+                patient.plan.patient.baseline_severity[area_index]
+                    * crate::rest_lines::DEFAULT_REST_FRACTION,
+            );
+            (
+                baseline_rest,
+                crate::rest_lines::rest_severity(baseline_rest, &strength),
+            )
+        } else {
+            let baseline = patient.plan.patient.baseline_severity[area_index];
+            let exponent = patient.parameters.severity_exponent;
+            (
+                baseline,
+                strength
+                    .iter()
+                    .map(|s| baseline * s.max(0.0).powf(exponent))
+                    .collect(),
+            )
+        };
+        let mut onset = None;
+        let mut end = None;
+        for (day, &severity) in severity.iter().enumerate() {
+            let responds = settings.responder.responds(severity, baseline);
+            if responds {
+                area.responders[day] += 1;
+                onset.get_or_insert(day);
+            } else if onset.is_some() && end.is_none() {
+                end = Some(day);
+            }
+        }
+        // Durations are those of responders: a patient who never responds has none
+        // (counted in `never_responded` through the onset histogram).
+        match (onset, end) {
+            (Some(start), Some(stop)) => area.durations[stop - start] += 1,
+            (Some(start), None) => area.durations[settings.days - start] += 1,
+            _ => {}
+        }
+        area.onsets[onset.unwrap_or(settings.days)] += 1;
+        let end = area.first_cycle_end_day.unwrap_or(settings.days);
+        if let Some((duration, still_responding)) =
+            first_response(&severity, end, |s| settings.responder.responds(s, baseline))
+        {
+            area.first_cycle_durations[duration] += 1;
+            if still_responding && area.first_cycle_end_day.is_some() {
+                area.first_cycle_still_responding += 1;
+            }
+        }
+    }
+    for (atrophy, &(compartment, slot)) in arm.atrophy.iter_mut().zip(atrophy_reads) {
+        let volume = view
+            .find(compartment)
+            .map_or(1.0, |(_, recorded)| recorded.volumes[slot]);
+        let bin = ((volume * 100.0).round().max(0.0) as usize).min(VOLUME_BINS - 1);
+        atrophy.volume_histogram[bin] += 1;
+    }
+    let risks = metrics::risk_probabilities(&patient.plan, view, &patient.parameters);
+    for (total, probability) in arm.adverse_events.iter_mut().zip(risks) {
+        total.1 += (probability * PROBABILITY_SCALE).round() as u128;
+    }
+    arm.patients += 1;
 }
 
 /// Why two aggregates of an arm cannot be added; `field` is relative to the arm.
@@ -686,6 +932,114 @@ impl TrialAggregate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The arm's counts from whole simulations, one patient at a time, as the report reads
+    /// them (`simulate`, `area_severity`, the stored states, `risks`): the reference that
+    /// the trial's recorders, which keep only what the counts read, must match to the bit.
+    fn counts_from_whole_simulations(
+        plan: &Plan,
+        settings: &TrialSettings,
+        patients: std::ops::Range<u64>,
+    ) -> (Vec<Vec<u64>>, Vec<Vec<u64>>, Vec<u128>) {
+        let anatomy = Anatomy::get();
+        let arm = empty_arm("reference", plan, settings);
+        let mut responders: Vec<Vec<u64>> = vec![vec![0; settings.days]; arm.areas.len()];
+        let mut volumes: Vec<Vec<u64>> = vec![vec![0; VOLUME_BINS]; arm.atrophy.len()];
+        let mut risks = vec![0u128; metrics::RISK_NAMES.len()];
+        for index in patients {
+            let patient = virtual_patient(
+                plan,
+                &Parameters::TYPICAL,
+                &Variability::default(),
+                settings.seed,
+                index,
+            );
+            let simulation = crate::simulate(
+                &patient.plan,
+                &patient.parameters,
+                settings.days,
+                &SolverOptions::default(),
+            );
+            for (area, counts) in arm.areas.iter().zip(&mut responders) {
+                let (baseline, severity) = if settings.responder.at_rest() {
+                    crate::rest_lines::area_rest_severity(&patient.plan, &simulation, &area.area)
+                } else {
+                    metrics::area_severity(
+                        &patient.plan,
+                        &simulation,
+                        &patient.parameters,
+                        &area.area,
+                    )
+                    .unwrap()
+                };
+                for (count, &s) in counts.iter_mut().zip(&severity) {
+                    *count += u64::from(settings.responder.responds(s, baseline));
+                }
+            }
+            for (atrophy, histogram) in arm.atrophy.iter().zip(&mut volumes) {
+                let muscle = anatomy.index_of(&atrophy.muscle).unwrap();
+                let side = if atrophy.side == "left" {
+                    Side::Left
+                } else {
+                    Side::Right
+                };
+                let volume = simulation
+                    .compartment(muscle, side)
+                    .map_or(1.0, |c| model::volume(&c.states[atrophy.day]));
+                histogram[((volume * 100.0).round() as usize).min(VOLUME_BINS - 1)] += 1;
+            }
+            let reported = metrics::risks(&patient.plan, &simulation, &patient.parameters);
+            for (total, risk) in risks.iter_mut().zip(&reported) {
+                *total += (risk.probability * PROBABILITY_SCALE).round() as u128;
+            }
+        }
+        (responders, volumes, risks)
+    }
+
+    #[test]
+    fn the_recorded_counts_are_those_of_whole_simulations() {
+        // Three areas, a brow-ptosis risk (frontalis), spread to the smile muscles (masseter),
+        // repeated sessions and atrophy days: every kind of read the recorders keep.
+        let plan = Plan::parse(
+            "[patient]\nsex = \"female\"\nage = 45\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"procerus\"\nside = \"midline\"\nunits = 4\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"corrugator_supercilii\"\nside = \"left\"\nunits = 8\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"corrugator_supercilii\"\nside = \"right\"\nunits = 8\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"frontalis\"\nside = \"left\"\nunits = 5\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"frontalis\"\nside = \"right\"\nunits = 5\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"orbicularis_oculi\"\nside = \"left\"\nunits = 12\n\
+             [[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"right\"\nunits = 30\n\
+             [[injection]]\nday = 120\nproduct = \"abobotulinumtoxinA\"\nmuscle = \"corrugator_supercilii\"\nside = \"left\"\nunits = 20\n\
+             [[injection]]\nday = 120\nproduct = \"abobotulinumtoxinA\"\nmuscle = \"corrugator_supercilii\"\nside = \"right\"\nunits = 20\n\
+             [[injection]]\nday = 120\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"masseter\"\nside = \"right\"\nunits = 30\n",
+            crate::plan::Format::Toml,
+        )
+        .unwrap();
+        for responder in [Responder::Improved1, Responder::RestImproved1] {
+            let settings = TrialSettings {
+                seed: 7,
+                patients: 40,
+                days: 300,
+                responder,
+                atrophy_days: vec![0, 90, 299],
+            };
+            let arm = run_arm("recorded", &plan, &settings, &Variability::default(), 0..40);
+            let (responders, volumes, risks) =
+                counts_from_whole_simulations(&plan, &settings, 0..40);
+            assert_eq!(arm.areas.len(), 3);
+            for (area, expected) in arm.areas.iter().zip(&responders) {
+                assert_eq!(&area.responders, expected, "{}", area.area);
+            }
+            assert!(!arm.atrophy.is_empty());
+            for (atrophy, expected) in arm.atrophy.iter().zip(&volumes) {
+                assert_eq!(&atrophy.volume_histogram, expected, "{atrophy:?}");
+            }
+            let summed: Vec<u128> = arm.adverse_events.iter().map(|e| e.1).collect();
+            assert_eq!(summed, risks);
+            // The risks that read peaks are not all zero here: the comparison means something.
+            assert!(risks[1] > 0 && risks[2] > 0, "{risks:?}");
+        }
+    }
 
     #[test]
     fn wilson_interval_brackets_the_rate() {
