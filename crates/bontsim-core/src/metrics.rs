@@ -35,12 +35,17 @@ pub enum Responder {
 
 impl Responder {
     pub fn responds(self, severity: f64, baseline: f64) -> bool {
+        severity < self.threshold(baseline)
+    }
+
+    /// The severity below which a patient with `baseline` responds.
+    pub fn threshold(self, baseline: f64) -> f64 {
         match self {
-            Responder::NoneOrMild => severity < NONE_OR_MILD_SEVERITY,
-            Responder::Improved1 => severity < baseline - ONE_GRADE,
-            Responder::Improved2 => severity < baseline - 1.0 - ONE_GRADE,
-            Responder::RestImproved1 => severity < baseline - ONE_GRADE,
-            Responder::RestNone => severity < crate::rest_lines::NO_REST_LINES,
+            Responder::NoneOrMild => NONE_OR_MILD_SEVERITY,
+            Responder::Improved1 => baseline - ONE_GRADE,
+            Responder::Improved2 => baseline - 1.0 - ONE_GRADE,
+            Responder::RestImproved1 => baseline - ONE_GRADE,
+            Responder::RestNone => crate::rest_lines::NO_REST_LINES,
         }
     }
 
@@ -376,6 +381,56 @@ pub fn area_strength_from<I: Iterator<Item = (f64, f64)>>(
         }
     }
     weighted.iter().map(|w| w / total_mass).collect()
+}
+
+/// Whether an area's severity at maximal contraction, `baseline * max(S, 0)^gamma` (as
+/// [`area_severity`] makes it), is below `threshold`, decided on the strength `S` itself: the
+/// strength at the threshold is computed once, and only a strength within a hair of it (a
+/// relative 1e-9, far wider than the power's rounding) is decided by the power as before.
+/// So the decisions are those of the severities, without a power per day.
+#[derive(Debug, Clone, Copy)]
+pub struct SeverityCut {
+    baseline: f64,
+    exponent: f64,
+    threshold: f64,
+    /// Strengths below `low` respond, above `high` do not; between, the power decides.
+    low: f64,
+    high: f64,
+}
+
+impl SeverityCut {
+    pub fn new(baseline: f64, exponent: f64, threshold: f64) -> Self {
+        let at_threshold = (threshold / baseline).powf(exponent.recip());
+        let (low, high) = if threshold > 0.0
+            && baseline > 0.0
+            && at_threshold.is_finite()
+            && at_threshold > 0.0
+        {
+            (at_threshold * (1.0 - 1e-9), at_threshold * (1.0 + 1e-9))
+        } else {
+            // A threshold at or below zero, or degenerate inputs: the power decides always.
+            (f64::NEG_INFINITY, f64::INFINITY)
+        };
+        SeverityCut {
+            baseline,
+            exponent,
+            threshold,
+            low,
+            high,
+        }
+    }
+
+    #[inline(always)]
+    pub fn below(&self, strength: f64) -> bool {
+        let strength = strength.max(0.0);
+        if strength < self.low {
+            true
+        } else if strength > self.high {
+            false
+        } else {
+            self.baseline * strength.powf(self.exponent) < self.threshold
+        }
+    }
 }
 
 /// The wrinkle areas whose muscles the plan injects directly, in [`AREAS`] order.
@@ -828,6 +883,43 @@ mod tests {
             area_severity(&plan, &simulation, &parameters, "forehead").unwrap();
         assert_eq!(baseline, 3.0);
         assert!(severity[20] < baseline);
+    }
+
+    #[test]
+    fn the_severity_cut_decides_as_the_power_does() {
+        // Strengths swept densely, and packed around each cut's own strength to the last
+        // bits, for every responder threshold, baseline and a range of exponents.
+        for exponent in [0.5, 1.0, 1.37, 2.0, 3.3] {
+            for baseline in [1.0, 2.0, 3.0] {
+                for responder in Responder::ALL {
+                    let threshold = responder.threshold(baseline);
+                    let cut = SeverityCut::new(baseline, exponent, threshold);
+                    let at = (threshold / baseline).powf(exponent.recip());
+                    let mut strengths: Vec<f64> = (0..=2000).map(|i| i as f64 * 0.0007).collect();
+                    strengths.extend([-0.1, f64::NAN, 1.0, 0.0]);
+                    if at.is_finite() {
+                        let mut x = at;
+                        for _ in 0..64 {
+                            strengths.push(x);
+                            x = f64::from_bits(x.to_bits() + 1);
+                        }
+                        x = at;
+                        for _ in 0..64 {
+                            strengths.push(x);
+                            x = f64::from_bits(x.to_bits() - 1);
+                        }
+                    }
+                    for s in strengths {
+                        let severity = baseline * s.max(0.0).powf(exponent);
+                        assert_eq!(
+                            cut.below(s),
+                            responder.responds(severity, baseline),
+                            "{responder:?} baseline {baseline} exponent {exponent} strength {s}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -165,10 +165,10 @@ fn first_cycle_end_day(plan: &Plan, area: &str, days: usize) -> Option<usize> {
 
 /// The first response within `severity[..end]` as `(duration, still responding at end)`:
 /// from the first responding day until the first day it is lost, or `end`.
-fn first_response(
-    severity: &[f64],
+fn first_response<T: Copy>(
+    severity: &[T],
     end: usize,
-    responds: impl Fn(f64) -> bool,
+    responds: impl Fn(T) -> bool,
 ) -> Option<(usize, bool)> {
     let window = &severity[..end.min(severity.len())];
     let onset = window.iter().position(|&s| responds(s))?;
@@ -463,30 +463,28 @@ fn aggregate_patient(
             continue;
         };
         let strength = recorded_area_strength(view, &area.area, settings.days);
-        let (baseline, severity) = if settings.responder.at_rest() {
+        let responding: Vec<bool> = if settings.responder.at_rest() {
             let baseline_rest = patient.plan.patient.rest_severity[area_index].unwrap_or(
                 patient.plan.patient.baseline_severity[area_index]
                     * crate::rest_lines::DEFAULT_REST_FRACTION,
             );
-            (
-                baseline_rest,
-                crate::rest_lines::rest_severity(baseline_rest, &strength),
-            )
+            let threshold = settings.responder.threshold(baseline_rest);
+            crate::rest_lines::rest_severity(baseline_rest, &strength)
+                .iter()
+                .map(|&severity| severity < threshold)
+                .collect()
         } else {
             let baseline = patient.plan.patient.baseline_severity[area_index];
-            let exponent = patient.parameters.severity_exponent;
-            (
+            let cut = metrics::SeverityCut::new(
                 baseline,
-                strength
-                    .iter()
-                    .map(|s| baseline * s.max(0.0).powf(exponent))
-                    .collect(),
-            )
+                patient.parameters.severity_exponent,
+                settings.responder.threshold(baseline),
+            );
+            strength.iter().map(|&s| cut.below(s)).collect()
         };
         let mut onset = None;
         let mut end = None;
-        for (day, &severity) in severity.iter().enumerate() {
-            let responds = settings.responder.responds(severity, baseline);
+        for (day, &responds) in responding.iter().enumerate() {
             if responds {
                 area.responders[day] += 1;
                 onset.get_or_insert(day);
@@ -503,9 +501,7 @@ fn aggregate_patient(
         }
         area.onsets[onset.unwrap_or(settings.days)] += 1;
         let end = area.first_cycle_end_day.unwrap_or(settings.days);
-        if let Some((duration, still_responding)) =
-            first_response(&severity, end, |s| settings.responder.responds(s, baseline))
-        {
+        if let Some((duration, still_responding)) = first_response(&responding, end, |r| r) {
             area.first_cycle_durations[duration] += 1;
             if still_responding && area.first_cycle_end_day.is_some() {
                 area.first_cycle_still_responding += 1;
