@@ -276,11 +276,19 @@ impl DailyRecorder for TrialRecorder<'_> {
         use model::dynamic;
         let count = days.len();
         if self.reads.daily {
-            for i in 0..count {
+            // Written into reserved room with the running peak in a register: this loop
+            // runs for every day of every read compartment.
+            let mut peak = self.peak_blockade;
+            self.daily.reserve(count);
+            let room = &mut self.daily.spare_capacity_mut()[..count];
+            for (i, slot) in room.iter_mut().enumerate() {
                 let blockade = days.dynamic(dynamic::B, i);
-                self.daily.push((blockade, days.dynamic(dynamic::M, i)));
-                self.peak_blockade = self.peak_blockade.max(blockade);
+                slot.write((blockade, days.dynamic(dynamic::M, i)));
+                peak = peak.max(blockade);
             }
+            // SAFETY: the loop above initialised the `count` slots after the current length.
+            unsafe { self.daily.set_len(self.daily.len() + count) };
+            self.peak_blockade = peak;
         } else if self.reads.peak_blockade
             && may_exceed(days.upper_bound(dynamic::B), self.peak_blockade)
         {
