@@ -136,6 +136,10 @@ impl MuscleId {
 #[derive(Debug)]
 pub struct Anatomy {
     pub muscles: Vec<Muscle>,
+    /// Each muscle's neighbours by id (`None`: a name the data file does not define), in the
+    /// order of [`Muscle::neighbours`]: resolved once, since every injection's spread reads
+    /// them.
+    neighbour_ids: Vec<Vec<Option<MuscleId>>>,
 }
 
 static ANATOMY: OnceLock<Anatomy> = OnceLock::new();
@@ -147,10 +151,27 @@ impl Anatomy {
         ANATOMY.get_or_init(|| {
             let file: AnatomyFile = toml::from_str(include_str!("../data/anatomy.toml"))
                 .expect("embedded anatomy.toml is valid (checked by tests)");
+            let find = |name: &str| {
+                file.muscle
+                    .iter()
+                    .position(|m| m.name == name)
+                    .map(Self::id_at)
+            };
+            let neighbour_ids = file
+                .muscle
+                .iter()
+                .map(|m| m.neighbours.iter().map(|n| find(&n.muscle)).collect())
+                .collect();
             Anatomy {
                 muscles: file.muscle,
+                neighbour_ids,
             }
         })
+    }
+
+    /// The ids of `muscle`'s neighbours, in the order of its [`Muscle::neighbours`].
+    pub fn neighbour_ids(&self, muscle: MuscleId) -> &[Option<MuscleId>] {
+        &self.neighbour_ids[muscle.index()]
     }
 
     /// A muscle by its exact (canonical) name.

@@ -165,11 +165,12 @@ pub fn compartment_doses(
             continue;
         }
         let constants = compartment_constants(plan, Anatomy::compartment_muscle(compartment));
+        let scaled_mass = constants.mass_g.powf(parameters.mass_exponent);
         let doses: Vec<Dose> = deposits
             .iter()
             .map(|&(day, units, reaching, product)| Dose {
                 day,
-                concentration: units * reaching / constants.mass_g.powf(parameters.mass_exponent),
+                concentration: units * reaching / scaled_mass,
                 product,
             })
             .collect();

@@ -76,11 +76,16 @@ impl DailyRecorder for Vec<State> {
     fn record(&mut self, days: &StepDays) {
         let count = days.len();
         self.reserve(count);
-        let mut states = days.states();
-        for slot in &mut self.spare_capacity_mut()[..count] {
-            slot.write(states.next().expect("one state per day"));
-        }
-        // SAFETY: the loop above initialised the `count` slots after the current length.
+        let room = self.spare_capacity_mut()[..count].as_mut_ptr();
+        let mut written = 0;
+        days.for_each_state(|state| {
+            // SAFETY: `for_each_state` gives exactly `count` states, and `count` slots are
+            // reserved after the current length.
+            unsafe { (*room.add(written)).write(state) };
+            written += 1;
+        });
+        debug_assert_eq!(written, count);
+        // SAFETY: the `count` slots after the current length were initialised above.
         unsafe { self.set_len(self.len() + count) };
     }
 }
@@ -110,6 +115,9 @@ pub struct StepDays {
     fast: f64,
     day_slow: f64,
     day_fast: f64,
+    /// The toxin factors of the step's last output day, once a pass over every day has made
+    /// them (the solver carries them to the next step; otherwise it makes them itself).
+    last_factors: std::cell::Cell<Option<(f64, f64)>>,
 }
 
 impl StepDays {
@@ -178,22 +186,40 @@ impl StepDays {
         }
     }
 
-    /// The whole state of every day of the step, in order.
+    /// The whole state of every day of the step, in order, given to `record`.
     #[inline(always)]
-    pub fn states(&self) -> impl Iterator<Item = State> + '_ {
+    pub fn for_each_state(&self, mut record: impl FnMut(State)) {
         let (mut slow, mut fast) = (self.slow, self.fast);
-        (0..self.len()).map(move |i| {
-            let y: Dynamic = if i < self.interior {
-                std::array::from_fn(|c| self.dynamic(c, i))
-            } else {
-                self.y1
-            };
-            let state =
-                model::full_state(self.toxin.d * fast, self.toxin.load_from(slow, fast), &y);
+        let (mut last_slow, mut last_fast) = (slow, fast);
+        let toxin = &self.toxin;
+        let mut day_time = self.first_day as f64;
+        for _ in 0..self.interior {
+            let theta = (day_time - self.t0) * self.inverse_h;
+            let u = 1.0 - theta;
+            let mut y = self.y0;
+            for i in 0..DYNAMIC_SIZE {
+                y[i] +=
+                    theta * (self.r1[i] + u * (self.r2[i] + theta * (self.r3[i] + u * self.r4[i])));
+            }
+            record(model::full_state(
+                toxin.d * fast,
+                toxin.load_from(slow, fast),
+                &y,
+            ));
+            (last_slow, last_fast) = (slow, fast);
             slow *= self.day_slow;
             fast *= self.day_fast;
-            state
-        })
+            day_time += 1.0;
+        }
+        if self.with_end {
+            (last_slow, last_fast) = (slow, fast);
+            record(model::full_state(
+                toxin.d * fast,
+                toxin.load_from(slow, fast),
+                &self.y1,
+            ));
+        }
+        self.last_factors.set(Some((last_slow, last_fast)));
     }
 
     /// The internalised load `L` of every day of the step, in order.
@@ -747,6 +773,7 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
             fast,
             day_slow: self.clock.day_slow,
             day_fast: self.clock.day_fast,
+            last_factors: std::cell::Cell::new(None),
         });
     }
 
@@ -877,7 +904,7 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
         let (slow, fast) = self.clock.at(self.k_l, self.k_in, first, self.t_ref);
         let count = interior_end - first;
         let with_end = interior_end == last;
-        self.recorder.record(&StepDays {
+        let step = StepDays {
             first_day: first,
             interior: count,
             with_end,
@@ -894,19 +921,24 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
             fast,
             day_slow,
             day_fast,
-        });
+            last_factors: std::cell::Cell::new(None),
+        };
+        self.recorder.record(&step);
         // The toxin factors of the step's last output day, a day at a time (as the states
-        // were made), for the next step's first day.
-        let (mut last_slow, mut last_fast) = (slow, fast);
-        let (mut next_slow, mut next_fast) = (slow, fast);
-        for _ in 0..count {
-            (last_slow, last_fast) = (next_slow, next_fast);
-            next_slow *= day_slow;
-            next_fast *= day_fast;
-        }
-        if with_end {
-            (last_slow, last_fast) = (next_slow, next_fast);
-        }
+        // are made), for the next step's first day.
+        let (last_slow, last_fast) = step.last_factors.get().unwrap_or_else(|| {
+            let (mut last_slow, mut last_fast) = (slow, fast);
+            let (mut next_slow, mut next_fast) = (slow, fast);
+            for _ in 0..count {
+                (last_slow, last_fast) = (next_slow, next_fast);
+                next_slow *= day_slow;
+                next_fast *= day_fast;
+            }
+            if with_end {
+                (last_slow, last_fast) = (next_slow, next_fast);
+            }
+            (last_slow, last_fast)
+        });
         self.clock.day = last;
         self.clock.slow = last_slow;
         self.clock.fast = last_fast;

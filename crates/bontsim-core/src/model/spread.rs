@@ -41,8 +41,13 @@ pub fn distribute(
     let lambda = spread_length_mm(parameters, units, volume_ml);
     let start = deposits.len();
     let mut spread_total = 0.0;
-    for neighbour in &anatomy.muscle(muscle).neighbours {
-        let Some(index) = anatomy.index_of(&neighbour.muscle) else {
+    for (neighbour, id) in anatomy
+        .muscle(muscle)
+        .neighbours
+        .iter()
+        .zip(anatomy.neighbour_ids(muscle))
+    {
+        let Some(index) = *id else {
             continue;
         };
         let neighbour_side = match neighbour.side {
