@@ -1005,7 +1005,10 @@ fn run<const N: usize, R: DailyRecorder>(
                     next_problem += 1;
                 }
                 let lane = slot.as_mut().expect("just filled");
-                if days > 0 && lane.prepare(&mut batch, l, days, options) {
+                // Inside a segment nothing is due: the common case, decided without a call.
+                if batch.t[l] < batch.segment_end[l]
+                    || (days > 0 && lane.prepare(&mut batch, l, days, options))
+                {
                     active += 1;
                     break;
                 }
