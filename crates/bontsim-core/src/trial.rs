@@ -276,19 +276,22 @@ impl DailyRecorder for TrialRecorder<'_> {
         use model::dynamic;
         let count = days.len();
         if self.reads.daily {
-            // Written into reserved room with the running peak in a register: this loop
-            // runs for every day of every read compartment.
-            let mut peak = self.peak_blockade;
+            // Written into reserved room: this loop runs for every day of every read
+            // compartment. The running peak (a dependency from day to day) only over the
+            // steps whose bound may raise it.
+            let start = self.daily.len();
             self.daily.reserve(count);
             let room = &mut self.daily.spare_capacity_mut()[..count];
             for (i, slot) in room.iter_mut().enumerate() {
-                let blockade = days.dynamic(dynamic::B, i);
-                slot.write((blockade, days.dynamic(dynamic::M, i)));
-                peak = peak.max(blockade);
+                slot.write((days.dynamic(dynamic::B, i), days.dynamic(dynamic::M, i)));
             }
             // SAFETY: the loop above initialised the `count` slots after the current length.
-            unsafe { self.daily.set_len(self.daily.len() + count) };
-            self.peak_blockade = peak;
+            unsafe { self.daily.set_len(start + count) };
+            if may_exceed(days.upper_bound(dynamic::B), self.peak_blockade) {
+                self.peak_blockade = self.daily[start..]
+                    .iter()
+                    .fold(self.peak_blockade, |peak, &(blockade, _)| peak.max(blockade));
+            }
         } else if self.reads.peak_blockade
             && may_exceed(days.upper_bound(dynamic::B), self.peak_blockade)
         {
