@@ -275,6 +275,7 @@ pub fn simulate_compartments(
             parameters: &compartment_parameters[i],
             constants: &items[i].constants,
             doses: &items[i].doses,
+            start: None,
         })
         .collect();
     let trajectories: Vec<Arc<Vec<State>>> = problems
