@@ -1145,7 +1145,11 @@ mod tests {
                 800,
                 &options,
             );
-            assert_eq!(continued[1].states[..], whole.states[day + 1..], "from day {day}");
+            assert_eq!(
+                continued[1].states[..],
+                whole.states[day + 1..],
+                "from day {day}"
+            );
             assert_eq!(continued[2], whole);
         }
         // From a day without a dose the step sizes restart: within the tolerance.
