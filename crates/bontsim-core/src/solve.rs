@@ -577,7 +577,10 @@ impl<'a> Lane<'a> {
                 valid: false,
             },
             next_output: 0,
-            states: Vec::with_capacity(days),
+            // A continued run outputs only the days after its start.
+            states: Vec::with_capacity(
+                days.saturating_sub(problem.start.map_or(0, |start| start.day + 1)),
+            ),
             start: problem.start,
         }
     }

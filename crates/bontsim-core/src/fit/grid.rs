@@ -584,6 +584,7 @@ impl<'a> Grid<'a> {
                         .copied()
                         .filter(|&c| p.cluster_of[c].contains(&k))
                         .collect();
+                    let mut before: Vec<(Vec<bool>, Vec<usize>, Vec<Tally>)> = Vec::new();
                     for m in 0..cluster.combinations.len() {
                         let mut own = Vec::new();
                         for &c in &compartments {
@@ -605,23 +606,38 @@ impl<'a> Grid<'a> {
                             tallies: goal_list.iter().map(|g| Tally::new(g, goals)).collect(),
                             own,
                         };
-                        // The days before the candidate's own sessions act.
-                        let end = if sessions_on { t } else { days - 1 };
-                        let span = end + 1 - first;
-                        self.feed(
-                            &mut run.tallies,
-                            &goal_list,
-                            p,
-                            k,
-                            m,
-                            &session_days[i],
-                            goals,
-                            span,
-                            |c| {
-                                let dosed = run.own.iter().any(|o| o.0 == c).then_some(i);
-                                history_days(d, c, dosed, first, end)
-                            },
-                        );
+                        // The days before the candidate's own sessions act: the same for the
+                        // combinations that dose, and simulate, the same compartments.
+                        let simulated: Vec<bool> = (0..count)
+                            .map(|c| {
+                                p.cluster_of[c].contains(&k) && p.present(k, m, c, &session_days[i])
+                            })
+                            .collect();
+                        let dosed: Vec<usize> = run.own.iter().map(|o| o.0).collect();
+                        if let Some((_, _, tallies)) = before
+                            .iter()
+                            .find(|(s, o, _)| *s == simulated && *o == dosed)
+                        {
+                            run.tallies = tallies.clone();
+                        } else {
+                            let end = if sessions_on { t } else { days - 1 };
+                            let span = end + 1 - first;
+                            self.feed(
+                                &mut run.tallies,
+                                &goal_list,
+                                p,
+                                k,
+                                m,
+                                &session_days[i],
+                                goals,
+                                span,
+                                |c| {
+                                    let dosed = run.own.iter().any(|o| o.0 == c).then_some(i);
+                                    history_days(d, c, dosed, first, end)
+                                },
+                            );
+                            before.push((simulated, dosed, run.tallies.clone()));
+                        }
                         runs.push(run);
                     }
                 }
