@@ -1,9 +1,11 @@
 //! The next dose and interval chosen over the posterior: every candidate (the last session's
 //! doses scaled, in whole units, within each muscle's usual upper dose; an interval from the
-//! label's minimum retreatment interval) is simulated for each posterior draw over the coming
-//! year, and the candidate with the least expected loss is proposed. The loss is the sum of
-//! the terms asked for, each spelled out in [`Goals`]; the same loss of the label plan (the
-//! last session repeated every 90 days) is reported beside it.
+//! label's minimum retreatment interval) is simulated for every posterior draw over the coming
+//! year, and the candidate with the least expected loss is proposed: the exact minimum over the
+//! whole grid ([`super::grid`], which makes that affordable), or, for the plans the grid's
+//! conditions exclude, the best a coordinate search finds. The loss is the sum of the terms
+//! asked for, each spelled out in [`Goals`]; the same loss of the label plan (the last session
+//! repeated every 90 days) is reported beside it.
 
 use super::individual::IndividualModel;
 use super::{posterior_draws, FitRequest};
@@ -21,8 +23,6 @@ pub const DOSE_SCALES: [f64; 11] = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.4, 1.6,
 /// Intervals tried beyond the minimum, in days.
 pub const INTERVAL_STEP_DAYS: f64 = 15.0;
 pub const LONGEST_INTERVAL_DAYS: f64 = 180.0;
-/// Posterior draws the candidates are judged over (every k-th of the fit's draws).
-pub const OPTIMISE_DRAWS: usize = 200;
 
 /// What the loss counts. Each indicator term costs 1 when the target is missed by a draw, so
 /// the expected loss is a sum of probabilities of missing, plus the weighted units and
