@@ -317,7 +317,7 @@ enum Command {
         /// Seed of the sampler.
         #[arg(long, default_value_t = 1, value_name = "S", value_parser = arguments::at_least_u64(0))]
         seed: u64,
-        /// Posterior draws of the fit (200 of them judge the candidates).
+        /// Posterior draws of the fit (every one judges the candidates).
         #[arg(long, default_value_t = 1000, value_name = "N", value_parser = arguments::at_least(0))]
         draws: usize,
         /// Weight of the population prior (as `fit`).

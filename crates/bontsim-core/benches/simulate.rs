@@ -141,6 +141,7 @@ fn compartment_bench(c: &mut Criterion) {
             parameters,
             constants,
             doses,
+            start: None,
         })
         .collect();
     group.bench_function("interleaved (solve::integrate_many)", |b| {

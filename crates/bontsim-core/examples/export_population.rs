@@ -323,6 +323,7 @@ fn main() {
             parameters,
             constants,
             doses,
+            start: None,
         })
         .collect();
     let integrate_batch = |batch: &[Problem]| -> f64 {

@@ -125,6 +125,16 @@ pub fn compartment_doses(
     plan: &Plan,
     parameters: &Parameters,
 ) -> (Vec<CompartmentDoses>, Vec<Vec<(f64, f64)>>) {
+    compartment_doses_above(plan, parameters, NEGLIGIBLE_UNITS)
+}
+
+/// [`compartment_doses`] keeping every compartment that receives at least `least_units` (the
+/// doses of parts of a plan, whose sum decides what is negligible).
+pub fn compartment_doses_above(
+    plan: &Plan,
+    parameters: &Parameters,
+    least_units: f64,
+) -> (Vec<CompartmentDoses>, Vec<Vec<(f64, f64)>>) {
     let count = Anatomy::get().compartment_count();
     // (day, U-eq, share not neutralised, the product's rates) of every deposit reaching each
     // compartment.
@@ -161,7 +171,7 @@ pub fn compartment_doses(
     let mut items = Vec::new();
     for (compartment, deposits) in received.iter().enumerate() {
         let total_units: f64 = deposits.iter().map(|d| d.1).sum();
-        if total_units < NEGLIGIBLE_UNITS {
+        if total_units < least_units {
             continue;
         }
         let constants = compartment_constants(plan, Anatomy::compartment_muscle(compartment));
@@ -287,6 +297,7 @@ impl PreparedCompartments {
             parameters: &self.parameters[i],
             constants: &self.items[i].constants,
             doses: &self.items[i].doses,
+            start: None,
         })
     }
 }

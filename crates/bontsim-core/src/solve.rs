@@ -308,12 +308,46 @@ fn weighted_sum<const S: usize, const N: usize>(
 }
 
 /// One compartment to integrate: its patient's parameters, its constants and its doses
-/// (sorted by day; doses after the horizon are ignored).
+/// (sorted by day; doses after the horizon are ignored), from the untreated state at day 0
+/// or from a [`Start`].
 #[derive(Debug, Clone, Copy)]
 pub struct Problem<'a> {
     pub parameters: &'a Parameters,
     pub constants: &'a CompartmentConstants,
     pub doses: &'a [Dose],
+    /// Continue an earlier run of the same compartment from its state at a day instead of
+    /// starting untreated at day 0 (`None`).
+    pub start: Option<Start>,
+}
+
+/// Where a continued integration starts: the muscle state at integer day `day`, before that
+/// day's doses, as an earlier run over the same doses left it (its output on `day`; a run
+/// ends its last step exactly on its last day). The toxin state is rebuilt from the doses
+/// before `day` (closed form), and the run outputs days `day + 1` to `days - 1`, so that
+/// `Trajectory::states[i]` is day `day + 1 + i`. When a dose falls on `day` (every step of
+/// the uninterrupted run ends there too) the continuation is bit-identical to the
+/// uninterrupted run; elsewhere the step sizes restart and it agrees within the tolerance.
+/// A plan's candidate continuations share its history this way: integrated once up to the
+/// day they part.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Start {
+    pub day: usize,
+    pub dynamic: Dynamic,
+}
+
+impl Start {
+    /// The start at `day` from an earlier run's output state on that day.
+    pub fn from_state(day: usize, state: &State) -> Start {
+        Start {
+            day,
+            dynamic: [
+                state[model::index::B],
+                state[model::index::R],
+                state[model::index::M],
+                state[model::index::F],
+            ],
+        }
+    }
 }
 
 /// Compartments integrated side by side, one per lane of the processor's vector registers
@@ -335,6 +369,7 @@ pub fn integrate(
         parameters,
         constants,
         doses,
+        start: None,
     };
     integrate_many(&[problem], days, options)
         .pop()
@@ -350,10 +385,13 @@ pub fn integrate_many(
     days: usize,
     options: &SolverOptions,
 ) -> Vec<Trajectory> {
-    integrate_many_into(problems, days, options, |_| Vec::with_capacity(days))
-        .into_iter()
-        .map(|states| Trajectory { states })
-        .collect()
+    // A continued run outputs only the days after its start.
+    integrate_many_into(problems, days, options, |i| {
+        Vec::with_capacity(days.saturating_sub(problems[i].start.map_or(0, |start| start.day + 1)))
+    })
+    .into_iter()
+    .map(|states| Trajectory { states })
+    .collect()
 }
 
 /// [`integrate_many`] with each problem's daily states given to a recorder of the caller's
@@ -724,6 +762,8 @@ struct Lane<'a, R> {
     clock: DayClock,
     next_output: usize,
     recorder: R,
+    /// A start not yet taken (see [`Start`]): applied at the lane's first preparation.
+    start: Option<Start>,
 }
 
 impl<'a, R: DailyRecorder> Lane<'a, R> {
@@ -749,7 +789,46 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
             },
             next_output: 0,
             recorder,
+            start: problem.start,
         }
+    }
+
+    /// Put lane `l` where `start` says: the toxin of the doses before its day (the same
+    /// updates, in the same order, as an uninterrupted run makes), its muscle state, and its
+    /// first output the day after.
+    fn resume<const N: usize>(&mut self, batch: &mut Batch<N>, l: usize, start: &Start) {
+        let day = start.day as f64;
+        let parameters = self.parameters;
+        let mut last_dose_time = None;
+        while let Some(dose) = self.doses.get(self.next_dose).filter(|d| d.day < day) {
+            // An uninterrupted run applies a dose on its day, or at day 0 for earlier ones.
+            let t = dose.day.max(0.0);
+            self.k_in = dose.product.uptake_rate(parameters);
+            self.k_l = dose.product.activity_loss_rate(parameters);
+            self.toxin.dose(
+                parameters,
+                &self.constants,
+                &dose.product,
+                t,
+                dose.concentration,
+            );
+            batch.set_product(l, parameters, &self.constants, &dose.product);
+            self.next_dose += 1;
+            last_dose_time = Some(t);
+        }
+        if let Some(t) = last_dose_time {
+            self.clock.day_fast = (-self.k_in).exp();
+            self.clock.day_slow = (-self.k_l).exp();
+            self.t_ref = t;
+            self.clock.valid = false;
+            batch.set_toxin(l, &self.toxin);
+        }
+        batch.t[l] = day;
+        batch.segment_end[l] = day;
+        for (i, value) in start.dynamic.iter().enumerate() {
+            batch.y[i][l] = *value;
+        }
+        self.next_output = start.day + 1;
     }
 
     /// Record day `day` with dynamic state `y`.
@@ -786,6 +865,9 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
         days: usize,
         options: &SolverOptions,
     ) -> bool {
+        if let Some(start) = self.start.take() {
+            self.resume(batch, l, &start);
+        }
         if batch.t[l] < batch.segment_end[l] {
             return true;
         }
@@ -1241,6 +1323,7 @@ mod tests {
                 parameters,
                 constants,
                 doses,
+                start: None,
             });
         }
         let together = integrate_many(&problems, 730, &SolverOptions::default());
@@ -1257,6 +1340,62 @@ mod tests {
         }
         for state in &together[2].states {
             assert_eq!(*state, BASELINE_STATE, "untreated compartment moved");
+        }
+    }
+
+    #[test]
+    fn a_continued_run_is_bit_identical_to_the_uninterrupted_one_from_a_dose_day() {
+        let parameters = Parameters {
+            k_r0: 0.06,
+            ..Parameters::TYPICAL
+        };
+        let constants = constants();
+        // Doses every 120 days, the product changing on the fourth (its rates carry over).
+        let mut doses: Vec<Dose> = (0..6)
+            .map(|k| reference_dose(120.0 * k as f64, 9.0 - k as f64))
+            .collect();
+        doses[3].product = ProductRates {
+            onset: 1.5,
+            recovery: 0.9,
+            duration: 1.2,
+        };
+        let options = SolverOptions::default();
+        let whole = integrate(&parameters, &constants, &doses, 800, &options);
+        let problem = |start, doses| Problem {
+            parameters: &parameters,
+            constants: &constants,
+            doses,
+            start,
+        };
+        for day in [360, 480, 600] {
+            // The history up to the dose day, then its continuation (among other lanes).
+            let history = integrate_many(&[problem(None, &doses)], day + 1, &options);
+            assert_eq!(history[0].states[..], whole.states[..=day]);
+            let start = Start::from_state(day, &history[0].states[day]);
+            let continued = integrate_many(
+                &[
+                    problem(None, &doses[..2]),
+                    problem(Some(start), &doses),
+                    problem(None, &doses),
+                ],
+                800,
+                &options,
+            );
+            assert_eq!(
+                continued[1].states[..],
+                whole.states[day + 1..],
+                "from day {day}"
+            );
+            assert_eq!(continued[2], whole);
+        }
+        // From a day without a dose the step sizes restart: within the tolerance.
+        let day = 200;
+        let start = Start::from_state(day, &whole.states[day]);
+        let continued = integrate_many(&[problem(Some(start), &doses)], 800, &options);
+        for (a, b) in continued[0].states.iter().zip(&whole.states[day + 1..]) {
+            for (x, y) in a.iter().zip(b) {
+                assert!((x - y).abs() < 1e-4, "{a:?} {b:?}");
+            }
         }
     }
 
@@ -1339,6 +1478,7 @@ mod tests {
                 parameters: &parameters,
                 constants: &constants,
                 doses: &doses[k % 4..],
+                start: None,
             })
             .collect();
         let options = SolverOptions::default();

@@ -290,7 +290,9 @@ impl DailyRecorder for TrialRecorder<'_> {
             if may_exceed(days.upper_bound(dynamic::B), self.peak_blockade) {
                 self.peak_blockade = self.daily[start..]
                     .iter()
-                    .fold(self.peak_blockade, |peak, &(blockade, _)| peak.max(blockade));
+                    .fold(self.peak_blockade, |peak, &(blockade, _)| {
+                        peak.max(blockade)
+                    });
             }
         } else if self.reads.peak_blockade
             && may_exceed(days.upper_bound(dynamic::B), self.peak_blockade)

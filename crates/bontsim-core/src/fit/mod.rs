@@ -11,6 +11,7 @@
 //! read and write files. Front ends call [`crate::Engine::fit`].
 
 pub mod forecast;
+pub mod grid;
 pub mod individual;
 pub mod likelihood;
 pub mod linear;

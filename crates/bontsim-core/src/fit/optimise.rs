@@ -1,9 +1,11 @@
 //! The next dose and interval chosen over the posterior: every candidate (the last session's
 //! doses scaled, in whole units, within each muscle's usual upper dose; an interval from the
-//! label's minimum retreatment interval) is simulated for each posterior draw over the coming
-//! year, and the candidate with the least expected loss is proposed. The loss is the sum of
-//! the terms asked for, each spelled out in [`Goals`]; the same loss of the label plan (the
-//! last session repeated every 90 days) is reported beside it.
+//! label's minimum retreatment interval) is simulated for every posterior draw over the coming
+//! year, and the candidate with the least expected loss is proposed: the exact minimum over the
+//! whole grid ([`super::grid`], which makes that affordable), or, for the plans the grid's
+//! conditions exclude, the best a coordinate search finds. The loss is the sum of the terms
+//! asked for, each spelled out in [`Goals`]; the same loss of the label plan (the last session
+//! repeated every 90 days) is reported beside it.
 
 use super::individual::IndividualModel;
 use super::{posterior_draws, FitRequest};
@@ -21,8 +23,6 @@ pub const DOSE_SCALES: [f64; 11] = [0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.2, 1.4, 1.6,
 /// Intervals tried beyond the minimum, in days.
 pub const INTERVAL_STEP_DAYS: f64 = 15.0;
 pub const LONGEST_INTERVAL_DAYS: f64 = 180.0;
-/// Posterior draws the candidates are judged over (every k-th of the fit's draws).
-pub const OPTIMISE_DRAWS: usize = 200;
 
 /// What the loss counts. Each indicator term costs 1 when the target is missed by a draw, so
 /// the expected loss is a sum of probabilities of missing, plus the weighted units and
@@ -149,7 +149,7 @@ pub fn judge(
 ) -> Judged {
     let horizon = goals.horizon_days as f64;
     let last = plan.injections.last().map_or(0.0, |i| i.day);
-    let (candidate, sessions) = continued(plan, units, interval, horizon);
+    let (candidate, _) = continued(plan, units, interval, horizon);
     let first = last.ceil() as usize;
     let days = first + goals.horizon_days;
     let areas = crate::metrics::treated_areas(plan);
@@ -216,6 +216,14 @@ pub fn judge(
     let met: Vec<f64> = (0..goals_count)
         .map(|g| per_draw.iter().map(|m| m[g]).sum::<f64>() / per_draw.len().max(1) as f64)
         .collect();
+    judged(plan, goals, units, interval, met)
+}
+
+/// A candidate's loss from the shares of draws meeting each goal: the misses, plus its units
+/// a year and antibody risk weighted.
+pub fn judged(plan: &Plan, goals: &Goals, units: &[f64], interval: f64, met: Vec<f64>) -> Judged {
+    let horizon = goals.horizon_days as f64;
+    let (candidate, sessions) = continued(plan, units, interval, horizon);
     let session_units: f64 = last_session(plan)
         .iter()
         .zip(units)
@@ -232,6 +240,16 @@ pub fn judge(
         units_per_year,
         antibody,
     }
+}
+
+/// Whether candidate `a` (interval `ia`) is better than `b` (interval `ib`): less expected
+/// loss, then fewer units a year, then the longer interval.
+pub fn better(a: &Judged, b: &Judged, ia: f64, ib: f64) -> bool {
+    a.loss
+        .total_cmp(&b.loss)
+        .then(a.units_per_year.total_cmp(&b.units_per_year))
+        .then(ib.total_cmp(&ia))
+        .is_lt()
 }
 
 /// Choose the next dose and interval (see the module header).
@@ -290,19 +308,7 @@ pub fn optimise(
         ));
     }
     let posterior = posterior_draws(request, model);
-    let every = posterior
-        .sampled
-        .draws
-        .len()
-        .div_ceil(OPTIMISE_DRAWS)
-        .max(1);
-    let draws: Vec<Vec<f64>> = posterior
-        .sampled
-        .draws
-        .iter()
-        .step_by(every)
-        .cloned()
-        .collect();
+    let draws: &[Vec<f64>] = &posterior.sampled.draws;
     let plan = request.plan;
     let session = last_session(plan);
     let anatomy = Anatomy::get();
@@ -340,87 +346,135 @@ pub fn optimise(
     };
     let individual = &posterior.individual;
     let label_units: Vec<f64> = session.iter().map(|i| i.units).collect();
-    let label = judge(
-        plan,
-        model,
-        individual,
-        &draws,
-        goals,
-        &label_units,
-        MINIMUM_RETREATMENT_DAYS,
-    );
-    // Coordinate search: each target's scale in turn, then the interval; two rounds.
     let mut scales = vec![1.0; targets.len().max(1)];
-    let mut interval_chosen = MINIMUM_RETREATMENT_DAYS;
-    let mut candidates: Vec<(Vec<f64>, f64)> = Vec::new();
-    let mut judged: Vec<Judged> = Vec::new();
-    let evaluate = |candidates: &mut Vec<(Vec<f64>, f64)>,
-                    judged: &mut Vec<Judged>,
-                    units: Vec<f64>,
-                    interval: f64|
-     -> usize {
-        if let Some(k) = candidates
-            .iter()
-            .position(|(u, d)| *u == units && *d == interval)
-        {
-            return k;
-        }
-        judged.push(judge(
-            plan, model, individual, &draws, goals, &units, interval,
-        ));
-        candidates.push((units, interval));
-        candidates.len() - 1
-    };
-    let better = |a: &Judged, b: &Judged, ia: f64, ib: f64| {
-        a.loss
-            .total_cmp(&b.loss)
-            .then(a.units_per_year.total_cmp(&b.units_per_year))
-            .then(ib.total_cmp(&ia))
-            .is_lt()
-    };
-    let mut best = evaluate(
-        &mut candidates,
-        &mut judged,
-        units_for(&scales),
-        interval_chosen,
-    );
-    for _round in 0..2 {
-        for group in 0..scales.len() {
+    // Each target's distinct units over the dose scales.
+    let options: Vec<Vec<Vec<f64>>> = (0..scales.len())
+        .map(|g| {
+            let mut distinct: Vec<Vec<f64>> = Vec::new();
             for scale in DOSE_SCALES {
-                let mut trial = scales.clone();
-                trial[group] = scale;
-                let k = evaluate(
-                    &mut candidates,
-                    &mut judged,
-                    units_for(&trial),
-                    interval_chosen,
-                );
-                if better(
-                    &judged[k],
-                    &judged[best],
-                    candidates[k].1,
-                    candidates[best].1,
-                ) {
-                    best = k;
-                    scales = trial;
+                let mut trial = vec![1.0; scales.len()];
+                trial[g] = scale;
+                let units: Vec<f64> = units_for(&trial)
+                    .into_iter()
+                    .zip(&group_of)
+                    .filter(|(_, &group)| group == g)
+                    .map(|(u, _)| u)
+                    .collect();
+                if !distinct.contains(&units) {
+                    distinct.push(units);
                 }
             }
+            distinct
+        })
+        .collect();
+    let grid = super::grid::Grid::new(
+        plan,
+        session.clone(),
+        &group_of,
+        &options,
+        &intervals,
+        goals,
+    );
+    let judge_label = || {
+        judge(
+            plan,
+            model,
+            individual,
+            draws,
+            goals,
+            &label_units,
+            MINIMUM_RETREATMENT_DAYS,
+        )
+    };
+    let (exact, label) = match grid {
+        Some(grid) => {
+            let counts = grid.met_counts(model, individual, draws, goals);
+            let label = grid
+                .judged(
+                    &counts,
+                    draws.len(),
+                    goals,
+                    &label_units,
+                    MINIMUM_RETREATMENT_DAYS,
+                )
+                .unwrap_or_else(judge_label);
+            let best = grid.best(&counts, draws.len(), goals, &label_units);
+            (Some((best, grid.candidates)), label)
         }
-        for &interval in &intervals {
-            let k = evaluate(&mut candidates, &mut judged, units_for(&scales), interval);
-            if better(
-                &judged[k],
-                &judged[best],
-                candidates[k].1,
-                candidates[best].1,
-            ) {
-                best = k;
-                interval_chosen = interval;
+        None => (None, judge_label()),
+    };
+    let ((units, interval, chosen), candidates_count) = match exact {
+        Some(found) => found,
+        None => {
+            // Otherwise a coordinate search: each target's scale in turn, then the
+            // interval; two rounds.
+            let mut interval_chosen = MINIMUM_RETREATMENT_DAYS;
+            let mut candidates: Vec<(Vec<f64>, f64)> = Vec::new();
+            let mut judged: Vec<Judged> = Vec::new();
+            let evaluate = |candidates: &mut Vec<(Vec<f64>, f64)>,
+                            judged: &mut Vec<Judged>,
+                            units: Vec<f64>,
+                            interval: f64|
+             -> usize {
+                if let Some(k) = candidates
+                    .iter()
+                    .position(|(u, d)| *u == units && *d == interval)
+                {
+                    return k;
+                }
+                judged.push(judge(
+                    plan, model, individual, draws, goals, &units, interval,
+                ));
+                candidates.push((units, interval));
+                candidates.len() - 1
+            };
+            let mut best = evaluate(
+                &mut candidates,
+                &mut judged,
+                units_for(&scales),
+                interval_chosen,
+            );
+            for _round in 0..2 {
+                for group in 0..scales.len() {
+                    for scale in DOSE_SCALES {
+                        let mut trial = scales.clone();
+                        trial[group] = scale;
+                        let k = evaluate(
+                            &mut candidates,
+                            &mut judged,
+                            units_for(&trial),
+                            interval_chosen,
+                        );
+                        if better(
+                            &judged[k],
+                            &judged[best],
+                            candidates[k].1,
+                            candidates[best].1,
+                        ) {
+                            best = k;
+                            scales = trial;
+                        }
+                    }
+                }
+                for &interval in &intervals {
+                    let k = evaluate(&mut candidates, &mut judged, units_for(&scales), interval);
+                    if better(
+                        &judged[k],
+                        &judged[best],
+                        candidates[k].1,
+                        candidates[best].1,
+                    ) {
+                        best = k;
+                        interval_chosen = interval;
+                    }
+                }
             }
+            let count = candidates.len();
+            let (units, interval) = candidates.swap_remove(best);
+            ((units, interval, judged.swap_remove(best)), count)
         }
-    }
-    let (units, interval) = &candidates[best];
-    let chosen = &judged[best];
+    };
+    let (units, interval, chosen) = (&units, &interval, &chosen);
     let mut goal_names = Vec::new();
     if let Some(target) = goals.severity_target {
         for area in crate::metrics::treated_areas(plan) {
@@ -487,6 +541,6 @@ pub fn optimise(
         antibody_risk: round(chosen.antibody),
         label_antibody_risk: round(label.antibody),
         draws: draws.len(),
-        candidates: candidates.len(),
+        candidates: candidates_count,
     })
 }
