@@ -10,6 +10,7 @@ pub mod course;
 pub mod data;
 pub mod kinematics;
 pub mod planner;
+pub mod poses;
 pub mod scene;
 pub mod scores;
 
@@ -20,7 +21,7 @@ use crate::plan::Plan;
 use crate::simulation::Simulation;
 use course::{branch_of, trained_coupling, trained_drive, CourseParameters};
 use kinematics::SideInputs;
-use scores::{Assessment, Deviation, Eface, Sunnybrook};
+use scores::{Assessment, Deviation, Eface, Grading, Sunnybrook};
 use serde::Serialize;
 
 /// Expressivity below which a treated face counts as flattened (over-treated) [E: half the
@@ -123,28 +124,45 @@ impl FaceCourse {
     /// Both sides' inputs on `day` with the strengths of `strength(muscle, side)`.
     pub fn inputs(&self, day: usize, strength: impl Fn(MuscleId, Side) -> f64) -> [SideInputs; 2] {
         let count = self.muscle_branch.len();
+        let mut inputs = [SideInputs::healthy(count), SideInputs::healthy(count)];
+        self.fill_inputs(day, strength, &mut inputs);
+        inputs
+    }
+
+    /// [`FaceCourse::inputs`] written over `out` (every field of both sides), so that grading
+    /// day after day allocates nothing.
+    fn fill_inputs(
+        &self,
+        day: usize,
+        strength: impl Fn(MuscleId, Side) -> f64,
+        out: &mut [SideInputs; 2],
+    ) {
+        let count = self.muscle_branch.len();
         let training = self.training[day];
         let learned = (training + self.relearning[day]).min(1.0);
-        Side::BOTH.map(|side| {
-            let mut inputs = SideInputs::healthy(count);
+        for side in Side::BOTH {
+            let inputs = &mut out[side.index()];
             for muscle in Anatomy::get().ids().take(count) {
                 inputs.strength[muscle.index()] = strength(muscle, side);
             }
             if self.affected == Some(side) {
                 let branches = self.branches[day];
-                for (muscle, branch) in self.muscle_branch.iter().enumerate() {
-                    if let Some(branch) = branch {
-                        inputs.drive[muscle] =
-                            trained_drive(branches[*branch], learned, &self.parameters);
-                    }
+                for (drive, branch) in inputs.drive.iter_mut().zip(&self.muscle_branch) {
+                    *drive = match branch {
+                        Some(branch) => trained_drive(branches[*branch], learned, &self.parameters),
+                        None => 1.0,
+                    };
                 }
                 inputs.synkinesis = self
                     .synkinesis
                     .map(|sigma| trained_coupling(sigma, training, &self.parameters));
-                inputs.hypertonicity.clone_from(&self.hypertonicity);
+                inputs.hypertonicity.copy_from_slice(&self.hypertonicity);
+            } else {
+                inputs.drive.fill(1.0);
+                inputs.synkinesis = [0.0; 4];
+                inputs.hypertonicity.fill(0.0);
             }
-            inputs
-        })
+        }
     }
 }
 
@@ -185,29 +203,47 @@ pub fn assess_day(course: &FaceCourse, strengths: &Strengths, day: usize) -> Ass
 
 /// Grades days in order, reusing the last grading when a day's inputs equal the previous
 /// day's (an untreated long-standing palsy, or a face once the toxin is gone): the same
-/// inputs give the same grading, so this changes no output, only the time taken.
+/// inputs give the same grading, so this changes no output, only the time taken. The
+/// inputs and the grading's storage are reused from day to day.
 struct Grader<'a> {
     course: &'a FaceCourse,
     strengths: &'a Strengths<'a>,
+    grading: Grading,
+    /// The day being graded's inputs.
+    inputs: [SideInputs; 2],
     last: Option<([SideInputs; 2], Assessment)>,
 }
 
 impl<'a> Grader<'a> {
     fn new(course: &'a FaceCourse, strengths: &'a Strengths<'a>) -> Grader<'a> {
+        let count = course.muscle_branch.len();
         Grader {
             course,
             strengths,
+            grading: Grading::new(),
+            inputs: [SideInputs::healthy(count), SideInputs::healthy(count)],
             last: None,
         }
     }
 
     fn assess(&mut self, day: usize) -> &Assessment {
-        let inputs = self
-            .course
-            .inputs(day, |muscle, side| self.strengths.get(muscle, side, day));
-        let reuse = matches!(&self.last, Some((previous, _)) if *previous == inputs);
+        let strengths = self.strengths;
+        self.course.fill_inputs(
+            day,
+            |muscle, side| strengths.get(muscle, side, day),
+            &mut self.inputs,
+        );
+        let reuse = matches!(&self.last, Some((previous, _)) if *previous == self.inputs);
         if !reuse {
-            let assessment = scores::assess(&inputs, self.course.affected);
+            let (previous, recycled) = match self.last.take() {
+                Some((previous, assessment)) => (Some(previous), Some(assessment)),
+                None => (None, None),
+            };
+            let assessment = self
+                .grading
+                .assess(&self.inputs, self.course.affected, recycled);
+            let spare = previous.unwrap_or_else(|| self.inputs.clone());
+            let inputs = std::mem::replace(&mut self.inputs, spare);
             self.last = Some((inputs, assessment));
         }
         &self.last.as_ref().expect("graded above").1
