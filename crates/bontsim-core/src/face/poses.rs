@@ -186,6 +186,42 @@ impl Poses {
         }
     }
 
+    /// Set a muscle's activation in the pose (the dense sum's formula, term for term);
+    /// returns the landmarks it moves (none when it is not active).
+    #[inline]
+    fn activate(
+        &mut self,
+        muscle: usize,
+        side: &SideInputs,
+        commands: Option<&Vec<f64>>,
+        coupled: &[f64; 4],
+    ) -> u16 {
+        let rig = self.rig;
+        let strength = side.strength[muscle];
+        let voluntary = match commands {
+            Some(commands) => commands[muscle] * side.drive[muscle],
+            None => 0.0,
+        };
+        let mut involuntary = MAXIMAL_TONE * side.hypertonicity[muscle];
+        for &(k, gain) in &rig.coupled_into[muscle] {
+            if coupled[k] > 0.0 {
+                involuntary += coupled[k] * gain;
+            }
+        }
+        let total = voluntary + involuntary;
+        let scale = if total > 1.0 { 1.0 / total } else { 1.0 };
+        let reach = self.data.voluntary_toxin_reach[muscle];
+        let voluntary_strength = 1.0 - reach * (1.0 - strength);
+        let activation = scale * (voluntary * voluntary_strength + involuntary * strength);
+        if activation > 0.0 {
+            self.factors[activation_factor(muscle)] = activation;
+            self.active.push(muscle);
+            rig.moves[muscle]
+        } else {
+            0
+        }
+    }
+
     /// Landmarks of the side last given to [`Poses::set_side`] at rest (`expression`
     /// `None`) or in an expression; `synkinesis` false leaves out involuntary co-activation.
     /// Same arguments and result as [`super::kinematics::landmarks`].
@@ -220,43 +256,20 @@ impl Poses {
             }
         }
         let mut moved = 0u16;
-        let mut activate = |muscle: usize, poses: &mut Poses| {
-            let strength = side.strength[muscle];
-            let voluntary = match commands {
-                Some(commands) => commands[muscle] * side.drive[muscle],
-                None => 0.0,
-            };
-            let mut involuntary = MAXIMAL_TONE * side.hypertonicity[muscle];
-            for &(k, gain) in &rig.coupled_into[muscle] {
-                if coupled[k] > 0.0 {
-                    involuntary += coupled[k] * gain;
-                }
-            }
-            let total = voluntary + involuntary;
-            let scale = if total > 1.0 { 1.0 / total } else { 1.0 };
-            let reach = data.voluntary_toxin_reach[muscle];
-            let voluntary_strength = 1.0 - reach * (1.0 - strength);
-            let activation = scale * (voluntary * voluntary_strength + involuntary * strength);
-            if activation > 0.0 {
-                poses.factors[activation_factor(muscle)] = activation;
-                poses.active.push(muscle);
-                moved |= rig.moves[muscle];
-            }
-        };
         // Only these muscles can be active: any other has no command, no tone and no
         // coupling, so its activation is zero.
         if let Some(e) = expression {
             for &muscle in &rig.commanded[e] {
-                activate(muscle, self);
+                moved |= self.activate(muscle, side, commands, &coupled);
             }
         }
         for index in 0..self.hypertonic.len() {
-            activate(self.hypertonic[index], self);
+            moved |= self.activate(self.hypertonic[index], side, commands, &coupled);
         }
         for (k, targets) in rig.coupling_targets.iter().enumerate() {
             if coupled[k] > 0.0 {
                 for &muscle in targets {
-                    activate(muscle, self);
+                    moved |= self.activate(muscle, side, commands, &coupled);
                 }
             }
         }
