@@ -255,27 +255,27 @@ impl<'a> Grader<'a> {
         // Without toxin the strengths are the same every day, so the same course gives the
         // same inputs: no need to build and compare them.
         let key = self.course.day_key(day);
-        if strengths.untreated && self.last.is_some() && key == self.last_key {
-            return &self.last.as_ref().expect("checked above").1;
-        }
-        self.last_key = key;
-        self.course.fill_inputs(
-            day,
-            |muscle, side| strengths.get(muscle, side, day),
-            &mut self.inputs,
-        );
-        let reuse = matches!(&self.last, Some((previous, _)) if *previous == self.inputs);
-        if !reuse {
-            let (previous, recycled) = match self.last.take() {
-                Some((previous, assessment)) => (Some(previous), Some(assessment)),
-                None => (None, None),
-            };
-            let assessment = self
-                .grading
-                .assess(&self.inputs, self.course.affected, recycled);
-            let spare = previous.unwrap_or_else(|| self.inputs.clone());
-            let inputs = std::mem::replace(&mut self.inputs, spare);
-            self.last = Some((inputs, assessment));
+        let standing = strengths.untreated && self.last.is_some() && key == self.last_key;
+        if !standing {
+            self.last_key = key;
+            self.course.fill_inputs(
+                day,
+                |muscle, side| strengths.get(muscle, side, day),
+                &mut self.inputs,
+            );
+            let reuse = matches!(&self.last, Some((previous, _)) if *previous == self.inputs);
+            if !reuse {
+                let (previous, recycled) = match self.last.take() {
+                    Some((previous, assessment)) => (Some(previous), Some(assessment)),
+                    None => (None, None),
+                };
+                let assessment = self
+                    .grading
+                    .assess(&self.inputs, self.course.affected, recycled);
+                let spare = previous.unwrap_or_else(|| self.inputs.clone());
+                let inputs = std::mem::replace(&mut self.inputs, spare);
+                self.last = Some((inputs, assessment));
+            }
         }
         &self.last.as_ref().expect("graded above").1
     }

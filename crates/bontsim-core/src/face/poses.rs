@@ -243,15 +243,14 @@ impl Poses {
         if synkinesis {
             if let Some(commands) = commands {
                 for (k, coupling) in data.couplings.iter().enumerate() {
-                    if !(side.synkinesis[k] > 0.0) {
-                        continue;
+                    if side.synkinesis[k] > 0.0 {
+                        let driver = coupling
+                            .drivers
+                            .iter()
+                            .map(|&d| commands[d.index()])
+                            .fold(0.0, f64::max);
+                        coupled[k] = side.synkinesis[k] * driver;
                     }
-                    let driver = coupling
-                        .drivers
-                        .iter()
-                        .map(|&d| commands[d.index()])
-                        .fold(0.0, f64::max);
-                    coupled[k] = side.synkinesis[k] * driver;
                 }
             }
         }
