@@ -52,7 +52,9 @@ impl SideInputs {
 }
 
 /// Landmarks of one side for an expression (`None`: at rest); `synkinesis` false leaves out
-/// involuntary co-activation (to measure what it adds).
+/// involuntary co-activation (to measure what it adds). The reference form of the sums: the
+/// daily grading poses a side with [`super::poses::Poses`], which gives the same landmarks to
+/// the bit from the non-zero terms only.
 pub fn landmarks(
     data: &FaceData,
     side: &SideInputs,
