@@ -18,7 +18,7 @@
 //! itself (a test compares both forms on random faces).
 
 use super::data::{FaceData, Landmarks, FISSURE, LANDMARKS};
-use super::kinematics::{landmarks as dense_landmarks, SideInputs, MAXIMAL_TONE};
+use super::kinematics::{driver_command, landmarks as dense_landmarks, SideInputs, MAXIMAL_TONE};
 use std::sync::OnceLock;
 
 /// Index in [`Poses::factors`] of a muscle's `S N - 1` (rest terms).
@@ -244,12 +244,7 @@ impl Poses {
             if let Some(commands) = commands {
                 for (k, coupling) in data.couplings.iter().enumerate() {
                     if side.synkinesis[k] > 0.0 {
-                        let driver = coupling
-                            .drivers
-                            .iter()
-                            .map(|&d| commands[d.index()])
-                            .fold(0.0, f64::max);
-                        coupled[k] = side.synkinesis[k] * driver;
+                        coupled[k] = side.synkinesis[k] * driver_command(coupling, commands);
                     }
                 }
             }
