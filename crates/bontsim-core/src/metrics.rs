@@ -190,7 +190,7 @@ pub fn build_report_with_course(
 pub fn muscle_reports(plan: &Plan, simulation: &Simulation) -> Vec<MuscleReport> {
     let anatomy = Anatomy::get();
     let days = simulation.days;
-    simulation
+    let mut reports: Vec<MuscleReport> = simulation
         .compartments
         .iter()
         .map(|c| {
@@ -275,18 +275,34 @@ pub fn muscle_reports(plan: &Plan, simulation: &Simulation) -> Vec<MuscleReport>
                     clinical_significance,
                 },
                 cycles,
-                daily: series
-                    .iter()
-                    .enumerate()
-                    .map(|(day, s)| Daily {
-                        day,
-                        blockade: round(s[index::B].clamp(0.0, 1.0)),
-                        strength: round(strength(s)),
-                        mass: round(s[index::M]),
-                        volume: round(model::volume(s)),
-                    })
-                    .collect(),
+                daily: Vec::new(),
             }
+        })
+        .collect();
+    // Left-right twins share one series: its rounded daily rows are written once and copied.
+    let compartments = &simulation.compartments;
+    for k in 0..reports.len() {
+        let states = &compartments[k].states;
+        let twin = (0..k).find(|&j| std::sync::Arc::ptr_eq(&compartments[j].states, states));
+        reports[k].daily = match twin {
+            Some(j) => reports[j].daily.clone(),
+            None => daily_rows(states),
+        };
+    }
+    reports
+}
+
+/// A compartment's rounded daily rows of its report.
+fn daily_rows(series: &[State]) -> Vec<Daily> {
+    series
+        .iter()
+        .enumerate()
+        .map(|(day, s)| Daily {
+            day,
+            blockade: round(s[index::B].clamp(0.0, 1.0)),
+            strength: round(strength(s)),
+            mass: round(s[index::M]),
+            volume: round(model::volume(s)),
         })
         .collect()
 }

@@ -11,7 +11,7 @@
 //! command, `N` the nerve drive, `σ` the coupling, `h` the hypertonicity, `S` the strength
 //! from the toxin model, `r` the tone-held rest displacement and `v` the movement gain.
 
-use super::data::{FaceData, Landmarks, Measure, COMMISSURE_OUT, COMMISSURE_UP, FISSURE};
+use super::data::{Coupling, FaceData, Landmarks, Measure, COMMISSURE_OUT, COMMISSURE_UP, FISSURE};
 use crate::anatomy::MuscleId;
 
 /// Tonic activation (fraction of a maximal contraction) of a muscle with hypertonicity 1 [E:
@@ -52,7 +52,9 @@ impl SideInputs {
 }
 
 /// Landmarks of one side for an expression (`None`: at rest); `synkinesis` false leaves out
-/// involuntary co-activation (to measure what it adds).
+/// involuntary co-activation (to measure what it adds). The reference form of the sums: the
+/// daily grading poses a side with [`super::poses::Poses`], which gives the same landmarks to
+/// the bit from the non-zero terms only.
 pub fn landmarks(
     data: &FaceData,
     side: &SideInputs,
@@ -66,12 +68,7 @@ pub fn landmarks(
     if synkinesis {
         if let Some(commands) = commands {
             for (k, coupling) in data.couplings.iter().enumerate() {
-                let driver = coupling
-                    .drivers
-                    .iter()
-                    .map(|&d| commands[d.index()])
-                    .fold(0.0, f64::max);
-                coupled[k] = side.synkinesis[k] * driver;
+                coupled[k] = side.synkinesis[k] * driver_command(coupling, commands);
             }
         }
     }
@@ -114,6 +111,16 @@ pub fn landmarks(
     }
     x[FISSURE] = x[FISSURE].max(0.0);
     x
+}
+
+/// The command driving a coupling in an expression: the largest of its drivers' commands,
+/// 0 or more.
+pub(super) fn driver_command(coupling: &Coupling, commands: &[f64]) -> f64 {
+    coupling
+        .drivers
+        .iter()
+        .map(|&d| commands[d.index()])
+        .fold(0.0, f64::max)
 }
 
 /// How far an expression moved from rest, by the expression's measure (mm, >= 0).

@@ -10,6 +10,7 @@ pub mod course;
 pub mod data;
 pub mod kinematics;
 pub mod planner;
+pub mod poses;
 pub mod scene;
 pub mod scores;
 
@@ -20,7 +21,7 @@ use crate::plan::Plan;
 use crate::simulation::Simulation;
 use course::{branch_of, trained_coupling, trained_drive, CourseParameters};
 use kinematics::SideInputs;
-use scores::{Assessment, Deviation, Eface, Sunnybrook};
+use scores::{Assessment, Deviation, Eface, Grading, Sunnybrook};
 use serde::Serialize;
 
 /// Expressivity below which a treated face counts as flattened (over-treated) [E: half the
@@ -120,37 +121,71 @@ impl FaceCourse {
         self.branches[day]
     }
 
+    /// Everything of the course that changes from day to day, as bits: two days with the
+    /// same key and the same strengths have the same inputs ([`FaceCourse::inputs`]).
+    fn day_key(&self, day: usize) -> [u64; 7] {
+        let branches = self.branches[day];
+        [
+            branches[0].to_bits(),
+            branches[1].to_bits(),
+            branches[2].to_bits(),
+            branches[3].to_bits(),
+            branches[4].to_bits(),
+            self.training[day].to_bits(),
+            self.relearning[day].to_bits(),
+        ]
+    }
+
     /// Both sides' inputs on `day` with the strengths of `strength(muscle, side)`.
     pub fn inputs(&self, day: usize, strength: impl Fn(MuscleId, Side) -> f64) -> [SideInputs; 2] {
         let count = self.muscle_branch.len();
+        let mut inputs = [SideInputs::healthy(count), SideInputs::healthy(count)];
+        self.fill_inputs(day, strength, &mut inputs);
+        inputs
+    }
+
+    /// [`FaceCourse::inputs`] written over `out` (every field of both sides), so that grading
+    /// day after day allocates nothing.
+    fn fill_inputs(
+        &self,
+        day: usize,
+        strength: impl Fn(MuscleId, Side) -> f64,
+        out: &mut [SideInputs; 2],
+    ) {
+        let count = self.muscle_branch.len();
         let training = self.training[day];
         let learned = (training + self.relearning[day]).min(1.0);
-        Side::BOTH.map(|side| {
-            let mut inputs = SideInputs::healthy(count);
+        for side in Side::BOTH {
+            let inputs = &mut out[side.index()];
             for muscle in Anatomy::get().ids().take(count) {
                 inputs.strength[muscle.index()] = strength(muscle, side);
             }
             if self.affected == Some(side) {
                 let branches = self.branches[day];
-                for (muscle, branch) in self.muscle_branch.iter().enumerate() {
-                    if let Some(branch) = branch {
-                        inputs.drive[muscle] =
-                            trained_drive(branches[*branch], learned, &self.parameters);
-                    }
+                for (drive, branch) in inputs.drive.iter_mut().zip(&self.muscle_branch) {
+                    *drive = match branch {
+                        Some(branch) => trained_drive(branches[*branch], learned, &self.parameters),
+                        None => 1.0,
+                    };
                 }
                 inputs.synkinesis = self
                     .synkinesis
                     .map(|sigma| trained_coupling(sigma, training, &self.parameters));
-                inputs.hypertonicity.clone_from(&self.hypertonicity);
+                inputs.hypertonicity.copy_from_slice(&self.hypertonicity);
+            } else {
+                inputs.drive.fill(1.0);
+                inputs.synkinesis = [0.0; 4];
+                inputs.hypertonicity.fill(0.0);
             }
-            inputs
-        })
+        }
     }
 }
 
 /// Daily strength of every compartment of a simulation (1 where no toxin arrived).
 pub struct Strengths<'a> {
     series: Vec<Option<&'a [model::State]>>,
+    /// No compartment has a series: every strength is 1 on every day.
+    untreated: bool,
 }
 
 impl<'a> Strengths<'a> {
@@ -159,13 +194,17 @@ impl<'a> Strengths<'a> {
         for c in &simulation.compartments {
             series[Anatomy::compartment(c.muscle, c.side)] = Some(c.states.as_slice());
         }
-        Strengths { series }
+        Strengths {
+            untreated: series.iter().all(Option::is_none),
+            series,
+        }
     }
 
     /// No toxin anywhere: every strength 1.
     pub fn untreated() -> Strengths<'static> {
         Strengths {
             series: vec![None; Anatomy::get().compartment_count()],
+            untreated: true,
         }
     }
 
@@ -185,30 +224,58 @@ pub fn assess_day(course: &FaceCourse, strengths: &Strengths, day: usize) -> Ass
 
 /// Grades days in order, reusing the last grading when a day's inputs equal the previous
 /// day's (an untreated long-standing palsy, or a face once the toxin is gone): the same
-/// inputs give the same grading, so this changes no output, only the time taken.
+/// inputs give the same grading, so this changes no output, only the time taken. The
+/// inputs and the grading's storage are reused from day to day.
 struct Grader<'a> {
     course: &'a FaceCourse,
     strengths: &'a Strengths<'a>,
+    grading: Grading,
+    /// The day being graded's inputs.
+    inputs: [SideInputs; 2],
     last: Option<([SideInputs; 2], Assessment)>,
+    /// The course's key of the day last graded (see [`FaceCourse::day_key`]).
+    last_key: [u64; 7],
 }
 
 impl<'a> Grader<'a> {
     fn new(course: &'a FaceCourse, strengths: &'a Strengths<'a>) -> Grader<'a> {
+        let count = course.muscle_branch.len();
         Grader {
             course,
             strengths,
+            grading: Grading::new(),
+            inputs: [SideInputs::healthy(count), SideInputs::healthy(count)],
             last: None,
+            last_key: [0; 7],
         }
     }
 
     fn assess(&mut self, day: usize) -> &Assessment {
-        let inputs = self
-            .course
-            .inputs(day, |muscle, side| self.strengths.get(muscle, side, day));
-        let reuse = matches!(&self.last, Some((previous, _)) if *previous == inputs);
-        if !reuse {
-            let assessment = scores::assess(&inputs, self.course.affected);
-            self.last = Some((inputs, assessment));
+        let strengths = self.strengths;
+        // Without toxin the strengths are the same every day, so the same course gives the
+        // same inputs: no need to build and compare them.
+        let key = self.course.day_key(day);
+        let standing = strengths.untreated && self.last.is_some() && key == self.last_key;
+        if !standing {
+            self.last_key = key;
+            self.course.fill_inputs(
+                day,
+                |muscle, side| strengths.get(muscle, side, day),
+                &mut self.inputs,
+            );
+            let reuse = matches!(&self.last, Some((previous, _)) if *previous == self.inputs);
+            if !reuse {
+                let (previous, recycled) = match self.last.take() {
+                    Some((previous, assessment)) => (Some(previous), Some(assessment)),
+                    None => (None, None),
+                };
+                let assessment = self
+                    .grading
+                    .assess(&self.inputs, self.course.affected, recycled);
+                let spare = previous.unwrap_or_else(|| self.inputs.clone());
+                let inputs = std::mem::replace(&mut self.inputs, spare);
+                self.last = Some((inputs, assessment));
+            }
         }
         &self.last.as_ref().expect("graded above").1
     }

@@ -9,6 +9,7 @@ use super::data::{
     NECK, UPPER_LIP,
 };
 use super::kinematics::{excursion, landmarks, SideInputs};
+use super::poses::Poses;
 use crate::anatomy::{Anatomy, Side};
 use serde::Serialize;
 use std::sync::OnceLock;
@@ -129,6 +130,48 @@ fn expression(data: &FaceData, name: &str) -> usize {
         .unwrap_or_else(|| panic!("face.toml lacks the standard expression {name}"))
 }
 
+/// Where the scales find their expressions and muscles, looked up by name once (the grading
+/// of every simulated day reads them).
+struct Standard {
+    sunnybrook: [usize; 5],
+    /// Per Sunnybrook expression: whether it is the lip pucker (its own fissure scale).
+    sunnybrook_pucker: [bool; 5],
+    brow_lift: usize,
+    gentle_eye_closure: usize,
+    full_eye_closure: usize,
+    smile: usize,
+    lower_lip_eee: usize,
+    mouth: [usize; 4],
+    mouth_pucker: [bool; 4],
+    eye: [usize; 2],
+    orbicularis_oris: crate::anatomy::MuscleId,
+}
+
+fn standard() -> &'static Standard {
+    static STANDARD: OnceLock<Standard> = OnceLock::new();
+    STANDARD.get_or_init(|| {
+        let data = FaceData::get();
+        let pucker = |e: usize| data.expressions[e].name == "lip_pucker";
+        let sunnybrook = SUNNYBROOK_EXPRESSIONS.map(|name| expression(data, name));
+        let mouth = ["smile", "snarl", "lip_pucker", "lower_lip_eee"].map(|n| expression(data, n));
+        Standard {
+            sunnybrook,
+            sunnybrook_pucker: sunnybrook.map(pucker),
+            brow_lift: expression(data, "brow_lift"),
+            gentle_eye_closure: expression(data, "gentle_eye_closure"),
+            full_eye_closure: expression(data, "full_eye_closure"),
+            smile: expression(data, "smile"),
+            lower_lip_eee: expression(data, "lower_lip_eee"),
+            mouth,
+            mouth_pucker: mouth.map(pucker),
+            eye: ["gentle_eye_closure", "full_eye_closure"].map(|n| expression(data, n)),
+            orbicularis_oris: Anatomy::get()
+                .index_of("orbicularis_oris")
+                .expect("anatomy has orbicularis_oris"),
+        }
+    })
+}
+
 /// Symmetry ratio of two non-negative movements (1 when equal; both absent counts as equal).
 fn ratio(a: f64, b: f64) -> f64 {
     const EPSILON: f64 = 0.01;
@@ -174,38 +217,108 @@ fn eface_synkinesis_item(points: f64) -> f64 {
 /// Grade both sides on one day. `affected`: the palsied side, whose involuntary movement is
 /// synkinesis (none without a palsy).
 pub fn assess(sides: &[SideInputs; 2], affected: Option<Side>) -> Assessment {
-    let data = FaceData::get();
-    let reference = reference_excursions();
-    let rest = [
-        landmarks(data, &sides[0], None, true),
-        landmarks(data, &sides[1], None, true),
-    ];
-    let count = data.expressions.len();
-    let mut moved = Vec::with_capacity(count);
-    let mut excursions = Vec::with_capacity(count);
-    let mut involuntary = Vec::with_capacity(count);
-    for (e, expression) in data.expressions.iter().enumerate() {
-        let pose = [
-            landmarks(data, &sides[0], Some(e), true),
-            landmarks(data, &sides[1], Some(e), true),
-        ];
-        let mut extra = [0.0; 10];
-        if let Some(side) = affected {
+    Grading::new().assess(sides, affected, None)
+}
+
+/// Working space for grading many days: the poses' buffers, kept between days.
+pub struct Grading {
+    poses: Poses,
+}
+
+impl Default for Grading {
+    fn default() -> Grading {
+        Grading::new()
+    }
+}
+
+impl Grading {
+    pub fn new() -> Grading {
+        Grading {
+            poses: Poses::new(),
+        }
+    }
+
+    /// [`assess`], reusing the storage of `recycled` (an earlier day's grading) if given.
+    pub fn assess(
+        &mut self,
+        sides: &[SideInputs; 2],
+        affected: Option<Side>,
+        recycled: Option<Assessment>,
+    ) -> Assessment {
+        let data = FaceData::get();
+        let count = data.expressions.len();
+        let (mut moved, mut excursions, mut involuntary) = match recycled {
+            Some(a) => (a.moved, a.excursions, a.involuntary),
+            None => (
+                Vec::with_capacity(count),
+                Vec::with_capacity(count),
+                Vec::with_capacity(count),
+            ),
+        };
+        moved.clear();
+        excursions.clear();
+        involuntary.clear();
+        let poses = &mut self.poses;
+        let mut rest = [[0.0; 10]; 2];
+        poses.set_side(&sides[0]);
+        rest[0] = poses.landmarks(&sides[0], None, true);
+        moved.extend((0..count).map(|e| [poses.landmarks(&sides[0], Some(e), true), [0.0; 10]]));
+        // Both sides alike (a symmetric plan without a palsy): the same inputs give the same
+        // landmarks.
+        let symmetric = sides[1] == sides[0];
+        let mut prepared = 0;
+        if symmetric {
+            rest[1] = rest[0];
+            for pose in moved.iter_mut() {
+                pose[1] = pose[0];
+            }
+        } else {
+            poses.set_side(&sides[1]);
+            prepared = 1;
+            rest[1] = poses.landmarks(&sides[1], None, true);
+            for (e, pose) in moved.iter_mut().enumerate() {
+                pose[1] = poses.landmarks(&sides[1], Some(e), true);
+            }
+        }
+        let synkinetic = affected.filter(|side| sides[side.index()].has_synkinesis());
+        if let Some(side) = synkinetic {
             let inputs = &sides[side.index()];
-            if inputs.has_synkinesis() {
-                let without = landmarks(data, inputs, Some(e), false);
+            if !symmetric && prepared != side.index() {
+                poses.set_side(inputs);
+            }
+            for (e, pose) in moved.iter().enumerate() {
+                let without = poses.landmarks(inputs, Some(e), false);
+                let mut extra = [0.0; 10];
                 for (l, value) in extra.iter_mut().enumerate() {
                     *value = pose[side.index()][l] - without[l];
                 }
+                involuntary.push(extra);
             }
+        } else {
+            involuntary.resize(count, [0.0; 10]);
         }
-        excursions.push([
-            excursion(expression.measure, &rest[0], &pose[0]),
-            excursion(expression.measure, &rest[1], &pose[1]),
-        ]);
-        moved.push(pose);
-        involuntary.push(extra);
+        for (expression, pose) in data.expressions.iter().zip(&moved) {
+            excursions.push([
+                excursion(expression.measure, &rest[0], &pose[0]),
+                excursion(expression.measure, &rest[1], &pose[1]),
+            ]);
+        }
+        scored(sides, affected, rest, moved, excursions, involuntary)
     }
+}
+
+/// The scales' scores from the landmarks of both sides at rest and in each expression.
+fn scored(
+    sides: &[SideInputs; 2],
+    affected: Option<Side>,
+    rest: [Landmarks; 2],
+    moved: Vec<[Landmarks; 2]>,
+    excursions: Vec<[f64; 2]>,
+    involuntary: Vec<Landmarks>,
+) -> Assessment {
+    let reference = reference_excursions();
+    let standard = standard();
+    let count = moved.len();
 
     // Sunnybrook resting symmetry [E thresholds: a 0.5 mm difference is invisible, 2 mm is
     // plainly asymmetric; the fold scored by depth ratio: half as deep = 1, absent = 2].
@@ -215,12 +328,15 @@ pub fn assess(sides: &[SideInputs; 2], affected: Option<Side>) -> Assessment {
     let mouth = ramp(rest[0][COMMISSURE_UP] - rest[1][COMMISSURE_UP], 0.5, 2.0);
     let resting_items = [eye, cheek, mouth];
 
-    let sunnybrook_indices = SUNNYBROOK_EXPRESSIONS.map(|name| expression(data, name));
+    let sunnybrook_indices = standard.sunnybrook;
     let voluntary_items =
         sunnybrook_indices.map(|e| 1.0 + 4.0 * ratio(excursions[e][0], excursions[e][1]));
-    let synkinesis_items = sunnybrook_indices.map(|e| {
-        let pucker = data.expressions[e].name == "lip_pucker";
-        points(&involuntary[e], pucker).min(3.0)
+    let synkinesis_items = std::array::from_fn(|i| {
+        points(
+            &involuntary[sunnybrook_indices[i]],
+            standard.sunnybrook_pucker[i],
+        )
+        .min(3.0)
     });
     let resting = 5.0 * resting_items.iter().sum::<f64>();
     let voluntary = 4.0 * voluntary_items.iter().sum::<f64>();
@@ -243,26 +359,23 @@ pub fn assess(sides: &[SideInputs; 2], affected: Option<Side>) -> Assessment {
         100.0 * folds,
         100.0 * (1.0 - ((rest[0][COMMISSURE_UP] - rest[1][COMMISSURE_UP]).abs() / 6.0).min(1.0)),
     ];
-    let smile = expression(data, "smile");
+    let smile = standard.smile;
     let dynamic_items = [
-        100.0 * ratio_of(&excursions, expression(data, "brow_lift")),
-        100.0 * ratio_of(&excursions, expression(data, "gentle_eye_closure")),
-        100.0 * ratio_of(&excursions, expression(data, "full_eye_closure")),
+        100.0 * ratio_of(&excursions, standard.brow_lift),
+        100.0 * ratio_of(&excursions, standard.gentle_eye_closure),
+        100.0 * ratio_of(&excursions, standard.full_eye_closure),
         100.0 * ratio_of(&excursions, smile),
         100.0 * ratio(moved[smile][0][NASOLABIAL], moved[smile][1][NASOLABIAL]),
-        100.0 * ratio_of(&excursions, expression(data, "lower_lip_eee")),
+        100.0 * ratio_of(&excursions, standard.lower_lip_eee),
     ];
-    let mouth_expressions =
-        ["smile", "snarl", "lip_pucker", "lower_lip_eee"].map(|n| expression(data, n));
-    let eye_expressions = ["gentle_eye_closure", "full_eye_closure"].map(|n| expression(data, n));
-    let ocular = mouth_expressions
+    let ocular = standard
+        .mouth
         .iter()
-        .map(|&e| {
-            let pucker = data.expressions[e].name == "lip_pucker";
-            points(&fissure_only(&involuntary[e]), pucker)
-        })
+        .zip(standard.mouth_pucker)
+        .map(|(&e, pucker)| points(&fissure_only(&involuntary[e]), pucker))
         .fold(0.0, f64::max);
-    let midfacial = eye_expressions
+    let midfacial = standard
+        .eye
         .iter()
         .map(|&e| mouth_points(&involuntary[e]))
         .fold(0.0, f64::max);
@@ -285,7 +398,7 @@ pub fn assess(sides: &[SideInputs; 2], affected: Option<Side>) -> Assessment {
         synkinesis_items: synkinesis_items_eface,
     };
 
-    let full_closure = expression(data, "full_eye_closure");
+    let full_closure = standard.full_eye_closure;
     let eye_closure_complete = [
         moved[full_closure][0][FISSURE] <= CLOSED_GAP_MM,
         moved[full_closure][1][FISSURE] <= CLOSED_GAP_MM,
@@ -307,9 +420,7 @@ pub fn assess(sides: &[SideInputs; 2], affected: Option<Side>) -> Assessment {
         .sum::<f64>()
         / count as f64;
 
-    let oris = Anatomy::get()
-        .index_of("orbicularis_oris")
-        .expect("anatomy has orbicularis_oris");
+    let oris = standard.orbicularis_oris;
     let lip_seal = sides[0].capacity(oris).min(sides[1].capacity(oris));
 
     let hypertonic_tone = affected
@@ -442,8 +553,7 @@ fn deviation(
 /// Emotrics-style measurements (Guarin 2018): brow height and palpebral fissure at rest,
 /// commissure height below the pupils at rest, commissure excursion and smile angle in the smile.
 pub fn emotrics(assessment: &Assessment) -> Vec<Deviation> {
-    let data = FaceData::get();
-    let smile = expression(data, "smile");
+    let smile = standard().smile;
     let rest = &assessment.rest;
     let smiling = &assessment.moved[smile];
     let angle = |l: &Landmarks| {
