@@ -280,7 +280,14 @@ pub fn fit(request: &FitRequest, model: &Model) -> Result<FitResult, RequestErro
         })
         .collect();
     let sequential = if request.sequential {
-        sequential::sequential(request.plan, model, &individual, &observations, request)
+        sequential::sequential(
+            request.plan,
+            model,
+            &individual,
+            &observations,
+            request,
+            &sampled.draws,
+        )
     } else {
         Vec::new()
     };

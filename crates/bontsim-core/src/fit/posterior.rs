@@ -32,9 +32,8 @@ pub const PROPOSAL_DEGREES: f64 = 5.0;
 /// Scale of the proposal over the Laplace covariance.
 pub const PROPOSAL_INFLATION: f64 = 1.15;
 
-/// A Gaussian prior on `z`: the population (mean 0, precision I) or, in sequential updating,
-/// a previous visit's Laplace posterior. `weight` multiplies its log density (the shrinkage
-/// knob: 1 = full Bayes).
+/// A Gaussian prior on `z`: the population's (mean 0, precision I). `weight` multiplies its
+/// log density (the shrinkage knob: 1 = full Bayes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GaussianPrior {
     pub mean: Vec<f64>,
