@@ -400,25 +400,40 @@ pub fn area_strength_from<I: Iterator<Item = (f64, f64)>>(
 }
 
 /// Whether an area's severity at maximal contraction, `baseline * max(S, 0)^gamma` (as
-/// [`area_severity`] makes it), is below `threshold`, decided on the strength `S` itself: the
-/// strength at the threshold is computed once, and only a strength within a hair of it (a
-/// relative 1e-9, far wider than the power's rounding) is decided by the power as before.
-/// So the decisions are those of the severities, without a power per day.
+/// [`area_severity`] makes it), is below `threshold` (or at most `threshold`,
+/// [`SeverityCut::at_most`]), decided on the strength `S` itself: the strength at the
+/// threshold is computed once, and only a strength within a hair of it (a relative 1e-9, far
+/// wider than the power's rounding) is decided by the power as before. So the decisions are
+/// those of the severities, without a power per day.
 #[derive(Debug, Clone, Copy)]
 pub struct SeverityCut {
     baseline: f64,
     exponent: f64,
     threshold: f64,
+    /// Whether a severity equal to the threshold counts as below it.
+    inclusive: bool,
     /// Strengths below `low` respond, above `high` do not; between, the power decides.
     low: f64,
     high: f64,
 }
 
 impl SeverityCut {
+    /// Severity strictly below `threshold` (a responder).
     pub fn new(baseline: f64, exponent: f64, threshold: f64) -> Self {
+        Self::with(baseline, exponent, threshold, false)
+    }
+
+    /// Severity at most `threshold` (a severity target kept).
+    pub fn at_most(baseline: f64, exponent: f64, threshold: f64) -> Self {
+        Self::with(baseline, exponent, threshold, true)
+    }
+
+    fn with(baseline: f64, exponent: f64, threshold: f64, inclusive: bool) -> Self {
         let at_threshold = (threshold / baseline).powf(exponent.recip());
+        // The shortcut needs a severity rising with strength (a positive exponent).
         let (low, high) = if threshold > 0.0
             && baseline > 0.0
+            && exponent > 0.0
             && at_threshold.is_finite()
             && at_threshold > 0.0
         {
@@ -431,6 +446,7 @@ impl SeverityCut {
             baseline,
             exponent,
             threshold,
+            inclusive,
             low,
             high,
         }
@@ -444,7 +460,12 @@ impl SeverityCut {
         } else if strength > self.high {
             false
         } else {
-            self.baseline * strength.powf(self.exponent) < self.threshold
+            let severity = self.baseline * strength.powf(self.exponent);
+            if self.inclusive {
+                severity <= self.threshold
+            } else {
+                severity < self.threshold
+            }
         }
     }
 }
@@ -910,6 +931,7 @@ mod tests {
                 for responder in Responder::ALL {
                     let threshold = responder.threshold(baseline);
                     let cut = SeverityCut::new(baseline, exponent, threshold);
+                    let kept = SeverityCut::at_most(baseline, exponent, threshold);
                     let at = (threshold / baseline).powf(exponent.recip());
                     let mut strengths: Vec<f64> = (0..=2000).map(|i| i as f64 * 0.0007).collect();
                     strengths.extend([-0.1, f64::NAN, 1.0, 0.0]);
@@ -931,6 +953,11 @@ mod tests {
                             cut.below(s),
                             responder.responds(severity, baseline),
                             "{responder:?} baseline {baseline} exponent {exponent} strength {s}"
+                        );
+                        assert_eq!(
+                            kept.below(s),
+                            severity <= threshold,
+                            "at most {threshold}: baseline {baseline} exponent {exponent} strength {s}"
                         );
                     }
                 }

@@ -28,8 +28,8 @@ use super::individual::IndividualModel;
 use super::optimise::{better, continued, judged, Goals, Judged};
 use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::engine::Model;
-use crate::metrics::line_strength;
-use crate::model::{Parameters, State};
+use crate::metrics;
+use crate::model::{index, Parameters, State};
 use crate::plan::{Injection, Plan};
 use crate::simulation::{
     compartment_doses_above, muscle_parameters, plan_immunity, CompartmentDoses, NEGLIGIBLE_UNITS,
@@ -737,48 +737,23 @@ impl<'a> Grid<'a> {
             }
             match *goal {
                 Goal::Severity(area) => {
-                    // metrics::area_strength's sum, in its order.
-                    let mut weighted = vec![0.0; span];
-                    let mut total_mass = 0.0;
-                    for (muscle_id, muscle) in anatomy.ids().zip(&anatomy.muscles) {
-                        if muscle.wrinkle_area.as_deref() != Some(area) {
-                            continue;
-                        }
-                        for side in Side::BOTH {
-                            let mass = muscle.mass_g;
-                            total_mass += mass;
-                            match daily(muscle_id, side) {
-                                Some(states) => {
-                                    for (w, s) in weighted.iter_mut().zip(states) {
-                                        *w += mass * line_strength(s, muscle.line_band_fraction);
-                                    }
-                                }
-                                None => weighted.iter_mut().for_each(|w| *w += mass),
-                            }
-                        }
-                    }
+                    let strength = metrics::area_strength_from(span, area, |muscle, side| {
+                        daily(muscle, side)
+                            .map(|states| states.into_iter().map(|s| (s[index::B], s[index::M])))
+                    });
                     let area_index = crate::plan::AREAS
                         .iter()
                         .position(|a| *a == area)
                         .expect("treated areas are scored");
                     let baseline = self.plan.patient.baseline_severity[area_index];
                     let target = goals.severity_target.unwrap_or(0.0) + 0.5;
-                    let exponent = p.parameters.severity_exponent;
-                    // The strength at which the severity reaches the target: far from it the
-                    // comparison cannot go the other way (a power is off by an ulp or so, not
-                    // by a millionth); near it the severity is computed as `metrics` does.
-                    let threshold = (target / baseline).powf(1.0 / exponent);
-                    let usable = baseline > 0.0 && exponent > 0.0 && threshold.is_finite();
-                    for w in weighted {
-                        let strength = (w / total_mass).max(0.0);
-                        let controlled = if usable && strength < threshold * (1.0 - 1e-6) {
-                            true
-                        } else if usable && strength > threshold * (1.0 + 1e-6) {
-                            false
-                        } else {
-                            baseline * strength.powf(exponent) <= target
-                        };
-                        tally.count(controlled);
+                    let cut = metrics::SeverityCut::at_most(
+                        baseline,
+                        p.parameters.severity_exponent,
+                        target,
+                    );
+                    for strength in strength {
+                        tally.count(cut.below(strength));
                     }
                 }
                 Goal::VolumeFloor(_) | Goal::Slimming(_) => {
