@@ -798,30 +798,15 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
     /// first output the day after.
     fn resume<const N: usize>(&mut self, batch: &mut Batch<N>, l: usize, start: &Start) {
         let day = start.day as f64;
-        let parameters = self.parameters;
         let mut last_dose_time = None;
-        while let Some(dose) = self.doses.get(self.next_dose).filter(|d| d.day < day) {
+        while let Some(&dose) = self.doses.get(self.next_dose).filter(|d| d.day < day) {
             // An uninterrupted run applies a dose on its day, or at day 0 for earlier ones.
             let t = dose.day.max(0.0);
-            self.k_in = dose.product.uptake_rate(parameters);
-            self.k_l = dose.product.activity_loss_rate(parameters);
-            self.toxin.dose(
-                parameters,
-                &self.constants,
-                &dose.product,
-                t,
-                dose.concentration,
-            );
-            batch.set_product(l, parameters, &self.constants, &dose.product);
-            self.next_dose += 1;
+            self.take_dose(batch, l, &dose, t);
             last_dose_time = Some(t);
         }
         if let Some(t) = last_dose_time {
-            self.clock.day_fast = (-self.k_in).exp();
-            self.clock.day_slow = (-self.k_l).exp();
-            self.t_ref = t;
-            self.clock.valid = false;
-            batch.set_toxin(l, &self.toxin);
+            self.restart_toxin_clock(batch, l, t);
         }
         batch.t[l] = day;
         batch.segment_end[l] = day;
@@ -829,6 +814,32 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
             batch.y[i][l] = *value;
         }
         self.next_output = start.day + 1;
+    }
+
+    /// Give lane `l` the next dose at time `t`: its toxin, and its product's rates from now on.
+    fn take_dose<const N: usize>(&mut self, batch: &mut Batch<N>, l: usize, dose: &Dose, t: f64) {
+        let parameters = self.parameters;
+        self.k_in = dose.product.uptake_rate(parameters);
+        self.k_l = dose.product.activity_loss_rate(parameters);
+        self.toxin.dose(
+            parameters,
+            &self.constants,
+            &dose.product,
+            t,
+            dose.concentration,
+        );
+        batch.set_product(l, parameters, &self.constants, &dose.product);
+        self.next_dose += 1;
+    }
+
+    /// After the doses at time `t`: the toxin's closed form counts from `t`, with the last
+    /// dose's rates.
+    fn restart_toxin_clock<const N: usize>(&mut self, batch: &mut Batch<N>, l: usize, t: f64) {
+        self.clock.day_fast = (-self.k_in).exp();
+        self.clock.day_slow = (-self.k_l).exp();
+        self.t_ref = t;
+        self.clock.valid = false;
+        batch.set_toxin(l, &self.toxin);
     }
 
     /// Record day `day` with dynamic state `y`.
@@ -889,25 +900,10 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
                 .get(self.next_dose)
                 .map_or(f64::INFINITY, |d| d.day);
             if next_dose <= t {
-                let parameters = self.parameters;
-                while let Some(dose) = self.doses.get(self.next_dose).filter(|d| d.day <= t) {
-                    self.k_in = dose.product.uptake_rate(parameters);
-                    self.k_l = dose.product.activity_loss_rate(parameters);
-                    self.toxin.dose(
-                        parameters,
-                        &self.constants,
-                        &dose.product,
-                        t,
-                        dose.concentration,
-                    );
-                    batch.set_product(l, parameters, &self.constants, &dose.product);
-                    self.next_dose += 1;
+                while let Some(&dose) = self.doses.get(self.next_dose).filter(|d| d.day <= t) {
+                    self.take_dose(batch, l, &dose, t);
                 }
-                self.clock.day_fast = (-self.k_in).exp();
-                self.clock.day_slow = (-self.k_l).exp();
-                self.t_ref = t;
-                self.clock.valid = false;
-                batch.set_toxin(l, &self.toxin);
+                self.restart_toxin_clock(batch, l, t);
                 continue;
             }
             let segment_end = next_dose.min((days - 1) as f64);
