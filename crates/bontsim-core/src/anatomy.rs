@@ -100,12 +100,76 @@ pub struct Muscle {
     /// when any differs from its default.
     #[serde(default)]
     pub response_source: Option<String>,
+    /// Multipliers of the common tissue rates where this muscle's own atrophy series differ
+    /// (docs/model.md sec. 2.13): all 1 unless `[muscle.tissue]` says otherwise.
+    #[serde(default)]
+    pub tissue: TissueFactors,
     #[serde(default, rename = "neighbour")]
     pub neighbours: Vec<Neighbour>,
 }
 
 fn unit_response() -> f64 {
     1.0
+}
+
+/// How one muscle's tissue departs from the common law of `model/adaptation.rs`: each field
+/// multiplies the patient's rate of the same name, so that population variability and the
+/// sensitivity analysis still act on it. The masseter, a heavily loaded jaw closer whose
+/// atrophy, fibrosis and recovery are imaged and studied in animals, has its own; the
+/// expression muscles keep the common rates to the bit.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TissueFactors {
+    /// Multiplies `k_loss`, the contractile-mass loss under block.
+    #[serde(default = "unit_response")]
+    pub mass_loss: f64,
+    /// Multiplies `k_gain`, the regrowth with activity.
+    #[serde(default = "unit_response")]
+    pub mass_gain: f64,
+    /// Multiplies `k_F`, the non-contractile (fibrous and fatty) tissue's filling of the
+    /// room contractile mass leaves.
+    #[serde(default = "unit_response")]
+    pub non_contractile_gain: f64,
+    /// Multiplies `rho_F`, the slowing of regrowth by that tissue.
+    #[serde(default = "unit_response")]
+    pub non_contractile_slowing: f64,
+    /// Multiplies `k_Fd`, its resorption.
+    #[serde(default = "unit_response")]
+    pub non_contractile_resorption: f64,
+    /// Where the factors come from; required when any differs from 1.
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+impl TissueFactors {
+    /// All rates as the common law has them.
+    pub const COMMON: TissueFactors = TissueFactors {
+        mass_loss: 1.0,
+        mass_gain: 1.0,
+        non_contractile_gain: 1.0,
+        non_contractile_slowing: 1.0,
+        non_contractile_resorption: 1.0,
+        source: None,
+    };
+
+    /// Whether every factor is 1 (the muscle follows the common law).
+    pub fn is_common(&self) -> bool {
+        [
+            self.mass_loss,
+            self.mass_gain,
+            self.non_contractile_gain,
+            self.non_contractile_slowing,
+            self.non_contractile_resorption,
+        ]
+        .iter()
+        .all(|&factor| factor == 1.0)
+    }
+}
+
+impl Default for TissueFactors {
+    fn default() -> Self {
+        TissueFactors::COMMON
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -257,6 +321,25 @@ mod tests {
             assert!(
                 muscle.line_band_fraction > 0.2 && muscle.line_band_fraction <= 1.0,
                 "{}",
+                muscle.name
+            );
+            let tissue = &muscle.tissue;
+            for factor in [
+                tissue.mass_loss,
+                tissue.mass_gain,
+                tissue.non_contractile_gain,
+                tissue.non_contractile_slowing,
+                tissue.non_contractile_resorption,
+            ] {
+                assert!((0.1..=10.0).contains(&factor), "{}", muscle.name);
+            }
+            assert!(
+                tissue.is_common()
+                    || tissue
+                        .source
+                        .as_deref()
+                        .is_some_and(|source| source.contains('[')),
+                "{}: muscle-specific tissue rates need a tagged source",
                 muscle.name
             );
             if muscle.terminal_turnover != 0.0

@@ -54,19 +54,29 @@ pub fn compartment_constants(plan: &Plan, muscle: MuscleId) -> CompartmentConsta
     }
 }
 
-/// The patient's parameters as one muscle's terminals see them: the turnover of its poisoned
-/// terminals (`k_T`, anatomy.toml) adds to the decay `k_L` of a reached terminal's load
-/// (docs/model.md sec. 2.13). Muscles without turnover keep the parameters to the bit.
+/// The patient's parameters as one muscle sees them: the turnover of its poisoned terminals
+/// (`k_T`, anatomy.toml) adds to the decay `k_L` of a reached terminal's load, and its own
+/// tissue factors multiply the tissue rates (docs/model.md sec. 2.13). Muscles without either
+/// keep the parameters to the bit.
 pub fn muscle_parameters(parameters: &Parameters, muscle: MuscleId) -> Parameters {
-    let turnover = Anatomy::get().muscle(muscle).terminal_turnover;
-    if turnover == 0.0 {
-        *parameters
-    } else {
-        Parameters {
-            k_l: parameters.k_l + turnover,
-            ..*parameters
-        }
+    let anatomy_muscle = Anatomy::get().muscle(muscle);
+    let turnover = anatomy_muscle.terminal_turnover;
+    let tissue = &anatomy_muscle.tissue;
+    if turnover == 0.0 && tissue.is_common() {
+        return *parameters;
     }
+    let mut own = *parameters;
+    if turnover != 0.0 {
+        own.k_l = parameters.k_l + turnover;
+    }
+    if !tissue.is_common() {
+        own.k_loss = parameters.k_loss * tissue.mass_loss;
+        own.k_gain = parameters.k_gain * tissue.mass_gain;
+        own.k_f = parameters.k_f * tissue.non_contractile_gain;
+        own.rho_f = parameters.rho_f * tissue.non_contractile_slowing;
+        own.k_fd = parameters.k_fd * tissue.non_contractile_resorption;
+    }
+    own
 }
 
 /// The default horizon: a year past the last injection, at least two years.
