@@ -69,6 +69,29 @@ pub struct Trajectory {
 pub trait DailyRecorder {
     /// Record the days of one accepted step, in order after those recorded before.
     fn record(&mut self, days: &StepDays);
+
+    /// Whether the recorder already holds all it will keep, given the state at the end of
+    /// an accepted step after which the compartment can only relax (see [`Relaxing`]). A
+    /// recorder that keeps only peaks can say yes once they are behind it, and the
+    /// compartment's integration then ends there. Recorders of whole series never do.
+    #[inline(always)]
+    fn complete_once_relaxing(&self, _end: &Relaxing) -> bool {
+        false
+    }
+}
+
+/// The end of an accepted step after which the compartment can only relax: no dose is due
+/// before the horizon, its toxin load `L` is falling (past the maximum of its closed form),
+/// and the blockade level the load sets is at or below the blockade, `E <= B`. From there on
+/// `E` keeps falling (it rises with `L`) and `B`, which moves toward `E`, keeps falling too
+/// and never crosses it: no later day has a larger `B` or `L` than these, up to the solver's
+/// error in `B`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Relaxing {
+    /// The blockade `B` at the step's end.
+    pub blockade: f64,
+    /// The internalised load `L` at the step's end.
+    pub load: f64,
 }
 
 impl DailyRecorder for Vec<State> {
@@ -764,6 +787,9 @@ struct Lane<'a, R> {
     recorder: R,
     /// A start not yet taken (see [`Start`]): applied at the lane's first preparation.
     start: Option<Start>,
+    /// The recorder holds all it keeps (`DailyRecorder::complete_once_relaxing`): the
+    /// lane ends at its next preparation.
+    complete: bool,
 }
 
 impl<'a, R: DailyRecorder> Lane<'a, R> {
@@ -790,6 +816,7 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
             next_output: 0,
             recorder,
             start: problem.start,
+            complete: false,
         }
     }
 
@@ -879,6 +906,9 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
         if let Some(start) = self.start.take() {
             self.resume(batch, l, &start);
         }
+        if self.complete {
+            return false;
+        }
         if batch.t[l] < batch.segment_end[l] {
             return true;
         }
@@ -946,6 +976,13 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
             let fast_done = self.k_in * (t_new - self.t_ref) > 40.0;
             batch.base_slow[l] = batch.slow[6][l];
             batch.base_fast[l] = if fast_done { 0.0 } else { batch.fast[6][l] };
+            if let Some(end) = self.relaxing(batch, l, days) {
+                if self.recorder.complete_once_relaxing(&end) {
+                    // End the lane at its next preparation, which the loop reaches at once.
+                    self.complete = true;
+                    batch.segment_end[l] = batch.t[l];
+                }
+            }
             let mut factor = if error == 0.0 { 5.0 } else { batch.factor[l] };
             if self.rejected {
                 factor = factor.min(1.0);
@@ -956,6 +993,38 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
             batch.h[l] = h * batch.factor[l].clamp(0.1, 0.9);
             self.rejected = true;
         }
+    }
+
+    /// The state at the end of lane `l`'s accepted step (its `t`, `y`, `base_*` already
+    /// moved there) if the compartment can only relax from there ([`Relaxing`]).
+    #[inline(always)]
+    fn relaxing<const N: usize>(
+        &self,
+        batch: &Batch<N>,
+        l: usize,
+        days: usize,
+    ) -> Option<Relaxing> {
+        let horizon = days.saturating_sub(1) as f64;
+        if self
+            .doses
+            .get(self.next_dose)
+            .is_some_and(|d| d.day <= horizon)
+        {
+            return None;
+        }
+        let (slow, fast) = (batch.base_slow[l], batch.base_fast[l]);
+        // dL/dt = -(k_L a e^(-k_L tau) + k_in c e^(-k_in tau)): negative from here on once
+        // negative, since e^(-k_in tau) falls faster than e^(-k_L tau).
+        let falling = self.k_l * batch.a[l] * slow + self.k_in * batch.c[l] * fast > 0.0;
+        if !falling {
+            return None;
+        }
+        let load = pharmacodynamics::load(batch.a[l], batch.c[l], slow, fast);
+        let x = pharmacodynamics::scaled_load(load, batch.scale[l]);
+        let block = pharmacodynamics::terminal_block_of(x, batch.hill.power(x));
+        let level = pharmacodynamics::blockade_level(batch.coverage[l], block);
+        let blockade = batch.y[model::dynamic::B][l];
+        (level <= blockade).then_some(Relaxing { blockade, load })
     }
 
     /// Outputs at integer days in (t, t1] (there is at least one), from the step's dense
