@@ -14,19 +14,18 @@ integrates the same compartment model with
 and prints per-patient times and the largest absolute difference from bontsim's daily
 series, as JSON on stdout (and to --json-out).
 
-The model (docs/model.md, sec. 2.4-2.6) for one compartment:
+The model (docs/model.md, sec. 2.4-2.6, 2.12-2.14) for one compartment, as
+`model::derivative` integrates it. From each dose on, the export gives the toxin's closed form
+and the rates (`segments`, made by bontsim's own `Toxin::dose` and `Rates::new`, so the dose's
+uptake ceiling, coverage and product rates are not re-derived here):
 
-    D, L  closed form between doses:  D = d e^{-k_in tau},  L = a e^{-k_L tau} + c e^{-k_in tau}
-    at a dose of concentration c_dose (before it: P_b, D_b, L_b):
-        P = 1 - (1 - P_b E_h(L_b + D_b)) (1 - (1 - exp(-c_dose sens / c_cov)))
-        d = D_b + c_dose, a = L_b + d k_in/(k_in - k_L), c = -d k_in/(k_in - k_L)
-    E_h(L) = x^h / (1 + x^h),  x = L sens / EC50;   E = P E_h(L)
+    L = a e^{-k_L tau} + c e^{-k_in tau},  tau = t - t_ref
+    E = P x^h / (1 + x^h),  x = max(L, 0) scale      (scale = sensitivity / EC50)
     dB/dt = k_on (E - B)                   if E >= B
             k_r0 / (1 + rho_R R) (E - B)   otherwise
     dR/dt = k_Rin B (1 - R) - k_Rout R
-    dM/dt = k_gain (1 - b) (1 - f - M) / (1 + rho_F f) - k_loss b (M - (1 - s)),
-            b = clamp(B, 0, 1), f = max(F, 0)
-    dF/dt = k_F (1 - M) - k_Fd f
+    dM/dt = k_gain (1 - b) (1 - f - M) / (1 + rho_F f) - k_loss b (M - floor) / (1 + rho_A R)
+    dF/dt = k_F b (1 - M - f) - k_Fd f,     b = clamp(B, 0, 1), f = max(F, 0)
     S = (1 - clamp(B, 0, 1)) M
     start B = R = F = 0, M = 1 at day 0; output at integer days, the state just before a dose
     on a dose day; the integration restarts at every dose (segment by segment).
@@ -48,101 +47,68 @@ from scipy.integrate import odeint, solve_ivp
 RTOL = 1e-6
 ATOL = 1e-6
 BASELINE = (0.0, 0.0, 1.0, 0.0)  # B, R, M, F
-NO_TOXIN = (0.0, 0.0, 0.0, 0.0, 0.0)  # t_ref, d, a, c, P
 
 
 # --------------------------------------------------------------------------- model (scalar)
 
 
-def toxin_at(p, tox, t):
-    """(D, L) at time t for toxin coefficients tox = (t_ref, d, a, c, P)."""
-    t_ref, d, a, c, cov = tox
-    if d == 0.0 and a == 0.0 and c == 0.0 and cov == 0.0:
-        return 0.0, 0.0
-    tau = t - t_ref
-    fast_exponent = p["k_in"] * tau
-    fast = 0.0 if fast_exponent > 40.0 else math.exp(-fast_exponent)
-    slow = math.exp(-p["k_l"] * tau)
-    return d * fast, a * slow + c * fast
-
-
-def terminal_block(p, k, load):
-    if load <= 0.0:
-        return 0.0
-    x = (load * k["sensitivity"] / p["ec50"]) ** p["hill"]
-    return x / (1.0 + x)
-
-
-def apply_dose(p, k, tox, t, concentration):
-    d_before, l_before = toxin_at(p, tox, t)
-    still_blocked = tox[4] * terminal_block(p, k, l_before + d_before)
-    reached = 1.0 - math.exp(-concentration * k["sensitivity"] / p["coverage_concentration"])
-    d = d_before + concentration
-    gain = p["k_in"] / (p["k_in"] - p["k_l"])
-    return (t, d, l_before + d * gain, -d * gain, 1.0 - (1.0 - still_blocked) * (1.0 - reached))
-
-
-def make_rhs(p, k, tox):
-    """f(t, y) for [B, R, M, F] with the toxin of one segment; scalar math (the fastest
-    plain-Python form: numpy on 4-element arrays costs more than it saves)."""
-    k_in, k_l = p["k_in"], p["k_l"]
-    k_on, k_r0, rho_r = p["k_on"], p["k_r0"], p["rho_r"]
-    k_r_in, k_r_out = p["k_r_in"], p["k_r_out"]
-    k_gain, k_loss, rho_f, k_f, k_fd = p["k_gain"], p["k_loss"], p["rho_f"], p["k_f"], p["k_fd"]
-    floor = 1.0 - k["atrophy_susceptibility"]
-    x_scale = k["sensitivity"] / p["ec50"]
-    hill = p["hill"]
-    t_ref, _d, a, c, cov = tox
+def make_rhs(seg):
+    """f(t, y) for [B, R, M, F] from one dose on (`seg`: the toxin's closed form and the rates
+    bontsim exports, exactly `model::derivative`); scalar math (the fastest plain-Python form:
+    numpy on 4-element arrays costs more than it saves)."""
+    k_in, k_l = seg["k_in"], seg["k_l"]
+    k_on, k_r0, rho_r = seg["k_on"], seg["k_r0"], seg["rho_r"]
+    k_r_in, k_r_out = seg["k_r_in"], seg["k_r_out"]
+    k_gain, k_loss, rho_f, rho_a = seg["k_gain"], seg["k_loss"], seg["rho_f"], seg["rho_a"]
+    k_f, k_fd, floor = seg["k_f"], seg["k_fd"], seg["contractile_floor"]
+    x_scale, hill = seg["scale"], seg["hill"]
+    t_ref, a, c, cov = seg["t_ref"], seg["a"], seg["c"], seg["coverage"]
     exp = math.exp
 
     def rhs(t, y):
         b_raw, r, m, f_raw = y[0], y[1], y[2], y[3]
-        if cov == 0.0:
+        tau = t - t_ref
+        fe = k_in * tau
+        load = a * exp(-k_l * tau) + (0.0 if fe > 40.0 else c * exp(-fe))
+        if load <= 0.0:
             e = 0.0
         else:
-            tau = t - t_ref
-            fe = k_in * tau
-            load = a * exp(-k_l * tau) + (0.0 if fe > 40.0 else c * exp(-fe))
-            if load <= 0.0:
-                e = 0.0
-            else:
-                x = (load * x_scale) ** hill
-                e = cov * x / (1.0 + x)
+            x = (load * x_scale) ** hill
+            e = cov * x / (1.0 + x)
         rate = k_on if e >= b_raw else k_r0 / (1.0 + rho_r * r)
         b = 0.0 if b_raw < 0.0 else (1.0 if b_raw > 1.0 else b_raw)
         f = f_raw if f_raw > 0.0 else 0.0
         return [
             rate * (e - b_raw),
             k_r_in * b_raw * (1.0 - r) - k_r_out * r,
-            k_gain * (1.0 - b) * (1.0 - f - m) / (1.0 + rho_f * f) - k_loss * b * (m - floor),
-            k_f * (1.0 - m) - k_fd * f,
+            k_gain * (1.0 - b) * (1.0 - f - m) / (1.0 + rho_f * f)
+            - k_loss * b * (m - floor) / (1.0 + rho_a * r),
+            k_f * b * (1.0 - m - f) - k_fd * f,
         ]
 
     return rhs
 
 
-def make_rhs_numpy(p, k, tox):
+def make_rhs_numpy(seg):
     """The same f(t, y) as a numpy user typically writes it (np.exp, np.where, np.clip,
     an np.array result): identical numbers, several times slower per call than make_rhs."""
-    t_ref, _d, a, c, cov = tox
-    floor = 1.0 - k["atrophy_susceptibility"]
-    x_scale = k["sensitivity"] / p["ec50"]
+    t_ref, a, c, cov = seg["t_ref"], seg["a"], seg["c"], seg["coverage"]
 
     def rhs(t, y):
         b_raw, r, m, f_raw = y
         tau = t - t_ref
-        load = a * np.exp(-p["k_l"] * tau) + c * np.exp(-p["k_in"] * tau)
-        x = np.power(np.maximum(load, 0.0) * x_scale, p["hill"])
+        load = a * np.exp(-seg["k_l"] * tau) + c * np.exp(-seg["k_in"] * tau)
+        x = np.power(np.maximum(load, 0.0) * seg["scale"], seg["hill"])
         e = cov * x / (1.0 + x)
-        rate = np.where(e >= b_raw, p["k_on"], p["k_r0"] / (1.0 + p["rho_r"] * r))
+        rate = np.where(e >= b_raw, seg["k_on"], seg["k_r0"] / (1.0 + seg["rho_r"] * r))
         b = np.clip(b_raw, 0.0, 1.0)
         f = np.maximum(f_raw, 0.0)
         return np.array([
             rate * (e - b_raw),
-            p["k_r_in"] * b_raw * (1.0 - r) - p["k_r_out"] * r,
-            p["k_gain"] * (1.0 - b) * (1.0 - f - m) / (1.0 + p["rho_f"] * f)
-            - p["k_loss"] * b * (m - floor),
-            p["k_f"] * (1.0 - m) - p["k_fd"] * f,
+            seg["k_r_in"] * b_raw * (1.0 - r) - seg["k_r_out"] * r,
+            seg["k_gain"] * (1.0 - b) * (1.0 - f - m) / (1.0 + seg["rho_f"] * f)
+            - seg["k_loss"] * b * (m - seg["contractile_floor"]) / (1.0 + seg["rho_a"] * r),
+            seg["k_f"] * b * (1.0 - m - f) - seg["k_fd"] * f,
         ])
 
     return rhs
@@ -174,22 +140,23 @@ def segments(patient, days):
 
 def simulate_scipy(patient, days, method):
     """Daily [B, R, M, F] of one patient, segment by segment (restart at every dose)."""
-    p, k = patient["parameters"], patient["constants"]
     out = np.empty((days, 4))
     y = list(BASELINE)
-    tox = NO_TOXIN
+    seg = None  # the exported segment of the last dose (none before the first)
+    taken = 0
     for step in segments(patient, days):
         kind = step[0]
         if kind == "output":
             out[step[1]] = y
         elif kind == "dose":
-            tox = apply_dose(p, k, tox, step[1], step[2])
+            seg = patient["segments"][taken]
+            taken += 1
         else:
             _, t0, t1, outputs = step
-            if tox == NO_TOXIN and y == list(BASELINE):
+            if seg is None and y == list(BASELINE):
                 out[outputs] = BASELINE  # untreated steady state: nothing to integrate
                 continue
-            rhs = (make_rhs_numpy if method == "odeint-numpy" else make_rhs)(p, k, tox)
+            rhs = (make_rhs_numpy if method == "odeint-numpy" else make_rhs)(seg)
             times = [float(d) for d in outputs]
             if not times or times[-1] != t1:
                 times.append(t1)
@@ -232,23 +199,23 @@ def run_diffrax(patients, days, solver_name, repeats):
     if any(dd != dose_days[0] for dd in dose_days):
         raise SystemExit("diffrax peer: patients have different dose days")
 
-    def column(group, name):
-        return np.array([q[group][name] for q in patients], dtype=np.float64)
+    # Per segment (one per dose day), the exported closed form and rates of every patient,
+    # in the order of the arguments of `vector_field`.
+    names = (
+        "k_in", "k_l", "scale", "hill", "k_on", "k_r0", "rho_r", "k_r_in", "k_r_out", "k_loss",
+        "k_gain", "k_f", "k_fd", "rho_f", "rho_a", "contractile_floor", "t_ref", "a", "c",
+        "coverage",
+    )
 
-    par = {
-        name: column("parameters", name)
-        for name in (
-            "k_in", "k_l", "ec50", "coverage_concentration", "hill", "k_on", "k_r0", "rho_r",
-            "k_r_in", "k_r_out", "k_loss", "k_gain", "k_f", "k_fd", "rho_f",
+    def segment_columns(k):
+        return tuple(
+            np.array([q["segments"][k][name] for q in patients], dtype=np.float64)
+            for name in names
         )
-    }
-    sens = column("constants", "sensitivity")
-    floor = 1.0 - column("constants", "atrophy_susceptibility")
-    doses_by_patient = [sorted(p["doses"], key=lambda d: d["day"]) for p in patients]
 
     def vector_field(t, y, args):
         (k_in, k_l, x_scale, hill, k_on, k_r0, rho_r, k_r_in, k_r_out, k_loss, k_gain, k_f,
-         k_fd, rho_f, floor_, t_ref, a, c, cov) = args
+         k_fd, rho_f, rho_a, floor_, t_ref, a, c, cov) = args
         b_raw, r, m, f_raw = y[0], y[1], y[2], y[3]
         tau = t - t_ref
         load = a * jnp.exp(-k_l * tau) + c * jnp.exp(-k_in * tau)
@@ -260,8 +227,9 @@ def run_diffrax(patients, days, solver_name, repeats):
         return jnp.stack([
             rate * (e - b_raw),
             k_r_in * b_raw * (1.0 - r) - k_r_out * r,
-            k_gain * (1.0 - b) * (1.0 - f - m) / (1.0 + rho_f * f) - k_loss * b * (m - floor_),
-            k_f * (1.0 - m) - k_fd * f,
+            k_gain * (1.0 - b) * (1.0 - f - m) / (1.0 + rho_f * f)
+            - k_loss * b * (m - floor_) / (1.0 + rho_a * r),
+            k_f * b * (1.0 - m - f) - k_fd * f,
         ])
 
     solver = {"tsit5": diffrax.Tsit5(), "dopri5": diffrax.Dopri5()}[solver_name]
@@ -281,33 +249,23 @@ def run_diffrax(patients, days, solver_name, repeats):
 
         return jax.jit(jax.vmap(one))
 
-    # Toxin coefficients per patient (closed form, numpy), updated at every dose.
-    tox = [NO_TOXIN] * n
     compile_seconds = 0.0
-    # Build per-segment toxin states and compile once per segment (before timing).
+    # Build per-segment arguments and compile once per segment (before timing).
     segment_args = []
-    dose_counter = [0] * n
+    taken = 0
+    current = None
     for step in plan:
         if step[0] == "dose":
-            t = step[1]
-            for i in range(n):
-                dose = doses_by_patient[i][dose_counter[i]]
-                tox[i] = apply_dose(patients[i]["parameters"], patients[i]["constants"],
-                                    tox[i], t, dose["concentration"])
-                dose_counter[i] += 1
+            current = segment_columns(taken)
+            taken += 1
         elif step[0] == "integrate":
             _, t0, t1, outputs = step
+            if current is None:
+                raise SystemExit("diffrax peer: an integration before the first dose")
             times = [float(d) for d in outputs]
             if not times or times[-1] != t1:
                 times.append(t1)
-            tox_array = np.array(tox, dtype=np.float64)
-            args = (
-                par["k_in"], par["k_l"], sens / par["ec50"], par["hill"], par["k_on"],
-                par["k_r0"], par["rho_r"], par["k_r_in"], par["k_r_out"], par["k_loss"],
-                par["k_gain"], par["k_f"], par["k_fd"], par["rho_f"], floor,
-                tox_array[:, 0], tox_array[:, 2], tox_array[:, 3], tox_array[:, 4],
-            )
-            args = tuple(jnp.asarray(v) for v in args)
+            args = tuple(jnp.asarray(v) for v in current)
             y_shape = jnp.zeros((n, 4))
             start = time.perf_counter()
             fn = make_batch(t0, t1, times).lower(y_shape, args).compile()

@@ -49,7 +49,10 @@ def machine():
                            "Cargo.lock")
     return {
         "git_head": command_output("git", "rev-parse", "--short", "HEAD"),
-        "git_dirty": [line[3:] for line in dirty.splitlines()] if dirty != "not available" else [],
+        # The status letters, then the path (the output is stripped, so the first line may
+        # have lost its leading blank: split rather than cut at a fixed column).
+        "git_dirty": [line.split(maxsplit=1)[1] for line in dirty.splitlines() if line.strip()]
+        if dirty != "not available" else [],
         "nproc": command_output("nproc"),
         "cpu": cpu,
         "memory": memory,

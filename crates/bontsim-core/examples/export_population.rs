@@ -10,7 +10,10 @@
 //!
 //! Per patient: the individual `Parameters`, the compartment constants, the doses that reach
 //! the compartment after spread and same-day merging (day, concentration in U/g^alpha,
-//! computed exactly as `simulation::simulate` does), and bontsim's daily output from
+//! computed exactly as `simulation::simulate` does), the toxin's closed form and the
+//! right-hand side's rates from each dose on (`segments`: what `model::derivative` is given,
+//! so that a peer integrates the same equations without re-deriving the dose's uptake,
+//! coverage and product rates), and bontsim's daily output from
 //! `simulate` (what `bontsim trial` computes). The deposits are checked against simulate's
 //! `total_units` for the compartment (bit for bit, same summation order), and integrating the
 //! doses alone with `solve::integrate` must agree with simulate's trajectory (the largest
@@ -21,10 +24,11 @@
 //! of the whole plan per patient (one thread) as `bontsim_simulate`.
 
 use bontsim_core::anatomy::{Anatomy, Side};
-use bontsim_core::model::{self, index, CompartmentConstants, Parameters, State};
+use bontsim_core::model::pharmacodynamics::Toxin;
+use bontsim_core::model::{self, index, CompartmentConstants, Parameters, Rates, State};
 use bontsim_core::plan::{Format, Plan};
 use bontsim_core::population::{virtual_patient, Variability};
-use bontsim_core::simulation::{compartment_constants, simulate};
+use bontsim_core::simulation::{compartment_constants, muscle_parameters, simulate};
 use bontsim_core::solve::{
     integrate, integrate_many, Dose, Problem, SolverOptions, Trajectory, WIDTH,
 };
@@ -43,6 +47,73 @@ struct ExportedDose {
     concentration: f64,
 }
 
+/// From a dose day on: the toxin's closed form `L = a e^(-k_l tau) + c e^(-k_in tau)`,
+/// `tau = t - t_ref`, its coverage `P`, and the rates of `model::derivative`, with the blockade
+/// level `E = P x^h / (1 + x^h)`, `x = max(L, 0) scale` (`scale` = sensitivity / EC50).
+#[derive(Serialize)]
+struct ExportedSegment {
+    t_ref: f64,
+    a: f64,
+    c: f64,
+    coverage: f64,
+    k_in: f64,
+    k_l: f64,
+    scale: f64,
+    hill: f64,
+    k_on: f64,
+    k_r0: f64,
+    rho_r: f64,
+    k_r_in: f64,
+    k_r_out: f64,
+    k_gain: f64,
+    k_loss: f64,
+    rho_f: f64,
+    rho_a: f64,
+    k_f: f64,
+    k_fd: f64,
+    contractile_floor: f64,
+}
+
+/// The segments of one compartment's doses, made by the same `Toxin::dose` and
+/// `Rates::new` as the solver (doses are one per day after merging).
+fn segments(
+    parameters: &Parameters,
+    constants: &CompartmentConstants,
+    doses: &[Dose],
+) -> Vec<ExportedSegment> {
+    let mut toxin = Toxin::NONE;
+    doses
+        .iter()
+        .map(|dose| {
+            let t = dose.day.max(0.0);
+            toxin.dose(parameters, constants, &dose.product, t, dose.concentration);
+            let rates = Rates::new(parameters, constants, &dose.product);
+            ExportedSegment {
+                t_ref: toxin.t_ref,
+                a: toxin.a,
+                c: toxin.c,
+                coverage: toxin.coverage,
+                k_in: toxin.k_in,
+                k_l: toxin.k_l,
+                scale: constants.sensitivity / parameters.ec50,
+                hill: parameters.hill,
+                k_on: rates.k_on,
+                k_r0: rates.k_r0,
+                rho_r: rates.rho_r,
+                k_r_in: rates.k_r_in,
+                k_r_out: rates.k_r_out,
+                k_gain: rates.k_gain,
+                k_loss: rates.k_loss,
+                rho_f: rates.rho_f,
+                rho_a: rates.rho_a,
+                k_f: rates.k_f,
+                k_fd: rates.k_fd,
+                contractile_floor: rates.contractile_floor,
+            }
+        })
+        .collect()
+}
+
 #[derive(Serialize)]
 struct ExportedConstants {
     mass_g: f64,
@@ -56,6 +127,7 @@ struct ExportedPatient {
     parameters: Parameters,
     constants: ExportedConstants,
     doses: Vec<ExportedDose>,
+    segments: Vec<ExportedSegment>,
     blockade: Vec<f64>,
     mass: Vec<f64>,
     strength: Vec<f64>,
@@ -290,6 +362,7 @@ fn main() {
                     concentration: d.concentration,
                 })
                 .collect(),
+            segments: segments(&muscle_parameters(&parameters, muscle), &constants, &doses),
             blockade: states.iter().map(|s| s[index::B]).collect(),
             mass: states.iter().map(|s| s[index::M]).collect(),
             strength: states.iter().map(model::strength).collect(),
