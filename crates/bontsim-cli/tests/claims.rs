@@ -471,7 +471,7 @@ fn a6_after_stopping_recovery_takes_longer_with_more_cumulative_units() {
 ///
 /// Criterion: masseter 30 U per side every 120 days for 10 years (31 treatments, last on day
 /// 3600), then 5 years off (to day 5500), for three patients with masseter atrophy
-/// susceptibility 0.55 / 0.7 (the typical patient) / 0.85
+/// susceptibility 0.55 / 0.7 / 0.85 (set in each plan; the anatomy's masseter is 0.47)
 /// (`tests/plans/masseter_10_years_susceptibility_*.toml`), against one 30 U dose
 /// (`tests/plans/masseter_30u_single.toml`, typical patient):
 /// - slow: one year after stopping every patient's mass is still below 0.90, and the typical
