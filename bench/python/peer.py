@@ -138,8 +138,9 @@ def segments(patient, days):
         t = segment_end
 
 
-def simulate_scipy(patient, days, method):
-    """Daily [B, R, M, F] of one patient, segment by segment (restart at every dose)."""
+def simulate_scipy(patient, days, method, tolerance=None):
+    """Daily [B, R, M, F] of one patient, segment by segment (restart at every dose);
+    `tolerance` (rtol = atol) replaces RTOL and ATOL for odeint when given."""
     out = np.empty((days, 4))
     y = list(BASELINE)
     seg = None  # the exported segment of the last dose (none before the first)
@@ -161,7 +162,8 @@ def simulate_scipy(patient, days, method):
             if not times or times[-1] != t1:
                 times.append(t1)
             if method in ("odeint", "odeint-numpy"):
-                sol = odeint(rhs, y, [t0] + times, rtol=RTOL, atol=ATOL, tfirst=True)[1:]
+                rtol, atol = (tolerance, tolerance) if tolerance else (RTOL, ATOL)
+                sol = odeint(rhs, y, [t0] + times, rtol=rtol, atol=atol, tfirst=True)[1:]
             elif method == "LSODA":
                 result = solve_ivp(
                     rhs, (t0, t1), y, method="LSODA", t_eval=times, rtol=RTOL, atol=ATOL
@@ -327,10 +329,10 @@ def differences(states, patients):
     return result
 
 
-def timed_scipy(patients, days, method):
-    simulate_scipy(patients[0], days, method)  # warm-up (first-call imports and caches)
+def timed_scipy(patients, days, method, tolerance=None):
+    simulate_scipy(patients[0], days, method, tolerance)  # warm-up (first-call caches)
     start = time.perf_counter()
-    states = np.stack([simulate_scipy(p, days, method) for p in patients])
+    states = np.stack([simulate_scipy(p, days, method, tolerance) for p in patients])
     return states, time.perf_counter() - start
 
 
@@ -376,6 +378,9 @@ def main():
     parser.add_argument("--reference-patients", type=int, default=1000,
                         help="patients also solved by DOP853 at rtol=atol=1e-12 (accuracy of "
                              "every tool, bontsim included, against a tight reference)")
+    parser.add_argument("--odeint-looser", default="1e-5,3e-5,1e-4",
+                        help="further odeint runs at these rtol = atol (comma-separated; "
+                        "empty: none), so that its speed can be read at bontsim's accuracy")
     parser.add_argument("--json-out")
     args = parser.parse_args()
     solvers = args.diffrax_solver or ["tsit5"]
@@ -460,6 +465,13 @@ def main():
         states, seconds = timed_scipy(subset, days, "odeint")
         record("scipy odeint (LSODA)", states, subset, seconds)
         reference_states["scipy odeint (LSODA)"] = states
+    looser = [float(v) for v in str(args.odeint_looser).split(",") if v.strip()]
+    for tolerance in looser if args.odeint_patients > 0 else []:
+        subset = patients[: args.odeint_patients]
+        states, seconds = timed_scipy(subset, days, "odeint", tolerance)
+        name = f"scipy odeint (LSODA), rtol = atol = {tolerance:g}"
+        record(name, states, subset, seconds, {"tolerance": tolerance})
+        reference_states[name] = states
     if args.odeint_patients > 0 and args.odeint_processes > 1:
         subset = patients[: args.odeint_patients]
         states, seconds = timed_scipy_processes(subset, days, "odeint", args.odeint_processes)

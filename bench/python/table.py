@@ -219,6 +219,21 @@ def main():
         "compilation and a warm-up run); one run over all patients (after a one-patient "
         "warm-up) for SciPy.")
     add("")
+    # Speed at matched accuracy: odeint at the loosest tolerance whose error against the tight
+    # reference is no larger than bontsim's own.
+    bontsim_error = accuracy.get("bontsim")
+    matched = [r for r in rows if r["tool"].startswith("scipy odeint (LSODA)")
+               and "processes" not in r["tool"] and "numpy" not in r["tool"]
+               and r["largest_error_vs_reference"] is not None and bontsim_error is not None
+               and r["largest_error_vs_reference"] <= bontsim_error]
+    if matched:
+        best = min(matched, key=lambda r: r["microseconds_per_patient"])
+        add(f"At matched accuracy: the fastest `odeint` run whose largest error against the "
+            f"tight reference ({best['largest_error_vs_reference']:.1e}) is at most bontsim's "
+            f"({bontsim_error:.1e}) is \"{best['tool']}\", {fmt_us(best['microseconds_per_patient'])} "
+            f"µs per patient: bontsim is faster by {fmt_ratio(best['ratio_same_work'])} core for core "
+            f"and {fmt_ratio(best['ratio_whole_machine'])} on the whole machine.")
+        add("")
     add(f"Largest |Δ| from bontsim: over all patients of the row, all {args.days} days and the "
         "three daily series blockade B, mass M and strength S = (1 - clamp(B)) M. Error vs "
         f"tight reference: the same over the first {accuracy.get('patients', 0)} patients, "
