@@ -152,8 +152,8 @@ impl TissueFactors {
         source: None,
     };
 
-    /// Whether every factor is 1 (the muscle follows the common law).
-    pub fn is_common(&self) -> bool {
+    /// The five factors, in the order of the fields.
+    pub fn factors(&self) -> [f64; 5] {
         [
             self.mass_loss,
             self.mass_gain,
@@ -161,8 +161,11 @@ impl TissueFactors {
             self.non_contractile_slowing,
             self.non_contractile_resorption,
         ]
-        .iter()
-        .all(|&factor| factor == 1.0)
+    }
+
+    /// Whether every factor is 1 (the muscle follows the common law).
+    pub fn is_common(&self) -> bool {
+        self.factors().iter().all(|&factor| factor == 1.0)
     }
 }
 
@@ -324,13 +327,7 @@ mod tests {
                 muscle.name
             );
             let tissue = &muscle.tissue;
-            for factor in [
-                tissue.mass_loss,
-                tissue.mass_gain,
-                tissue.non_contractile_gain,
-                tissue.non_contractile_slowing,
-                tissue.non_contractile_resorption,
-            ] {
+            for factor in tissue.factors() {
                 assert!((0.1..=10.0).contains(&factor), "{}", muscle.name);
             }
             assert!(

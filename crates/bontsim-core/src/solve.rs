@@ -70,10 +70,19 @@ pub trait DailyRecorder {
     /// Record the days of one accepted step, in order after those recorded before.
     fn record(&mut self, days: &StepDays);
 
+    /// Whether this recorder may end its compartment's integration early: only then does
+    /// the solver look, after each accepted step, for the state of [`Relaxing`] and ask
+    /// [`DailyRecorder::complete_once_relaxing`]. Recorders of whole series never do.
+    #[inline(always)]
+    fn may_end_early(&self) -> bool {
+        false
+    }
+
     /// Whether the recorder already holds all it will keep, given the state at the end of
     /// an accepted step after which the compartment can only relax (see [`Relaxing`]). A
     /// recorder that keeps only peaks can say yes once they are behind it, and the
-    /// compartment's integration then ends there. Recorders of whole series never do.
+    /// compartment's integration then ends there. Asked only when
+    /// [`DailyRecorder::may_end_early`] is true.
     #[inline(always)]
     fn complete_once_relaxing(&self, _end: &Relaxing) -> bool {
         false
@@ -976,12 +985,14 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
             let fast_done = self.k_in * (t_new - self.t_ref) > 40.0;
             batch.base_slow[l] = batch.slow[6][l];
             batch.base_fast[l] = if fast_done { 0.0 } else { batch.fast[6][l] };
-            if let Some(end) = self.relaxing(batch, l, days) {
-                if self.recorder.complete_once_relaxing(&end) {
-                    // End the lane at its next preparation, which the loop reaches at once.
-                    self.complete = true;
-                    batch.segment_end[l] = batch.t[l];
-                }
+            if self.recorder.may_end_early()
+                && self
+                    .relaxing(batch, l, days)
+                    .is_some_and(|end| self.recorder.complete_once_relaxing(&end))
+            {
+                // End the lane at its next preparation, which the loop reaches at once.
+                self.complete = true;
+                batch.segment_end[l] = batch.t[l];
             }
             let mut factor = if error == 0.0 { 5.0 } else { batch.factor[l] };
             if self.rejected {
@@ -1020,8 +1031,7 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
             return None;
         }
         let load = pharmacodynamics::load(batch.a[l], batch.c[l], slow, fast);
-        let x = pharmacodynamics::scaled_load(load, batch.scale[l]);
-        let block = pharmacodynamics::terminal_block_of(x, batch.hill.power(x));
+        let block = pharmacodynamics::terminal_block_at(load, batch.scale[l], &batch.hill);
         let level = pharmacodynamics::blockade_level(batch.coverage[l], block);
         let blockade = batch.y[model::dynamic::B][l];
         (level <= blockade).then_some(Relaxing { blockade, load })

@@ -283,15 +283,19 @@ fn peak_margin(peak: f64) -> f64 {
 }
 
 impl DailyRecorder for TrialRecorder<'_> {
+    /// Only a compartment read for nothing but its peaks may end early.
+    #[inline(always)]
+    fn may_end_early(&self) -> bool {
+        !self.reads.daily && !self.reads.volumes
+    }
+
     /// A compartment read only for its peaks is done once it relaxes below both of them:
     /// its remaining days could not raise them.
     #[inline(always)]
     fn complete_once_relaxing(&self, end: &Relaxing) -> bool {
         let reads = self.reads;
-        !reads.daily
-            && !reads.volumes
-            && (!reads.peak_blockade
-                || end.blockade + peak_margin(self.peak_blockade) <= self.peak_blockade)
+        (!reads.peak_blockade
+            || end.blockade + peak_margin(self.peak_blockade) <= self.peak_blockade)
             && (!reads.peak_load || end.load * (1.0 + 1e-9) <= self.peak_load)
     }
 
@@ -1083,6 +1087,10 @@ mod tests {
     impl DailyRecorder for Probe<'_> {
         fn record(&mut self, days: &StepDays) {
             self.inner.record(days);
+        }
+
+        fn may_end_early(&self) -> bool {
+            self.inner.may_end_early()
         }
 
         fn complete_once_relaxing(&self, end: &Relaxing) -> bool {

@@ -110,8 +110,19 @@ pub fn terminal_block_of(x: f64, power: f64) -> f64 {
 
 /// Fraction of a reached terminal's transmission blocked by load `L`: `E_h(L)`.
 pub fn terminal_block(parameters: &Parameters, constants: &CompartmentConstants, l: f64) -> f64 {
-    let x = scaled_load(l, constants.sensitivity / parameters.ec50);
-    terminal_block_of(x, HillExponent::new(parameters.hill).power(x))
+    terminal_block_at(
+        l,
+        constants.sensitivity / parameters.ec50,
+        &HillExponent::new(parameters.hill),
+    )
+}
+
+/// [`terminal_block`] of load `l` with `scale = sensitivity / EC50` and the Hill exponent
+/// already made (as the solver holds them for each lane).
+#[inline(always)]
+pub fn terminal_block_at(l: f64, scale: f64, hill: &HillExponent) -> f64 {
+    let x = scaled_load(l, scale);
+    terminal_block_of(x, hill.power(x))
 }
 
 /// `E = P E_h(L)`: the blockade level the toxin sets.
