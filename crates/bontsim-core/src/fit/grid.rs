@@ -1064,19 +1064,7 @@ mod tests {
         let session: Vec<&Injection> = plan.injections.iter().filter(|i| i.day == last).collect();
         let targets = ReturnTarget::treated(plan);
         let anatomy = Anatomy::get();
-        let group_of: Vec<usize> = session
-            .iter()
-            .map(|i| {
-                let area = anatomy.muscle(i.muscle).wrinkle_area.clone();
-                targets
-                    .iter()
-                    .position(|t| match t {
-                        ReturnTarget::Area(a) => area.as_deref() == Some(*a),
-                        ReturnTarget::Muscle(m, _) => *m == i.muscle,
-                    })
-                    .unwrap()
-            })
-            .collect();
+        let group_of = crate::fit::optimise::target_group_of(&session, &targets);
         let options: Vec<Vec<Vec<f64>>> = (0..targets.len())
             .map(|g| {
                 let mut distinct: Vec<Vec<f64>> = Vec::new();
