@@ -145,10 +145,23 @@ pub fn compartment_doses_above(
     parameters: &Parameters,
     least_units: f64,
 ) -> (Vec<CompartmentDoses>, Vec<Vec<(f64, f64)>>) {
+    compartment_doses_of(plan, parameters, least_units, None)
+}
+
+/// [`compartment_doses_above`], only for the compartments in `only` when given (the others'
+/// doses are not made; those kept are the same to the bit).
+fn compartment_doses_of(
+    plan: &Plan,
+    parameters: &Parameters,
+    least_units: f64,
+    only: Option<&[usize]>,
+) -> (Vec<CompartmentDoses>, Vec<Vec<(f64, f64)>>) {
     let count = Anatomy::get().compartment_count();
-    // (day, U-eq, share not neutralised, the product's rates) of every deposit reaching each
-    // compartment.
-    let mut received: Vec<Vec<(f64, f64, f64, ProductRates)>> = vec![Vec::new(); count];
+    // (compartment, day, U-eq, share not neutralised, the product's rates) of every deposit,
+    // in one list rather than one per compartment: a virtual trial makes this for every
+    // patient, and a list per reached compartment was most of its allocations.
+    let mut received: Vec<(usize, f64, f64, f64, ProductRates)> =
+        Vec::with_capacity(8 * plan.injections.len());
     let mut direct: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
     let mut deposits = Vec::new();
     let immunity = plan_immunity(plan);
@@ -169,7 +182,8 @@ pub fn compartment_doses_above(
                 &mut deposits,
             );
             for deposit in &deposits {
-                received[deposit.compartment].push((
+                received.push((
+                    deposit.compartment,
                     injection.day,
                     deposit.units,
                     reaching,
@@ -178,9 +192,16 @@ pub fn compartment_doses_above(
             }
         }
     }
+    // Stable: each compartment's deposits stay in the order they arrived, so its sums are
+    // those of a list per compartment.
+    received.sort_by_key(|deposit| deposit.0);
     let mut items = Vec::new();
-    for (compartment, deposits) in received.iter().enumerate() {
-        let total_units: f64 = deposits.iter().map(|d| d.1).sum();
+    for deposits in received.chunk_by(|a, b| a.0 == b.0) {
+        let compartment = deposits[0].0;
+        if only.is_some_and(|only| !only.contains(&compartment)) {
+            continue;
+        }
+        let total_units: f64 = deposits.iter().map(|d| d.2).sum();
         if total_units < least_units {
             continue;
         }
@@ -188,7 +209,7 @@ pub fn compartment_doses_above(
         let scaled_mass = constants.mass_g.powf(parameters.mass_exponent);
         let doses: Vec<Dose> = deposits
             .iter()
-            .map(|&(day, units, reaching, product)| Dose {
+            .map(|&(_, day, units, reaching, product)| Dose {
                 day,
                 concentration: units * reaching / scaled_mass,
                 product,
@@ -263,10 +284,7 @@ impl PreparedCompartments {
     /// The compartments of `plan` for a patient with `parameters`; only those in `only`
     /// (indices of [`Anatomy::compartment`]) when given.
     pub fn new(plan: &Plan, parameters: &Parameters, only: Option<&[usize]>) -> Self {
-        let (mut items, direct) = compartment_doses(plan, parameters);
-        if let Some(only) = only {
-            items.retain(|item| only.contains(&item.compartment));
-        }
+        let (items, direct) = compartment_doses_of(plan, parameters, NEGLIGIBLE_UNITS, only);
         let compartment_parameters: Vec<Parameters> = items
             .iter()
             .map(|item| {
