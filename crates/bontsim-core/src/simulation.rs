@@ -192,11 +192,23 @@ fn compartment_doses_of(
             }
         }
     }
-    // Stable: each compartment's deposits stay in the order they arrived, so its sums are
-    // those of a list per compartment.
-    received.sort_by_key(|deposit| deposit.0);
+    // Grouped by compartment with each compartment's deposits in the order they arrived (a
+    // counting sort: stable, and linear in the deposits), so its sums are those of a list
+    // per compartment.
+    let mut starts = vec![0usize; count + 1];
+    for deposit in &received {
+        starts[deposit.0 + 1] += 1;
+    }
+    for c in 0..count {
+        starts[c + 1] += starts[c];
+    }
+    let mut grouped = received.clone();
+    for deposit in &received {
+        grouped[starts[deposit.0]] = *deposit;
+        starts[deposit.0] += 1;
+    }
     let mut items = Vec::new();
-    for deposits in received.chunk_by(|a, b| a.0 == b.0) {
+    for deposits in grouped.chunk_by(|a, b| a.0 == b.0) {
         let compartment = deposits[0].0;
         if only.is_some_and(|only| !only.contains(&compartment)) {
             continue;
@@ -234,13 +246,24 @@ fn compartment_doses_of(
 /// then sum their same-day deposits in the same order, so symmetric plans give
 /// bit-identical inputs (and one integration).
 pub fn merge_same_day_doses(mut doses: Vec<Dose>) -> Vec<Dose> {
-    doses.sort_by(|a, b| {
+    let order = |a: &Dose, b: &Dose| {
         a.day
             .total_cmp(&b.day)
             .then(a.concentration.total_cmp(&b.concentration))
             .then_with(|| a.product.onset.total_cmp(&b.product.onset))
             .then_with(|| a.product.recovery.total_cmp(&b.product.recovery))
-    });
+    };
+    if doses.is_sorted_by(|a, b| a.day.total_cmp(&b.day).is_le()) {
+        // Already in day order (a plan's injections are): only each day's few deposits need
+        // ordering, the same order the whole sort (stable) would give them.
+        for day in doses.chunk_by_mut(|a, b| a.day.total_cmp(&b.day).is_eq()) {
+            if day.len() > 1 {
+                day.sort_by(order);
+            }
+        }
+    } else {
+        doses.sort_by(order);
+    }
     doses.dedup_by(|later, first| {
         if later.day == first.day {
             first.product =
@@ -428,6 +451,43 @@ mod tests {
             dose(0.0, 3.0, 2.0),
         ]);
         assert_eq!(merged, reversed);
+    }
+
+    proptest::proptest! {
+        /// Day-ordered deposits (how a plan delivers them) are ordered within each day only:
+        /// the merged doses must be those of the whole sort, to the bit.
+        #[test]
+        fn day_ordered_deposits_merge_as_fully_sorted_ones(
+            deposits in proptest::collection::vec(
+                (0u8..4, 0u8..4, 0u8..3),
+                0..24,
+            )
+        ) {
+            let mut doses: Vec<Dose> = deposits
+                .iter()
+                .map(|&(day, size, onset)| {
+                    dose(30.0 * f64::from(day), 0.5 + f64::from(size), 1.0 + 0.25 * f64::from(onset))
+                })
+                .collect();
+            doses.sort_by(|a, b| a.day.total_cmp(&b.day));
+            let mut fully_sorted = doses.clone();
+            fully_sorted.sort_by(|a, b| {
+                a.day
+                    .total_cmp(&b.day)
+                    .then(a.concentration.total_cmp(&b.concentration))
+                    .then_with(|| a.product.onset.total_cmp(&b.product.onset))
+            });
+            // Out of day order, the whole sort runs: the reference.
+            fully_sorted.reverse();
+            let reference = merge_same_day_doses(fully_sorted);
+            let merged = merge_same_day_doses(doses);
+            proptest::prop_assert_eq!(merged.len(), reference.len());
+            for (a, b) in merged.iter().zip(&reference) {
+                proptest::prop_assert_eq!(a.day.to_bits(), b.day.to_bits());
+                proptest::prop_assert_eq!(a.concentration.to_bits(), b.concentration.to_bits());
+                proptest::prop_assert_eq!(a.product.onset.to_bits(), b.product.onset.to_bits());
+            }
+        }
     }
 
     #[test]
