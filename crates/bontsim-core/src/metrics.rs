@@ -411,7 +411,10 @@ pub fn area_strength_from<I: Iterator<Item = (f64, f64)>>(
             }
         }
     }
-    weighted.iter().map(|w| w / total_mass).collect()
+    for w in &mut weighted {
+        *w /= total_mass;
+    }
+    weighted
 }
 
 /// Whether an area's severity at maximal contraction, `baseline * max(S, 0)^gamma` (as
