@@ -378,7 +378,7 @@ def main():
     parser.add_argument("--reference-patients", type=int, default=1000,
                         help="patients also solved by DOP853 at rtol=atol=1e-12 (accuracy of "
                              "every tool, bontsim included, against a tight reference)")
-    parser.add_argument("--odeint-looser", default="1e-5,3e-5,1e-4",
+    parser.add_argument("--odeint-looser", default="2e-6,5e-6,1e-5,3e-5,1e-4",
                         help="further odeint runs at these rtol = atol (comma-separated; "
                         "empty: none), so that its speed can be read at bontsim's accuracy")
     parser.add_argument("--json-out")
