@@ -11,6 +11,8 @@ rejection), by
 * RK4 and ETDRK4 (Cox and Matthews, J. Comput. Phys. 176, 2002), the error estimated by step
   doubling; ETDRK4's linear part is the blockade's own rate at the step's start (`-k_on` while
   `E >= B`, else `-k_r0 / (1 + rho_R R)`), frozen over the step; `R`, `M`, `F` have none;
+* ETD(3,4) (Whalen, Brio and Moloney, J. Comput. Phys. 280, 2015: Krogstad's fourth-order
+  exponential method with an embedded third-order estimate), the same linear part;
 * the exponential Rosenbrock method exprb43 (Hochbruck, Ostermann and Schweitzer 2009) with
   the same diagonal linear part instead of the whole Jacobian;
 
@@ -147,6 +149,44 @@ def etdrk4(f, seg, exponential):
     return attempt, 5
 
 
+def etd34(f, seg):
+    """ETD(3,4) of Whalen, Brio and Moloney (J. Comput. Phys. 280, 2015): Krogstad's
+    fourth-order exponential method with an embedded third-order error estimate, four new
+    right-hand sides a step (the fifth stage's serves the next step)."""
+    def attempt(t, y, h):
+        c = np.array([-blockade_rate(seg, t, y), 0.0, 0.0, 0.0])
+        z = c * h
+        ph = [phis(v) for v in z]
+        ph2 = [phis(v / 2) for v in z]
+        # psi_r = r! phi_r
+        psi1, psi2, psi3 = (np.array([p[i] * math.factorial(i + 1) for p in ph]) for i in range(3))
+        psi1h, psi2h = (np.array([p[i] * math.factorial(i + 1) for p in ph2]) for i in range(2))
+        e, e2 = np.exp(z), np.exp(z / 2)
+        a21 = 0.5 * h * psi1h
+        a31 = 0.5 * h * (psi1h - psi2h)
+        a32 = 0.5 * h * psi2h
+        a41 = h * (psi1 - psi2)
+        a43 = h * psi2
+        a51 = h * (psi1 - 1.5 * psi2 + (2.0 / 3.0) * psi3)
+        a52 = h * (psi2 - (2.0 / 3.0) * psi3)
+        a54 = h * (-0.5 * psi2 + (2.0 / 3.0) * psi3)
+
+        def n(tt, u):
+            return np.array(f(tt, u)) - c * u
+
+        n1 = n(t, y)
+        k2 = e2 * y + a21 * n1
+        n2 = n(t + h / 2, k2)
+        k3 = e2 * y + a31 * n1 + a32 * n2
+        n3 = n(t + h / 2, k3)
+        k4 = e * y + a41 * n1 + a43 * n3
+        n4 = n(t + h, k4)
+        k5 = e * y + a51 * n1 + a52 * (n2 + n3) + a54 * n4
+        n5 = n(t + h, k5)
+        return k5, norm(y, k5, a54 * (n4 - n5))
+    return attempt, 4
+
+
 def exprb43(f, seg):
     def attempt(t, y, h):
         jd = np.array([-blockade_rate(seg, t, y), 0.0, 0.0, 0.0])
@@ -192,6 +232,7 @@ def main():
             "Dormand-Prince 5(4), as bontsim": dormand_prince(f),
             "RK4, step doubling": etdrk4(f, seg, exponential=False),
             "ETDRK4 with the blockade's rate, step doubling": etdrk4(f, seg, exponential=True),
+            "ETD(3,4) with the blockade's rate, embedded estimate": etd34(f, seg),
             "exprb43 with the blockade's rate": exprb43(f, seg),
         }
         for name, (attempt, order) in methods.items():
