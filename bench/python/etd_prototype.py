@@ -137,6 +137,39 @@ def etdrk4_step(f, t, y, h, c):
     return e * y + f1 * nu + 2 * f2 * (na + nb) + f3 * nc
 
 
+def etdrk4_embedded(f, seg, estimate):
+    """ETDRK4 with an error estimate from its own stages: `exponential trapezoid`, the
+    second-order exponential quadrature of the forcing at the step's two ends, `u2 = e u + h
+    phi_1 N(u) + h phi_2 (N(c) - N(u))`; or `third order, same nodes`, the third-order quadrature
+    on ETDRK4's nodes 0, 1/2, 1 with the end value `N(u4)`."""
+    def attempt(t, y, h):
+        c = np.array([-blockade_rate(seg, t, y), 0.0, 0.0, 0.0])
+        z = c * h
+        ph = [phis(v) for v in z]
+        p1, p2, p3 = (np.array([p[i] for p in ph]) for i in range(3))
+        q = (h / 2) * np.array([phis(v / 2)[0] for v in z])
+        e, e2 = np.exp(z), np.exp(z / 2)
+        f1, f2, f3 = h * (p1 - 3 * p2 + 4 * p3), h * (p2 - 2 * p3), h * (-p2 + 4 * p3)
+
+        def n(tt, u):
+            return np.array(f(tt, u)) - c * u
+
+        nu = n(t, y)
+        a = e2 * y + q * nu
+        na = n(t + h / 2, a)
+        b = e2 * y + q * na
+        nb = n(t + h / 2, b)
+        cc = e2 * a + q * (2 * nb - nu)
+        nc = n(t + h, cc)
+        u4 = e * y + f1 * nu + 2 * f2 * (na + nb) + f3 * nc
+        if estimate == "trapezoid":
+            lower = e * y + h * p1 * nu + h * p2 * (nc - nu)
+        else:
+            lower = e * y + f1 * nu + h * (4 * p2 - 8 * p3) * 0.5 * (na + nb) + f3 * n(t + h, u4)
+        return u4, norm(y, u4, u4 - lower)
+    return attempt, (3 if estimate == "trapezoid" else 4)
+
+
 def etdrk4(f, seg, exponential):
     def attempt(t, y, h):
         rate = blockade_rate(seg, t, y) if exponential else 0.0
@@ -232,6 +265,8 @@ def main():
             "Dormand-Prince 5(4), as bontsim": dormand_prince(f),
             "RK4, step doubling": etdrk4(f, seg, exponential=False),
             "ETDRK4 with the blockade's rate, step doubling": etdrk4(f, seg, exponential=True),
+            "ETDRK4, estimate by the exponential trapezoid": etdrk4_embedded(f, seg, "trapezoid"),
+            "ETDRK4, estimate of third order on its own nodes": etdrk4_embedded(f, seg, "third"),
             "ETD(3,4) with the blockade's rate, embedded estimate": etd34(f, seg),
             "exprb43 with the blockade's rate": exprb43(f, seg),
         }
