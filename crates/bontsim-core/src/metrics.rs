@@ -355,15 +355,14 @@ pub fn line_strength(state: &State, line_band_fraction: f64) -> f64 {
 #[inline(always)]
 pub fn band_strength(blockade: f64, mass: f64, line_band_fraction: f64) -> f64 {
     let block = blockade.clamp(0.0, 1.0);
-    (1.0 - (block / line_band_fraction).min(1.0)) * mass
-}
-
-/// [`band_strength`] of a band that is the whole muscle (`line_band_fraction` 1): `x / 1`
-/// is `x` exactly, so this is the same value to the bit.
-#[inline(always)]
-fn whole_band_strength(blockade: f64, mass: f64) -> f64 {
-    let block = blockade.clamp(0.0, 1.0);
-    (1.0 - block.min(1.0)) * mass
+    // A whole-muscle band (the usual case) skips the division, the slowest operation of the
+    // daily loops that call this: `x / 1` is `x` exactly, so the bits are the same.
+    let in_band = if line_band_fraction == 1.0 {
+        block
+    } else {
+        block / line_band_fraction
+    };
+    (1.0 - in_band.min(1.0)) * mass
 }
 
 /// Mass-weighted strength of the line-forming band of an area's muscles
@@ -394,17 +393,19 @@ pub fn area_strength_from<I: Iterator<Item = (f64, f64)>>(
             let mass = muscle.mass_g;
             total_mass += mass;
             match daily(muscle_id, side) {
-                // A whole-muscle band (the usual case) divides by one: the same bits without
-                // the division, the slowest operation of this daily loop.
-                Some(states) if muscle.line_band_fraction == 1.0 => {
-                    for (w, (blockade, contractile)) in weighted.iter_mut().zip(states) {
-                        *w += mass * whole_band_strength(blockade, contractile);
-                    }
-                }
                 Some(states) => {
-                    for (w, (blockade, contractile)) in weighted.iter_mut().zip(states) {
-                        *w +=
-                            mass * band_strength(blockade, contractile, muscle.line_band_fraction);
+                    let add = |fraction: f64| {
+                        for (w, (blockade, contractile)) in weighted.iter_mut().zip(states) {
+                            *w += mass * band_strength(blockade, contractile, fraction);
+                        }
+                    };
+                    // A whole-muscle band gets a loop of its own, where `band_strength`'s test
+                    // of the fraction is decided once instead of every day.
+                    let fraction = muscle.line_band_fraction;
+                    if fraction == 1.0 {
+                        add(1.0)
+                    } else {
+                        add(fraction)
                     }
                 }
                 None => weighted.iter_mut().for_each(|w| *w += mass),
@@ -901,8 +902,8 @@ mod tests {
         ]);
         for blockade in blockades {
             for mass in [0.0, 0.37, 0.9999, 1.0] {
-                let divided = band_strength(blockade, mass, 1.0);
-                let whole = whole_band_strength(blockade, mass);
+                let divided = (1.0 - (blockade.clamp(0.0, 1.0) / 1.0).min(1.0)) * mass;
+                let whole = band_strength(blockade, mass, 1.0);
                 assert_eq!(whole.to_bits(), divided.to_bits(), "B {blockade}, M {mass}");
             }
         }
