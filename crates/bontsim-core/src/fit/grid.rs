@@ -1064,7 +1064,10 @@ mod tests {
         let session: Vec<&Injection> = plan.injections.iter().filter(|i| i.day == last).collect();
         let targets = ReturnTarget::treated(plan);
         let anatomy = Anatomy::get();
-        let group_of = crate::fit::optimise::target_group_of(&session, &targets);
+        let group_of: Vec<usize> = crate::fit::optimise::target_group_of(&session, &targets)
+            .into_iter()
+            .map(|group| group.expect("every injection of the session has its target"))
+            .collect();
         let options: Vec<Vec<Vec<f64>>> = (0..targets.len())
             .map(|g| {
                 let mut distinct: Vec<Vec<f64>> = Vec::new();

@@ -100,30 +100,26 @@ pub struct OptimiseResult {
     pub candidates: usize,
 }
 
-/// The last session's injections (those on the plan's last injection day).
 /// For each injection of `session`, the position in `targets` of the treated target its
-/// dose is scaled with: its muscle's area, or the muscle itself (the first target when
-/// none matches).
+/// dose is scaled with: its muscle's area, or the muscle itself (`None` when none matches).
 pub(crate) fn target_group_of(
     session: &[&Injection],
     targets: &[super::predict::ReturnTarget],
-) -> Vec<usize> {
+) -> Vec<Option<usize>> {
     let anatomy = Anatomy::get();
     session
         .iter()
         .map(|i| {
             let area = anatomy.muscle(i.muscle).wrinkle_area.as_deref();
-            targets
-                .iter()
-                .position(|t| match t {
-                    super::predict::ReturnTarget::Area(a) => area == Some(*a),
-                    super::predict::ReturnTarget::Muscle(m, _) => *m == i.muscle,
-                })
-                .unwrap_or(0)
+            targets.iter().position(|t| match t {
+                super::predict::ReturnTarget::Area(a) => area == Some(*a),
+                super::predict::ReturnTarget::Muscle(m, _) => *m == i.muscle,
+            })
         })
         .collect()
 }
 
+/// The last session's injections (those on the plan's last injection day).
 fn last_session(plan: &Plan) -> Vec<&Injection> {
     let last = plan.injections.last().map_or(0.0, |i| i.day);
     plan.injections.iter().filter(|i| i.day == last).collect()
@@ -346,7 +342,11 @@ pub fn optimise(
     // Doses are scaled per treated target (an area's muscles together, a masseter pair
     // together), so goals of different areas are met by their own doses.
     let targets = super::predict::ReturnTarget::treated(plan);
-    let group_of = target_group_of(&session, &targets);
+    // An injection no target matches is scaled with the first.
+    let group_of: Vec<usize> = target_group_of(&session, &targets)
+        .into_iter()
+        .map(|group| group.unwrap_or(0))
+        .collect();
     let units_for = |scales: &[f64]| -> Vec<f64> {
         session
             .iter()
