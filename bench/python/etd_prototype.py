@@ -115,8 +115,9 @@ def blockade_rate(seg, t, y):
     return seg["k_on"] if e >= y[0] else seg["k_r0"] / (1 + seg["rho_r"] * y[1])
 
 
-def etdrk4_step(f, t, y, h, c):
-    """One ETDRK4 step of y' = c y + N(t, y), c diagonal (an array)."""
+def etdrk4_stages(f, t, y, h, c):
+    """One ETDRK4 step of y' = c y + N(t, y), c diagonal (an array): the new state and what
+    the embedded estimates below read of the step (the phi functions, the stages' N)."""
     z = c * h
     ph = [phis(v) for v in z]
     p1, p2, p3 = (np.array([p[i] for p in ph]) for i in range(3))
@@ -134,7 +135,13 @@ def etdrk4_step(f, t, y, h, c):
     nb = n(t + h / 2, b)
     cc = e2 * a + q * (2 * nb - nu)
     nc = n(t + h, cc)
-    return e * y + f1 * nu + 2 * f2 * (na + nb) + f3 * nc
+    u4 = e * y + f1 * nu + 2 * f2 * (na + nb) + f3 * nc
+    return u4, dict(n=n, e=e, p1=p1, p2=p2, p3=p3, f1=f1, f3=f3, nu=nu, na=na, nb=nb, nc=nc)
+
+
+def etdrk4_step(f, t, y, h, c):
+    """One ETDRK4 step of y' = c y + N(t, y), c diagonal (an array)."""
+    return etdrk4_stages(f, t, y, h, c)[0]
 
 
 def etdrk4_embedded(f, seg, estimate):
@@ -144,28 +151,13 @@ def etdrk4_embedded(f, seg, estimate):
     on ETDRK4's nodes 0, 1/2, 1 with the end value `N(u4)`."""
     def attempt(t, y, h):
         c = np.array([-blockade_rate(seg, t, y), 0.0, 0.0, 0.0])
-        z = c * h
-        ph = [phis(v) for v in z]
-        p1, p2, p3 = (np.array([p[i] for p in ph]) for i in range(3))
-        q = (h / 2) * np.array([phis(v / 2)[0] for v in z])
-        e, e2 = np.exp(z), np.exp(z / 2)
-        f1, f2, f3 = h * (p1 - 3 * p2 + 4 * p3), h * (p2 - 2 * p3), h * (-p2 + 4 * p3)
-
-        def n(tt, u):
-            return np.array(f(tt, u)) - c * u
-
-        nu = n(t, y)
-        a = e2 * y + q * nu
-        na = n(t + h / 2, a)
-        b = e2 * y + q * na
-        nb = n(t + h / 2, b)
-        cc = e2 * a + q * (2 * nb - nu)
-        nc = n(t + h, cc)
-        u4 = e * y + f1 * nu + 2 * f2 * (na + nb) + f3 * nc
+        u4, s = etdrk4_stages(f, t, y, h, c)
         if estimate == "trapezoid":
-            lower = e * y + h * p1 * nu + h * p2 * (nc - nu)
+            lower = s["e"] * y + h * s["p1"] * s["nu"] + h * s["p2"] * (s["nc"] - s["nu"])
         else:
-            lower = e * y + f1 * nu + h * (4 * p2 - 8 * p3) * 0.5 * (na + nb) + f3 * n(t + h, u4)
+            lower = (s["e"] * y + s["f1"] * s["nu"]
+                     + h * (4 * s["p2"] - 8 * s["p3"]) * 0.5 * (s["na"] + s["nb"])
+                     + s["f3"] * s["n"](t + h, u4))
         return u4, norm(y, u4, u4 - lower)
     return attempt, (3 if estimate == "trapezoid" else 4)
 
