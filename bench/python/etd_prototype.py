@@ -15,11 +15,19 @@ rejection), by
   exponential method with an embedded third-order estimate), the same linear part;
 * the exponential Rosenbrock method exprb43 (Hochbruck, Ostermann and Schweitzer 2009) with
   the same diagonal linear part instead of the whole Jacobian;
+* ETDRK4 whose estimate also sees the forcing: `E` alone at a fourth node (h/4), the cubic
+  exponential quadrature of `k E` against ETDRK4's quadratic one; with daily values from an
+  exponential continuous output;
+* exponential collocation at three Gauss nodes (each state's own rate as its linear part, the
+  stages iterated to convergence);
+* Dormand-Prince 5(4) with every operation in float32 (what a 16-lane single-precision solver
+  would compute);
 
-and prints attempts and accepted steps per patient and the largest error at step ends against
-solve_ivp DOP853 at rtol = atol = 1e-12. docs/performance.md quotes its output:
+and prints attempts, accepted steps and right-hand-side calls per patient (as this prototype
+makes them: no stage reused from the step before) and the largest error at step ends against
+solve_ivp DOP853 at rtol = atol = 1e-12, then the largest error of daily values. docs/performance.md quotes its output:
 
-    python bench/python/etd_prototype.py POPULATION.json --patients 20
+    python bench/python/etd_prototype.py POPULATION.json --patients 20 [--tolerance 1e-7]
 """
 
 from __future__ import annotations
@@ -54,9 +62,10 @@ def norm(y0, y1, error):
     return math.sqrt(np.mean((error / scale) ** 2))
 
 
-def controlled(t0, t1, y0, attempt, order):
+def controlled(t0, t1, y0, attempt, order, on_accept=None):
     """Steps from t0 to t1 under bontsim's controller; `attempt(t, y, h)` gives the new state
-    and the error norm. Returns the attempts and the accepted (t, y)."""
+    and the error norm; `on_accept(t, h)`, if given, is told of each accepted step before the
+    next attempt. Returns the attempts and the accepted (t, y)."""
     t, y, h = t0, np.array(y0, float), FIRST_STEP
     attempts, rejected, accepted = 0, False, []
     while t < t1 - 1e-12:
@@ -65,6 +74,8 @@ def controlled(t0, t1, y0, attempt, order):
         attempts += 1
         factor = 0.9 * error ** (-1.0 / order) if error > 0 else 5.0
         if error <= 1.0:
+            if on_accept is not None:
+                on_accept(t, h)
             t, y = t + h, y_new
             accepted.append((t, y.copy()))
             if rejected:
@@ -88,22 +99,27 @@ def dormand_prince(f):
     return attempt, 5
 
 
-def phis(z):
-    """phi_1 .. phi_4 of a real z <= 0: a series for small |z|, the recurrence above."""
+def phis_upto(z, n):
+    """phi_1 .. phi_n of a real z <= 0 (the series below |z| = 0.5, the recurrence above)."""
     if abs(z) < 0.5:
         out = []
-        for k in range(1, 5):
+        for k in range(1, n + 1):
             total, term = 0.0, 1.0 / math.factorial(k)
-            for n in range(25):
+            for m in range(30):
                 total += term
-                term *= z / (n + k + 1)
+                term *= z / (m + k + 1)
             out.append(total)
         return out
-    p1 = (math.exp(z) - 1) / z
-    p2 = (p1 - 1) / z
-    p3 = (p2 - 0.5) / z
-    p4 = (p3 - 1 / 6) / z
-    return [p1, p2, p3, p4]
+    out, previous = [], math.exp(z)
+    for k in range(1, n + 1):
+        previous = (previous - 1.0 / math.factorial(k - 1)) / z
+        out.append(previous)
+    return out
+
+
+def phis(z):
+    """phi_1 .. phi_4 of a real z <= 0."""
+    return phis_upto(z, 4)
 
 
 def blockade_rate(seg, t, y):
@@ -236,15 +252,209 @@ def exprb43(f, seg):
     return attempt, 4
 
 
+def blockade_level(seg, t):
+    """E(t), the blockade level the toxin sets (the forcing of `B`), alone."""
+    tau = t - seg["t_ref"]
+    fast = seg["k_in"] * tau
+    load = seg["a"] * math.exp(-seg["k_l"] * tau) + (0.0 if fast > 40.0 else seg["c"] * math.exp(-fast))
+    if load <= 0.0:
+        return 0.0
+    x = (load * seg["scale"]) ** seg["hill"]
+    return seg["coverage"] * x / (1 + x)
+
+
+
+def exponential_weights(nodes, z, upto=1.0):
+    """w_j = int_0^upto e^(z (upto - s)) l_j(s) ds, l_j the Lagrange basis on `nodes`: the
+    exponential quadrature of a forcing sampled at the nodes (sum_m L_jm upto^(m+1) m!
+    phi_(m+1)(upto z))."""
+    n = len(nodes)
+    lagrange = np.linalg.inv(np.array([[c ** m for m in range(n)] for c in nodes])).T
+    ph = phis_upto(upto * z, n)
+    moments = np.array([upto ** (m + 1) * math.factorial(m) * ph[m] for m in range(n)])
+    return lagrange @ moments
+
+
+def etdrk4_fourth_node(f, seg, store=None):
+    """ETDRK4 whose error estimate sees the forcing: `E` alone at a fourth node (h/4), the
+    exponential quadrature of `k E` on the nodes 0, 1/4, 1/2, 1 against ETDRK4's own on 0,
+    1/2, 1 (exact for cubics against quadratics); the difference corrects `B` and is its
+    forcing error; the state error is ETD(3,4)'s `f3 (N(c) - N(u4))` (whose `N(u4)` is the
+    next step's first stage). `store` keeps the last step for the daily output: `B` exactly
+    for `B' = -k B + p(t)`, `p` the cubic through `N_B` at the four nodes, the others by cubic
+    Hermite interpolation."""
+    def attempt(t, y, h):
+        k = blockade_rate(seg, t, y)
+        c = np.array([-k, 0.0, 0.0, 0.0])
+        u4, s = etdrk4_stages(f, t, y, h, c)
+        n5 = s["n"](t + h, u4)
+        e = [blockade_level(seg, t + node * h) for node in (0.0, 0.25, 0.5, 1.0)]
+        cubic = exponential_weights([0.0, 0.25, 0.5, 1.0], -k * h) @ np.array(e)
+        quadratic = exponential_weights([0.0, 0.5, 1.0], -k * h) @ np.array([e[0], e[2], e[3]])
+        forcing = h * k * (cubic - quadratic)
+        error = s["f3"] * (s["nc"] - n5)
+        error[0] += forcing
+        u = u4.copy()
+        u[0] += forcing
+        if store is not None:
+            store["last"] = (t, h, y.copy(), u.copy(), k, s["nu"], n5, e)
+        return u, norm(y, u, error)
+    return attempt, 4
+
+
+def fourth_node_daily(step, theta):
+    """`B` and `M` at the fraction `theta` of the last step of `etdrk4_fourth_node`."""
+    t, h, y0, y1, k, nu, n5, e = step
+    # N_B = k E + a remainder from the state, taken linear between the step's ends.
+    r0, r1 = nu[0] - k * e[0], n5[0] - k * e[3]
+    nodes = [0.0, 0.25, 0.5, 1.0]
+    values = [k * e[i] + r0 + (r1 - r0) * nodes[i] for i in range(4)]
+    blockade = math.exp(-k * h * theta) * y0[0] + h * exponential_weights(nodes, -k * h, theta) @ np.array(values)
+    h00, h10 = 2 * theta**3 - 3 * theta**2 + 1, theta**3 - 2 * theta**2 + theta
+    h01, h11 = -2 * theta**3 + 3 * theta**2, theta**3 - theta**2
+    mass = h00 * y0[2] + h10 * h * nu[2] + h01 * y1[2] + h11 * h * n5[2]
+    return blockade, mass
+
+
+def gauss_collocation(f, seg):
+    """Exponential collocation at the three Gauss nodes: each state's own rate (its diagonal
+    Jacobian entry, frozen over the step, at most 0) as the linear part, the stages by
+    fixed-point iteration from exponential Euler until they move by less than 1% of the
+    tolerance; the estimate is the quadrature on the nodes and the step's start (order 4)
+    against the collocation's (order 6)."""
+    nodes = (np.polynomial.legendre.leggauss(3)[0] + 1) / 2
+
+    def own_rates(t, y):
+        rates, f0 = np.zeros(4), np.array(f(t, y))
+        for i in range(4):
+            delta = 1e-7 * max(1.0, abs(y[i]))
+            shifted = y.copy()
+            shifted[i] += delta
+            rates[i] = (f(t, shifted)[i] - f0[i]) / delta
+        return np.minimum(rates, 0.0)
+
+    def attempt(t, y, h):
+        lam = own_rates(t, y)
+        within = [[exponential_weights(nodes, lam[i] * h, c) for c in nodes] for i in range(4)]
+        whole = [exponential_weights(nodes, lam[i] * h) for i in range(4)]
+        n0 = np.array(f(t, y)) - lam * y
+        euler = [np.array([phis_upto(lam[i] * c * h, 1)[0] for i in range(4)]) for c in nodes]
+        stages = np.array([np.exp(lam * c * h) * y + c * h * euler[j] * n0 for j, c in enumerate(nodes)])
+        for _ in range(30):
+            n = np.array([np.array(f(t + c * h, stage)) - lam * stage for c, stage in zip(nodes, stages)])
+            new = np.array([np.exp(lam * c * h) * y + h * np.array([within[i][j] @ n[:, i] for i in range(4)])
+                            for j, c in enumerate(nodes)])
+            moved = np.max(abs(new - stages) / (ATOL + RTOL * abs(stages)))
+            stages = new
+            if moved < 1e-2:
+                break
+        n = np.array([np.array(f(t + c * h, stage)) - lam * stage for c, stage in zip(nodes, stages)])
+        y1 = np.exp(lam * h) * y + h * np.array([whole[i] @ n[:, i] for i in range(4)])
+        lower_nodes = [0.0] + list(nodes)
+        lower = [exponential_weights(lower_nodes, lam[i] * h) for i in range(4)]
+        values = np.vstack([n0, n])
+        y_lower = np.exp(lam * h) * y + h * np.array([lower[i] @ values[:, i] for i in range(4)])
+        return y1, norm(y, y1, y1 - y_lower)
+    return attempt, 5
+
+
+def single_precision_rhs(seg):
+    """peer.py's right-hand side with every constant, state and operation in float32 (the
+    toxin's closed form too): what a 16-lane f32 solver would compute."""
+    F = np.float32
+    k_in, k_l = F(seg["k_in"]), F(seg["k_l"])
+    k_on, k_r0, rho_r = F(seg["k_on"]), F(seg["k_r0"]), F(seg["rho_r"])
+    k_r_in, k_r_out = F(seg["k_r_in"]), F(seg["k_r_out"])
+    k_gain, k_loss = F(seg["k_gain"]), F(seg["k_loss"])
+    rho_f, rho_a = F(seg["rho_f"]), F(seg["rho_a"])
+    k_f, k_fd, floor = F(seg["k_f"]), F(seg["k_fd"]), F(seg["contractile_floor"])
+    scale, hill = F(seg["scale"]), F(seg["hill"])
+    a, c, coverage, t_ref = F(seg["a"]), F(seg["c"]), F(seg["coverage"]), F(seg["t_ref"])
+    one, zero = F(1), F(0)
+
+    def rhs(t, y):
+        tau = F(t) - t_ref
+        b_raw, r, m, f_raw = y
+        load = a * np.exp(-k_l * tau) + c * np.exp(-k_in * tau)
+        if load <= zero:
+            e = zero
+        else:
+            x = (load * scale) ** hill
+            e = coverage * x / (one + x)
+        rate = k_on if e >= b_raw else k_r0 / (one + rho_r * r)
+        b = min(max(b_raw, zero), one)
+        f = max(f_raw, zero)
+        return np.array([
+            rate * (e - b_raw),
+            k_r_in * b * (one - r) - k_r_out * r,
+            k_gain * (one - b) * (one - f - m) / (one + rho_f * f)
+            - k_loss * b * (m - floor) / (one + rho_a * r),
+            k_f * b * (one - m - f) - k_fd * f,
+        ], dtype=np.float32)
+    return rhs
+
+
+def dormand_prince_single(rhs):
+    """Dormand-Prince 5(4) with its stages, sums and state in float32 (the controller's norm
+    in float64, as it would be a handful of operations a step)."""
+    F = np.float32
+    a = [[F(x) for x in row] for row in A]
+    b5, e5 = [F(x) for x in B5], [F(x) for x in E5]
+
+    def total(weights, k):
+        out = np.zeros(4, np.float32)
+        for w, kk in zip(weights, k):
+            out = out + w * kk
+        return out
+
+    def attempt(t, y, h):
+        h32, y32 = F(h), y.astype(np.float32)
+        k = [rhs(t, y32)]
+        for s in range(1, 7):
+            k.append(rhs(t + C[s] * float(h32), y32 + h32 * total(a[s], k)))
+        y_new = y32 + h32 * total(b5, k)
+        error = h32 * total(e5, k)
+        return y_new.astype(float), norm(y32.astype(float), y_new.astype(float), error.astype(float))
+    return attempt, 5
+
+
+def counted(f):
+    """f that counts its calls."""
+    count = [0]
+
+    def wrapped(t, y):
+        count[0] += 1
+        return f(t, y)
+    return wrapped, count
+
+
+def fourth_node_days(attempt, store, end):
+    """Days 1..end of `etdrk4_fourth_node` under bontsim's controller, from its continuous
+    output."""
+    values = {}
+
+    def record(t, h):
+        for day in range(max(1, math.floor(t) + 1), math.floor(min(t + h + 1e-12, end)) + 1):
+            if day > t:
+                values[day] = fourth_node_daily(store["last"], (day - t) / h)
+
+    controlled(0.0, end, [0.0, 0.0, 1.0, 0.0], attempt, 4, record)
+    return values
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("population")
     parser.add_argument("--patients", type=int, default=20)
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--tolerance", type=float, default=1e-6,
+                        help="rtol = atol of every method (bontsim's: 1e-6)")
     args = parser.parse_args()
+    global RTOL, ATOL
+    RTOL = ATOL = args.tolerance
     patients = json.load(open(args.population))["patients"][: args.patients]
     end = float(args.days - 1)
-    totals = {}
+    totals, daily_errors = {}, {}
     for patient in patients:
         if len(patient["segments"]) != 1 or patient["doses"][0]["day"] != 0:
             sys.exit("the prototype integrates one dose on day 0 (a one-dose plan)")
@@ -254,27 +464,50 @@ def main():
         reference = solve_ivp(f, (0.0, end), y0, method="DOP853", rtol=1e-12, atol=1e-12,
                               dense_output=True)
         methods = {
-            "Dormand-Prince 5(4), as bontsim": dormand_prince(f),
-            "RK4, step doubling": etdrk4(f, seg, exponential=False),
-            "ETDRK4 with the blockade's rate, step doubling": etdrk4(f, seg, exponential=True),
-            "ETDRK4, estimate by the exponential trapezoid": etdrk4_embedded(f, seg, "trapezoid"),
-            "ETDRK4, estimate of third order on its own nodes": etdrk4_embedded(f, seg, "third"),
-            "ETD(3,4) with the blockade's rate, embedded estimate": etd34(f, seg),
-            "exprb43 with the blockade's rate": exprb43(f, seg),
+            "Dormand-Prince 5(4), as bontsim": lambda g: dormand_prince(g),
+            "RK4, step doubling": lambda g: etdrk4(g, seg, exponential=False),
+            "ETDRK4 with the blockade's rate, step doubling": lambda g: etdrk4(g, seg, exponential=True),
+            "ETDRK4, estimate by the exponential trapezoid": lambda g: etdrk4_embedded(g, seg, "trapezoid"),
+            "ETDRK4, estimate of third order on its own nodes": lambda g: etdrk4_embedded(g, seg, "third"),
+            "ETD(3,4) with the blockade's rate, embedded estimate": lambda g: etd34(g, seg),
+            "exprb43 with the blockade's rate": lambda g: exprb43(g, seg),
+            "ETDRK4, forcing estimated at a fourth node": lambda g: etdrk4_fourth_node(g, seg),
+            "exponential Gauss collocation, 3 nodes": lambda g: gauss_collocation(g, seg),
+            "Dormand-Prince 5(4) in single precision (float32)": lambda g: dormand_prince_single(
+                lambda t, y: (g(t, y), single(t, y))[1]),
         }
-        for name, (attempt, order) in methods.items():
+        single = single_precision_rhs(seg)
+        for name, make in methods.items():
+            g, calls = counted(f)
+            attempt, order = make(g)
             attempts, accepted = controlled(0.0, end, y0, attempt, order)
             error = max(np.max(abs(y - reference.sol(t))) for t, y in accepted)
-            total = totals.setdefault(name, [0, 0, 0.0])
+            total = totals.setdefault(name, [0, 0, 0.0, 0])
             total[0] += attempts
             total[1] += len(accepted)
             total[2] = max(total[2], error)
+            total[3] += calls[0]
+        # Daily values (days 1-364), from each method's own continuous output, against the
+        # reference: Dormand-Prince's is bontsim's own output (the population file's).
+        days = np.arange(1, int(end) + 1)
+        truth = reference.sol(days)
+        daily = daily_errors.setdefault("Dormand-Prince 5(4), bontsim's daily output", [0.0, 0.0])
+        daily[0] = max(daily[0], np.max(abs(np.array(patient["blockade"][1 : int(end) + 1]) - truth[0])))
+        daily[1] = max(daily[1], np.max(abs(np.array(patient["mass"][1 : int(end) + 1]) - truth[2])))
+        store = {}
+        attempt, _ = etdrk4_fourth_node(f, seg, store)
+        values = fourth_node_days(attempt, store, end)
+        daily = daily_errors.setdefault("ETDRK4, forcing estimated at a fourth node", [0.0, 0.0])
+        daily[0] = max(daily[0], max(abs(values[d][0] - truth[0][d - 1]) for d in days))
+        daily[1] = max(daily[1], max(abs(values[d][1] - truth[2][d - 1]) for d in days))
     n = len(patients)
     print(f"{n} patients, {args.days} days, rtol = atol = {RTOL:g}")
-    for name, (attempts, accepted, error) in totals.items():
-        print(f"{name}: {attempts / n:.1f} attempts, {accepted / n:.1f} accepted steps per "
-              f"patient; largest error at step ends {error:.1e}")
-
+    for name, (attempts, accepted, error, calls) in totals.items():
+        print(f"{name}: {attempts / n:.1f} attempts, {accepted / n:.1f} accepted steps, "
+              f"{calls / attempts:.1f} right-hand sides an attempt; largest error at step ends "
+              f"{error:.1e}")
+    for name, (blockade, mass) in daily_errors.items():
+        print(f"{name}: largest error of the daily B {blockade:.1e}, of the daily M {mass:.1e}")
 
 if __name__ == "__main__":
     main()
