@@ -702,6 +702,17 @@ pub const BROW_DEPRESSORS: [&str; 4] = [
     "depressor_supercilii",
     "orbicularis_oculi",
 ];
+
+/// The brow depressors' mean peak blockade on one side, from their peaks in the order of
+/// [`BROW_DEPRESSORS`]: what the frontalis's peak must exceed for the brow to drop. Its risk
+/// is exactly zero when the frontalis's peak does not exceed it. Floating-point sums and
+/// quotients are monotone, so lower peaks here give a lower bound of the mean: a virtual trial
+/// that knows the frontalis's peak stays under such a bound knows that risk without the
+/// peaks it left out.
+pub fn brow_depression(peaks: [f64; BROW_DEPRESSORS.len()]) -> f64 {
+    peaks.iter().sum::<f64>() / BROW_DEPRESSORS.len() as f64
+}
+
 /// The smile muscles, whose peak internalised load sets the smile-asymmetry risk.
 pub const SMILE_MUSCLES: [&str; 2] = ["zygomaticus_major", "risorius"];
 
@@ -754,11 +765,8 @@ fn risk_findings(plan: &Plan, peaks: &impl Peaks, parameters: &Parameters) -> Ri
     let mut brow_driver = 0.0f64;
     for side in Side::BOTH {
         let lift = peak_blockade(peaks, frontalis, side);
-        let depression = depressors
-            .iter()
-            .map(|m| peak_blockade(peaks, index_of(m), side))
-            .sum::<f64>()
-            / depressors.len() as f64;
+        let depression =
+            brow_depression(depressors.map(|m| peak_blockade(peaks, index_of(m), side)));
         let dominance = (lift - depression).max(0.0);
         brow_driver = brow_driver.max(dominance);
         brow = 1.0

@@ -348,6 +348,104 @@ impl DailyRecorder for TrialRecorder<'_> {
     }
 }
 
+/// Integrates the distinct compartments of `prepared` (flattened in `problems`, read as
+/// `reads` says) into their recorders, leaving out those read only for a brow peak that
+/// cannot change the brow-ptosis risk. A compartment reached by spread (the frontalis or the
+/// orbicularis oculi of a glabella plan) is read only for that risk, which is exactly zero
+/// while the frontalis's peak blockade stays under the depressors' mean
+/// ([`metrics::brow_depression`]). The other compartments go first; then, for each patient
+/// and side, the frontalis's peak is bounded without integrating it (its coverage bound, over
+/// the solver's error), the depressors' mean from below (the peaks left out taken as zero),
+/// and only where the bound exceeds the mean are the brow compartments left out integrated.
+/// Those left out record no peak (zero): the risk, zero either way, keeps its bits, and so do
+/// the trial's outputs.
+fn integrate_for_trial<'a>(
+    prepared: &[PreparedCompartments],
+    problems: &[Problem],
+    reads: &[Reads],
+    atrophy_days: &'a [usize],
+    days: usize,
+    options: &SolverOptions,
+) -> Vec<TrialRecorder<'a>> {
+    let brow_peak_only = Reads {
+        peak_blockade: true,
+        ..Reads::default()
+    };
+    let deferred: Vec<bool> = reads.iter().map(|&r| r == brow_peak_only).collect();
+    let mut recorders: Vec<TrialRecorder> = reads
+        .iter()
+        .map(|&r| TrialRecorder::new(r, atrophy_days, days))
+        .collect();
+    let integrate = |selected: &[usize], recorders: &mut Vec<TrialRecorder<'a>>| {
+        let chosen: Vec<Problem> = selected.iter().map(|&k| problems[k]).collect();
+        let recorded = integrate_many_into(&chosen, days, options, |i| {
+            TrialRecorder::new(reads[selected[i]], atrophy_days, days)
+        });
+        for (&k, recorder) in selected.iter().zip(recorded) {
+            recorders[k] = recorder;
+        }
+    };
+    let first: Vec<usize> = (0..problems.len()).filter(|&k| !deferred[k]).collect();
+    integrate(&first, &mut recorders);
+    if first.len() == problems.len() {
+        return recorders;
+    }
+    let anatomy = Anatomy::get();
+    let muscle = |name: &str| anatomy.index_of(name).expect("brow muscle in anatomy");
+    let frontalis = muscle(metrics::BROW_ELEVATOR);
+    let depressors = metrics::BROW_DEPRESSORS.map(muscle);
+    let mut needed = vec![false; problems.len()];
+    let mut offset = 0;
+    for patient in prepared {
+        // The distinct integration of a compartment of this patient, when it is simulated.
+        let distinct = |muscle: MuscleId, side: Side| {
+            let compartment = Anatomy::compartment(muscle, side);
+            let item = patient
+                .items
+                .iter()
+                .position(|item| item.compartment == compartment)?;
+            Some(offset + patient.twin_of[item])
+        };
+        for side in Side::BOTH {
+            let known_peak = |k: Option<usize>| match k {
+                Some(k) if !deferred[k] => recorders[k].peak_blockade,
+                _ => 0.0,
+            };
+            let depression_at_least =
+                metrics::brow_depression(depressors.map(|m| known_peak(distinct(m, side))));
+            let lift_at_most = match distinct(frontalis, side) {
+                Some(k) if deferred[k] => {
+                    let problem = &problems[k];
+                    let bound = model::pharmacodynamics::coverage_bound(
+                        problem.parameters,
+                        problem.constants,
+                        problem.doses.iter().map(|dose| dose.concentration),
+                    );
+                    bound + SOLVER_BLOCKADE_MARGIN
+                }
+                k => known_peak(k),
+            };
+            if lift_at_most > depression_at_least || lift_at_most.is_nan() {
+                for m in std::iter::once(frontalis).chain(depressors) {
+                    if let Some(k) = distinct(m, side).filter(|&k| deferred[k]) {
+                        needed[k] = true;
+                    }
+                }
+            }
+        }
+        offset += patient.distinct.len();
+    }
+    let second: Vec<usize> = (0..problems.len()).filter(|&k| needed[k]).collect();
+    integrate(&second, &mut recorders);
+    recorders
+}
+
+/// How far the integrated blockade may stand above the level it relaxes toward: the solver
+/// holds `B` to 1e-6 a step, and its largest error against tight references is 2e-5 to 1.1e-4
+/// (`docs/performance.md`, "Accuracy at that speed" and "Python peers"); ten times that keeps a
+/// bound of `B` from its coverage a bound of the integrated `B` too.
+const SOLVER_BLOCKADE_MARGIN: f64 = 1e-3;
+
 /// One simulated patient as the trial reads it: the prepared compartments and what their
 /// distinct integrations recorded.
 struct RecordedPatient<'p> {
@@ -475,9 +573,14 @@ pub fn run_arm_with(
                 distinct
             })
             .collect();
-        let recorded = integrate_many_into(&problems, days, &options, |k| {
-            TrialRecorder::new(problem_reads[k], &atrophy_days, days)
-        });
+        let recorded = integrate_for_trial(
+            &prepared,
+            &problems,
+            &problem_reads,
+            &atrophy_days,
+            days,
+            &options,
+        );
         let mut offset = 0;
         for (patient, prepared) in patients.iter().zip(&prepared) {
             let view = RecordedPatient {
@@ -1156,6 +1259,120 @@ mod tests {
         }
         // The early end is exercised, not merely allowed.
         assert!(ended_early > 30, "{ended_early} integrations ended early");
+    }
+
+    #[test]
+    fn brow_peaks_left_out_change_no_risk() {
+        // Brow muscles reached only by spread: left out beside a blocked glabella, integrated
+        // when spread from the temporalis reaches the frontalis alone (no depressor blocked),
+        // and both in one plan (one side each). The risks from the trial's recorders must be
+        // those of every compartment integrated, to the bit.
+        let injection = |muscle: &str, side: &str, units: u32| {
+            format!(
+                "[[injection]]\nday = 0\nproduct = \"onabotulinumtoxinA\"\nmuscle = \"{muscle}\"\nside = \"{side}\"\nunits = {units}\n"
+            )
+        };
+        let glabella = [
+            injection("procerus", "midline", 4),
+            injection("corrugator_supercilii", "left", 8),
+            injection("corrugator_supercilii", "right", 8),
+        ]
+        .concat();
+        let temporalis = [
+            injection("temporalis", "left", 40),
+            injection("temporalis", "right", 40),
+        ]
+        .concat();
+        let mixed = [
+            injection("corrugator_supercilii", "right", 10),
+            injection("temporalis", "left", 40),
+        ]
+        .concat();
+        let anatomy = Anatomy::get();
+        // As a trial of the glabella area reads them: the frontalis and the orbicularis oculi
+        // for their peaks only, the glabella's muscles every day.
+        let brow: Vec<usize> = [metrics::BROW_ELEVATOR, "orbicularis_oculi"]
+            .into_iter()
+            .flat_map(|name| {
+                let muscle = anatomy.index_of(name).unwrap();
+                Side::BOTH.map(|side| Anatomy::compartment(muscle, side))
+            })
+            .collect();
+        let (mut left_out, mut integrated_late) = (0, 0);
+        for injections in [glabella, temporalis, mixed] {
+            let plan = Plan::parse(
+                &format!("[patient]\nsex = \"female\"\nage = 45\n{injections}"),
+                crate::plan::Format::Toml,
+            )
+            .unwrap();
+            let patients: Vec<_> = (0..24)
+                .map(|i| {
+                    virtual_patient(&plan, &Parameters::TYPICAL, &Variability::default(), 5, i)
+                })
+                .collect();
+            let prepared: Vec<PreparedCompartments> = patients
+                .iter()
+                .map(|p| PreparedCompartments::new(&p.plan, &p.parameters, None))
+                .collect();
+            let problems: Vec<Problem> = prepared.iter().flat_map(|p| p.problems()).collect();
+            let reads: Vec<Reads> = prepared
+                .iter()
+                .flat_map(|p| {
+                    p.distinct.iter().map(|&item| {
+                        if brow.contains(&p.items[item].compartment) {
+                            Reads {
+                                peak_blockade: true,
+                                ..Reads::default()
+                            }
+                        } else {
+                            Reads {
+                                daily: true,
+                                ..Reads::default()
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let days = 200;
+            let options = SolverOptions::default();
+            let lazy = integrate_for_trial(&prepared, &problems, &reads, &[], days, &options);
+            let whole = integrate_many_into(&problems, days, &options, |k| {
+                TrialRecorder::new(reads[k], &[], days)
+            });
+            let mut offset = 0;
+            for (patient, prepared) in patients.iter().zip(&prepared) {
+                let range = offset..offset + prepared.distinct.len();
+                offset = range.end;
+                let view = |recorded| RecordedPatient { prepared, recorded };
+                let risks = |recorded| {
+                    metrics::risk_probabilities(&patient.plan, &view(recorded), &patient.parameters)
+                };
+                let lazy_risks = risks(&lazy[range.clone()]);
+                let whole_risks = risks(&whole[range.clone()]);
+                assert_eq!(
+                    lazy_risks.map(f64::to_bits),
+                    whole_risks.map(f64::to_bits),
+                    "{lazy_risks:?} against {whole_risks:?}"
+                );
+                for k in range {
+                    let (lazy, whole) = (lazy[k].peak_blockade, whole[k].peak_blockade);
+                    if reads[k].daily {
+                        assert_eq!(lazy.to_bits(), whole.to_bits());
+                    } else if lazy == 0.0 && whole > 0.0 {
+                        left_out += 1;
+                    } else {
+                        assert_eq!(lazy.to_bits(), whole.to_bits());
+                        integrated_late += usize::from(whole > 0.0);
+                    }
+                }
+            }
+        }
+        // Both ways are exercised: brow compartments left out, and integrated after the check.
+        assert!(left_out > 24, "{left_out} left out");
+        assert!(
+            integrated_late > 24,
+            "{integrated_late} integrated after the bound"
+        );
     }
 
     #[test]

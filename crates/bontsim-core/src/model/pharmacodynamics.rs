@@ -179,6 +179,24 @@ pub fn dose_coverage(parameters: &Parameters, constants: &CompartmentConstants, 
     1.0 - (-c * constants.sensitivity / parameters.coverage_concentration).exp()
 }
 
+/// An upper bound of the coverage `P` over a course of doses of these concentrations, and so
+/// of the blockade level `E = P E_h(L)` (`E_h < 1`) and of the blockade `B`, which starts at
+/// zero and relaxes toward `E`: each dose sets `P = 1 - (1 - P_before E_before)(1 - q)` with
+/// `E_before <= 1` and `q` its own [`dose_coverage`], so `1 - P` never falls below the product
+/// of the `1 - q` of the doses so far. Cheap (no integration): a virtual trial uses it to leave
+/// out a compartment whose blockade, however it runs, cannot change what the trial reads.
+pub fn coverage_bound(
+    parameters: &Parameters,
+    constants: &CompartmentConstants,
+    concentrations: impl IntoIterator<Item = f64>,
+) -> f64 {
+    let unreached: f64 = concentrations
+        .into_iter()
+        .map(|c| 1.0 - dose_coverage(parameters, constants, c))
+        .product();
+    1.0 - unreached
+}
+
 /// `(e^(-k_L tau), e^(-k_in tau))`, the two exponentials of the toxin chain `tau` days after
 /// its reference time. Past ~40 uptake time constants the deposit term is below 1e-17 of the
 /// dose: its exponential is skipped (most calls come long after a dose).
@@ -279,14 +297,57 @@ impl Toxin {
 mod tests {
     use super::*;
 
+    /// A 1-g compartment of the given toxin sensitivity.
+    fn compartment(sensitivity: f64) -> CompartmentConstants {
+        CompartmentConstants {
+            mass_g: 1.0,
+            sensitivity,
+            atrophy_susceptibility: 0.1,
+        }
+    }
+
+    #[test]
+    fn coverage_never_exceeds_its_bound() {
+        let parameters = Parameters::TYPICAL;
+        let constants = compartment(1.3);
+        // Courses of close and spaced doses, small and large, of two products.
+        let fast = ProductRates {
+            onset: 1.5,
+            recovery: 1.0,
+            duration: 0.8,
+        };
+        let courses: [&[(f64, f64, ProductRates)]; 3] = [
+            &[(0.0, 0.01, ProductRates::REFERENCE)],
+            &[
+                (0.0, 4.0, ProductRates::REFERENCE),
+                (14.0, 2.0, fast),
+                (120.0, 8.0, ProductRates::REFERENCE),
+            ],
+            &[(0.0, 30.0, fast), (1.0, 30.0, fast), (2.0, 0.5, fast)],
+        ];
+        for course in courses {
+            let mut toxin = Toxin::NONE;
+            for (n, &(day, concentration, product)) in course.iter().enumerate() {
+                toxin.dose(&parameters, &constants, &product, day, concentration);
+                let bound = coverage_bound(
+                    &parameters,
+                    &constants,
+                    course[..=n].iter().map(|dose| dose.1),
+                );
+                assert!(
+                    toxin.coverage <= bound + 1e-15,
+                    "{course:?}: coverage {} above its bound {bound}",
+                    toxin.coverage
+                );
+            }
+        }
+        assert_eq!(coverage_bound(&parameters, &constants, []), 0.0);
+    }
+
     #[test]
     fn a_longer_lasting_product_loses_its_load_slower_at_the_same_uptake() {
         let parameters = Parameters::TYPICAL;
-        let constants = CompartmentConstants {
-            mass_g: 1.0,
-            sensitivity: 1.0,
-            atrophy_susceptibility: 0.1,
-        };
+        let constants = compartment(1.0);
         let load_at = |duration: f64, t: f64| {
             let product = ProductRates {
                 duration,
