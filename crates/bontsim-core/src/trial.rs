@@ -372,24 +372,37 @@ fn integrate_for_trial<'a>(
         ..Reads::default()
     };
     let deferred: Vec<bool> = reads.iter().map(|&r| r == brow_peak_only).collect();
-    let mut recorders: Vec<TrialRecorder> = reads
-        .iter()
-        .map(|&r| TrialRecorder::new(r, atrophy_days, days))
-        .collect();
-    let integrate = |selected: &[usize], recorders: &mut Vec<TrialRecorder<'a>>| {
+    let recorder = |k: usize| TrialRecorder::new(reads[k], atrophy_days, days);
+    let mut recorders: Vec<Option<TrialRecorder>> = (0..problems.len()).map(|_| None).collect();
+    let integrate = |selected: &[usize], recorders: &mut Vec<Option<TrialRecorder<'a>>>| {
         let chosen: Vec<Problem> = selected.iter().map(|&k| problems[k]).collect();
-        let recorded = integrate_many_into(&chosen, days, options, |i| {
-            TrialRecorder::new(reads[selected[i]], atrophy_days, days)
-        });
-        for (&k, recorder) in selected.iter().zip(recorded) {
-            recorders[k] = recorder;
+        let recorded = integrate_many_into(&chosen, days, options, |i| recorder(selected[i]));
+        for (&k, recorded) in selected.iter().zip(recorded) {
+            recorders[k] = Some(recorded);
         }
     };
     let first: Vec<usize> = (0..problems.len()).filter(|&k| !deferred[k]).collect();
     integrate(&first, &mut recorders);
-    if first.len() == problems.len() {
-        return recorders;
+    if first.len() < problems.len() {
+        let second = needed_brow_compartments(prepared, problems, &deferred, &recorders);
+        integrate(&second, &mut recorders);
     }
+    // Those left out record nothing: no peak.
+    recorders
+        .into_iter()
+        .enumerate()
+        .map(|(k, recorded)| recorded.unwrap_or_else(|| recorder(k)))
+        .collect()
+}
+
+/// Of the compartments `deferred` (read only for a brow peak), those whose peak may change a
+/// patient's brow-ptosis risk, given what the others `recorded` ([`integrate_for_trial`]).
+fn needed_brow_compartments(
+    prepared: &[PreparedCompartments],
+    problems: &[Problem],
+    deferred: &[bool],
+    recorded: &[Option<TrialRecorder>],
+) -> Vec<usize> {
     let anatomy = Anatomy::get();
     let muscle = |name: &str| anatomy.index_of(name).expect("brow muscle in anatomy");
     let frontalis = muscle(metrics::BROW_ELEVATOR);
@@ -407,9 +420,9 @@ fn integrate_for_trial<'a>(
             Some(offset + patient.twin_of[item])
         };
         for side in Side::BOTH {
-            let known_peak = |k: Option<usize>| match k {
-                Some(k) if !deferred[k] => recorders[k].peak_blockade,
-                _ => 0.0,
+            let known_peak = |k: Option<usize>| {
+                k.and_then(|k| recorded[k].as_ref())
+                    .map_or(0.0, |recorded| recorded.peak_blockade)
             };
             let depression_at_least =
                 metrics::brow_depression(depressors.map(|m| known_peak(distinct(m, side))));
@@ -435,9 +448,7 @@ fn integrate_for_trial<'a>(
         }
         offset += patient.distinct.len();
     }
-    let second: Vec<usize> = (0..problems.len()).filter(|&k| needed[k]).collect();
-    integrate(&second, &mut recorders);
-    recorders
+    (0..problems.len()).filter(|&k| needed[k]).collect()
 }
 
 /// How far the integrated blockade may stand above the level it relaxes toward: the solver
