@@ -4,7 +4,7 @@
 use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::model::{immunity, spread, CompartmentConstants, Parameters, ProductRates, State};
 use crate::plan::Plan;
-use crate::solve::{integrate_many, Dose, Problem, SolverOptions, WIDTH};
+use crate::solve::{integrate_many, Dose, Problem, SolverOptions};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -367,20 +367,16 @@ pub fn simulate_compartments(
     only: Option<&[usize]>,
 ) -> Simulation {
     let prepared = PreparedCompartments::new(plan, parameters, only);
-    // Distinct compartments are split between the threads in whole batches of vector lanes
-    // (a batch costs about the same with 2 lanes busy as with 8). Each compartment's result
-    // is bit-identical whatever group or thread integrates it (solve::integrate_many), so the
+    // Distinct compartments are split evenly between the threads: a lane that finishes takes
+    // the next compartment of its thread, and what a step costs beyond its vector arithmetic
+    // (acceptance, daily states) is paid per busy lane, so 10 + 10 of the full face's 20 take
+    // less than 16 + 4 in whole batches (docs/performance.md). Each compartment's result is
+    // bit-identical whatever group or thread integrates it (solve::integrate_many), so the
     // split may depend on the number of threads. Results are placed by index, so they do not
     // depend on the number of threads.
     let problems: Vec<Problem> = prepared.problems().collect();
     let trajectories: Vec<Arc<Vec<State>>> = problems
-        .par_chunks(
-            WIDTH
-                * problems
-                    .len()
-                    .div_ceil(WIDTH * rayon::current_num_threads())
-                    .max(1),
-        )
+        .par_chunks(problems.len().div_ceil(rayon::current_num_threads()).max(1))
         .map(|group| integrate_many(group, days, options))
         .collect::<Vec<_>>()
         .into_iter()
