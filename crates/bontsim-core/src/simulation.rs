@@ -5,7 +5,6 @@ use crate::anatomy::{Anatomy, MuscleId, Side};
 use crate::model::{immunity, spread, CompartmentConstants, Parameters, ProductRates, State};
 use crate::plan::Plan;
 use crate::solve::{integrate_many, Dose, Problem, SolverOptions};
-use rayon::prelude::*;
 use std::sync::Arc;
 
 /// Deposits below this (U) are numerical dust from the exponential spread kernel: the
@@ -375,10 +374,23 @@ pub fn simulate_compartments(
     // split may depend on the number of threads. Results are placed by index, so they do not
     // depend on the number of threads.
     let problems: Vec<Problem> = prepared.problems().collect();
-    let trajectories: Vec<Arc<Vec<State>>> = problems
-        .par_chunks(problems.len().div_ceil(rayon::current_num_threads()).max(1))
-        .map(|group| integrate_many(group, days, options))
-        .collect::<Vec<_>>()
+    let group_size = problems.len().div_ceil(rayon::current_num_threads()).max(1);
+    let mut groups: Vec<Vec<crate::solve::Trajectory>> = (0..problems.chunks(group_size).len())
+        .map(|_| Vec::new())
+        .collect();
+    // The calling thread integrates the first group itself while the pool takes the others:
+    // one thread fewer to wake and to wait for.
+    rayon::in_place_scope(|scope| {
+        let mut slots = groups.iter_mut().zip(problems.chunks(group_size));
+        let first = slots.next();
+        for (slot, group) in slots {
+            scope.spawn(move |_| *slot = integrate_many(group, days, options));
+        }
+        if let Some((slot, group)) = first {
+            *slot = integrate_many(group, days, options);
+        }
+    });
+    let trajectories: Vec<Arc<Vec<State>>> = groups
         .into_iter()
         .flatten()
         .map(|trajectory| Arc::new(trajectory.states))
