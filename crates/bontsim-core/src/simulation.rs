@@ -342,6 +342,14 @@ impl PreparedCompartments {
         }
     }
 
+    /// The item of compartment `compartment` (index of [`Anatomy::compartment`]), when it
+    /// receives toxin.
+    pub fn item_of(&self, compartment: usize) -> Option<usize> {
+        self.items
+            .iter()
+            .position(|item| item.compartment == compartment)
+    }
+
     /// The distinct compartments to integrate, in the order of `distinct`.
     pub fn problems(&self) -> impl Iterator<Item = Problem<'_>> {
         self.distinct.iter().map(|&i| Problem {

@@ -412,11 +412,7 @@ fn needed_brow_compartments(
     for patient in prepared {
         // The distinct integration of a compartment of this patient, when it is simulated.
         let distinct = |muscle: MuscleId, side: Side| {
-            let compartment = Anatomy::compartment(muscle, side);
-            let item = patient
-                .items
-                .iter()
-                .position(|item| item.compartment == compartment)?;
+            let item = patient.item_of(Anatomy::compartment(muscle, side))?;
             Some(offset + patient.twin_of[item])
         };
         for side in Side::BOTH {
@@ -424,9 +420,10 @@ fn needed_brow_compartments(
                 k.and_then(|k| recorded[k].as_ref())
                     .map_or(0.0, |recorded| recorded.peak_blockade)
             };
-            let depression_at_least =
-                metrics::brow_depression(depressors.map(|m| known_peak(distinct(m, side))));
-            let lift_at_most = match distinct(frontalis, side) {
+            let lifting = distinct(frontalis, side);
+            let depressing = depressors.map(|m| distinct(m, side));
+            let depression_at_least = metrics::brow_depression(depressing.map(known_peak));
+            let lift_at_most = match lifting {
                 Some(k) if deferred[k] => {
                     let problem = &problems[k];
                     let bound = model::pharmacodynamics::coverage_bound(
@@ -439,10 +436,8 @@ fn needed_brow_compartments(
                 k => known_peak(k),
             };
             if lift_at_most > depression_at_least || lift_at_most.is_nan() {
-                for m in std::iter::once(frontalis).chain(depressors) {
-                    if let Some(k) = distinct(m, side).filter(|&k| deferred[k]) {
-                        needed[k] = true;
-                    }
+                for k in std::iter::once(lifting).chain(depressing).flatten() {
+                    needed[k] |= deferred[k];
                 }
             }
         }
@@ -467,11 +462,7 @@ struct RecordedPatient<'p> {
 impl RecordedPatient<'_> {
     /// The item and the recording of compartment `compartment`, when it was simulated.
     fn find(&self, compartment: usize) -> Option<(usize, &TrialRecorder<'_>)> {
-        let item = self
-            .prepared
-            .items
-            .iter()
-            .position(|item| item.compartment == compartment)?;
+        let item = self.prepared.item_of(compartment)?;
         Some((item, &self.recorded[self.prepared.twin_of[item]]))
     }
 }
