@@ -383,9 +383,8 @@ pub fn simulate_compartments(
     // depend on the number of threads.
     let problems: Vec<Problem> = prepared.problems().collect();
     let group_size = problems.len().div_ceil(rayon::current_num_threads()).max(1);
-    let mut groups: Vec<Vec<crate::solve::Trajectory>> = (0..problems.chunks(group_size).len())
-        .map(|_| Vec::new())
-        .collect();
+    let mut groups: Vec<Vec<crate::solve::Trajectory>> =
+        problems.chunks(group_size).map(|_| Vec::new()).collect();
     // The calling thread integrates the first group itself while the pool takes the others:
     // one thread fewer to wake and to wait for.
     rayon::in_place_scope(|scope| {
