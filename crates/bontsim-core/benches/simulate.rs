@@ -32,6 +32,17 @@ fn benches(c: &mut Criterion) {
     c.bench_function("simulate full face, 730 days", |b| {
         b.iter(|| simulate(black_box(&full_face), &parameters, 730, &options))
     });
+    // The serial part of the full face: its plan's doses made per compartment, before any
+    // integration starts.
+    c.bench_function("prepare full face compartments", |b| {
+        b.iter(|| {
+            bontsim_core::simulation::PreparedCompartments::new(
+                black_box(&full_face),
+                &parameters,
+                None,
+            )
+        })
+    });
     let glabella = Plan::parse(
         include_str!("../../../examples/glabella_20u_every_4_months.toml"),
         Format::Toml,

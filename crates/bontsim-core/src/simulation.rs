@@ -162,6 +162,11 @@ fn compartment_doses_of(
     let mut received: Vec<(usize, f64, f64, f64, ProductRates)> =
         Vec::with_capacity(8 * plan.injections.len());
     let mut direct: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
+    // The spread of the last injection into each compartment, kept: a repeated injection
+    // (same units, same volume) spreads the same, and a plan's repeats are most of its
+    // injections (the full face: 6 of each), so each is distributed once. Keyed by the bits
+    // of its inputs, the deposits are those `distribute` would give again.
+    let mut last_spread: Vec<Option<(u64, u64, std::ops::Range<usize>)>> = vec![None; count];
     let mut deposits = Vec::new();
     let immunity = plan_immunity(plan);
     for injection in &plan.injections {
@@ -170,17 +175,27 @@ fn compartment_doses_of(
             .map_or(ProductRates::REFERENCE, |product| product.rates());
         for &(side, share) in injection.site.shares() {
             let units = injection.equivalent_units * share;
-            direct[Anatomy::compartment(injection.muscle, side)].push((injection.day, units));
-            deposits.clear();
-            spread::distribute(
-                parameters,
-                injection.muscle,
-                side,
-                units,
-                injection.volume_ml * share,
-                &mut deposits,
-            );
-            for deposit in &deposits {
+            let volume_ml = injection.volume_ml * share;
+            let target = Anatomy::compartment(injection.muscle, side);
+            direct[target].push((injection.day, units));
+            let key = (units.to_bits(), volume_ml.to_bits());
+            let spread = match &last_spread[target] {
+                Some((u, v, range)) if (*u, *v) == key => range.clone(),
+                _ => {
+                    let start = deposits.len();
+                    spread::distribute(
+                        parameters,
+                        injection.muscle,
+                        side,
+                        units,
+                        volume_ml,
+                        &mut deposits,
+                    );
+                    last_spread[target] = Some((key.0, key.1, start..deposits.len()));
+                    start..deposits.len()
+                }
+            };
+            for deposit in &deposits[spread] {
                 received.push((
                     deposit.compartment,
                     injection.day,
