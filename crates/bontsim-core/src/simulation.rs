@@ -144,29 +144,58 @@ pub fn compartment_doses_above(
     parameters: &Parameters,
     least_units: f64,
 ) -> (Vec<CompartmentDoses>, Vec<Vec<(f64, f64)>>) {
-    compartment_doses_of(plan, parameters, least_units, None)
+    let (items, direct) = compartment_doses_of(plan, parameters, least_units, None);
+    let mut by_compartment = vec![Vec::new(); Anatomy::get().compartment_count()];
+    for (compartment, day, units) in direct {
+        by_compartment[compartment].push((day, units));
+    }
+    (items, by_compartment)
 }
 
+/// One spread kept for the injections after it: the target compartment, the bits of the
+/// units and volume it was made for, and where its deposits are.
+#[derive(Clone, Copy)]
+struct KeptSpread {
+    target: usize,
+    units: u64,
+    volume: u64,
+    start: usize,
+    end: usize,
+}
+
+/// Slots of kept spreads, one per compartment index modulo this (the anatomy has fewer
+/// compartments, so none shares a slot): on the stack, since a virtual trial makes a plan's
+/// doses for every patient.
+const KEPT_SPREADS: usize = 64;
+
 /// [`compartment_doses_above`], only for the compartments in `only` when given (the others'
-/// doses are not made; those kept are the same to the bit).
+/// doses are not made; those kept are the same to the bit). The units injected directly are
+/// one list `(compartment, day, U-eq)` in the plan's order, not a list per compartment.
 fn compartment_doses_of(
     plan: &Plan,
     parameters: &Parameters,
     least_units: f64,
     only: Option<&[usize]>,
-) -> (Vec<CompartmentDoses>, Vec<Vec<(f64, f64)>>) {
+) -> (Vec<CompartmentDoses>, Vec<(usize, f64, f64)>) {
     let count = Anatomy::get().compartment_count();
     // (compartment, day, U-eq, share not neutralised, the product's rates) of every deposit,
     // in one list rather than one per compartment: a virtual trial makes this for every
     // patient, and a list per reached compartment was most of its allocations.
     let mut received: Vec<(usize, f64, f64, f64, ProductRates)> =
         Vec::with_capacity(8 * plan.injections.len());
-    let mut direct: Vec<Vec<(f64, f64)>> = vec![Vec::new(); count];
+    let mut direct: Vec<(usize, f64, f64)> = Vec::with_capacity(2 * plan.injections.len());
     // The spread of the last injection into each compartment, kept: a repeated injection
     // (same units, same volume) spreads the same, and a plan's repeats are most of its
     // injections (the full face: 6 of each), so each is distributed once. Keyed by the bits
     // of its inputs, the deposits are those `distribute` would give again.
-    let mut last_spread: Vec<Option<(u64, u64, std::ops::Range<usize>)>> = vec![None; count];
+    debug_assert!(count <= KEPT_SPREADS);
+    let mut kept = [KeptSpread {
+        target: usize::MAX,
+        units: 0,
+        volume: 0,
+        start: 0,
+        end: 0,
+    }; KEPT_SPREADS];
     let mut deposits = Vec::new();
     let immunity = plan_immunity(plan);
     for injection in &plan.injections {
@@ -177,25 +206,28 @@ fn compartment_doses_of(
             let units = injection.equivalent_units * share;
             let volume_ml = injection.volume_ml * share;
             let target = Anatomy::compartment(injection.muscle, side);
-            direct[target].push((injection.day, units));
-            let key = (units.to_bits(), volume_ml.to_bits());
-            let spread = match &last_spread[target] {
-                Some((u, v, range)) if (*u, *v) == key => range.clone(),
-                _ => {
-                    let start = deposits.len();
-                    spread::distribute(
-                        parameters,
-                        injection.muscle,
-                        side,
-                        units,
-                        volume_ml,
-                        &mut deposits,
-                    );
-                    last_spread[target] = Some((key.0, key.1, start..deposits.len()));
-                    start..deposits.len()
-                }
-            };
-            for deposit in &deposits[spread] {
+            direct.push((target, injection.day, units));
+            let slot = &mut kept[target % KEPT_SPREADS];
+            let (units_bits, volume_bits) = (units.to_bits(), volume_ml.to_bits());
+            if (slot.target, slot.units, slot.volume) != (target, units_bits, volume_bits) {
+                let start = deposits.len();
+                spread::distribute(
+                    parameters,
+                    injection.muscle,
+                    side,
+                    units,
+                    volume_ml,
+                    &mut deposits,
+                );
+                *slot = KeptSpread {
+                    target,
+                    units: units_bits,
+                    volume: volume_bits,
+                    start,
+                    end: deposits.len(),
+                };
+            }
+            for deposit in &deposits[slot.start..slot.end] {
                 received.push((
                     deposit.compartment,
                     injection.day,
@@ -309,8 +341,9 @@ pub fn simulate(
 /// so each distinct input is integrated once).
 pub struct PreparedCompartments {
     pub items: Vec<CompartmentDoses>,
-    /// Units injected directly into each compartment (indices of [`Anatomy::compartment`]).
-    direct: Vec<Vec<(f64, f64)>>,
+    /// Units injected directly, `(compartment, day, U-eq)` (compartment indices of
+    /// [`Anatomy::compartment`]), in the plan's order.
+    direct: Vec<(usize, f64, f64)>,
     parameters: Vec<Parameters>,
     /// Items whose inputs are distinct, in the order of their first appearance.
     pub distinct: Vec<usize>,
@@ -417,6 +450,9 @@ pub fn simulate_compartments(
         .flatten()
         .map(|trajectory| Arc::new(trajectory.states))
         .collect();
+    // Each compartment's direct injections, in the plan's order (a stable sort).
+    let mut direct = prepared.direct.clone();
+    direct.sort_by_key(|injection| injection.0);
     let compartments = prepared
         .items
         .iter()
@@ -424,7 +460,10 @@ pub fn simulate_compartments(
         .map(|(item, &k)| CompartmentResult {
             muscle: Anatomy::compartment_muscle(item.compartment),
             side: Side::BOTH[item.compartment % 2],
-            injections: merge_same_day(&prepared.direct[item.compartment]),
+            injections: merge_same_day(
+                &direct[direct.partition_point(|d| d.0 < item.compartment)
+                    ..direct.partition_point(|d| d.0 <= item.compartment)],
+            ),
             total_units: item.total_units,
             states: Arc::clone(&trajectories[k]),
             constants: item.constants,
@@ -433,8 +472,8 @@ pub fn simulate_compartments(
     Simulation { days, compartments }
 }
 
-fn merge_same_day(injections: &[(f64, f64)]) -> Vec<(f64, f64)> {
-    let mut sorted = injections.to_vec();
+fn merge_same_day(injections: &[(usize, f64, f64)]) -> Vec<(f64, f64)> {
+    let mut sorted: Vec<(f64, f64)> = injections.iter().map(|d| (d.1, d.2)).collect();
     sorted.sort_by(|a, b| a.0.total_cmp(&b.0));
     let mut merged: Vec<(f64, f64)> = Vec::new();
     for (day, units) in sorted {
