@@ -41,7 +41,7 @@ pub use solve::SolverOptions;
 /// matched to the model that produced it. `bontsim --version` prints it beside the crate
 /// version; partial trial results record it, and `trial-merge` merges only partials of the
 /// model it runs, so counts of different models never add up.
-pub const MODEL_VERSION: &str = "4";
+pub const MODEL_VERSION: &str = "5";
 
 /// The Rust examples of README.md, compiled and run by `cargo test --doc`.
 #[cfg(doctest)]

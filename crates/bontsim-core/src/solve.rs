@@ -3,11 +3,16 @@
 //! The toxin chain (`D`, `L`) is exact (closed form); the muscle states `B`, `R`, `M`, `F`
 //! are integrated by Dormand-Prince 5(4) with error control, restarted at every dose day (`L`
 //! changes slope there, so no step may straddle a dose), with daily output from the method's
-//! own order-4 continuous extension. Compartments (of one plan, or of many patients) are
-//! integrated [`WIDTH`] at a time, one per lane of the processor's vector registers: each
-//! lane keeps its own step sizes, takes the next compartment when its own is done, and does
-//! the same floating-point operations whatever the instruction set (chosen at run time), so a
-//! compartment's output is bit-identical whether it is integrated alone or with others. The
+//! own order-4 continuous extension. The stages and the states they make are in single
+//! precision, twice the lanes of double to a vector register: its rounding (6e-8) is far below
+//! the tolerance of 1e-6 that sets the error, so the error against a tight reference is that
+//! of double precision (tested over ten years of doses below); time, step sizes, the toxin's
+//! exponentials and the daily output stay in double. Compartments (of one plan, or of many
+//! patients) are integrated [`WIDTH`] at a time, one per lane of the processor's vector
+//! registers: each lane keeps its own step sizes, takes the next compartment when its own is
+//! done, and does the same floating-point operations whatever the instruction set (chosen at
+//! run time), so a compartment's output is bit-identical whether it is integrated alone or
+//! with others. The
 //! toxin exponentials at a step's six stages are powers of one `exp` per rate, and daily
 //! toxin levels advance by a one-day factor. Hand-written rather than a general ODE crate
 //! because each compartment is four states and its forcing is closed form, which keeps a
@@ -19,6 +24,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::model::pharmacodynamics::{self, exponentials, HillExponent, Toxin};
+use crate::model::real::Real;
 use crate::model::{
     self, dynamic, CompartmentConstants, Dynamic, Parameters, ProductRates, Rates, State,
     BASELINE_DYNAMIC, DYNAMIC_SIZE,
@@ -318,25 +324,55 @@ const DENSE_4: [f64; 7] = [
     69997945.0 / 29380423.0,
 ];
 
+/// `[body(0), body(1), body(2), body(3)]`, one per muscle state, written out rather than
+/// looped (and not as calls of a closure, which the compiler may leave uninlined): a loop over
+/// the four states with the lanes inside is vectorised across the states (gathers from four
+/// rows) once 16 lanes are unrolled, where the lanes should be the vector.
+macro_rules! per_state {
+    (|$i:ident| $body:expr) => {{
+        const _: () = assert!(DYNAMIC_SIZE == 4);
+        [
+            {
+                let $i = 0;
+                $body
+            },
+            {
+                let $i = 1;
+                $body
+            },
+            {
+                let $i = 2;
+                $body
+            },
+            {
+                let $i = 3;
+                $body
+            },
+        ]
+    }};
+}
+
 /// `sum_j w_j k_j` for every state and lane, in the order j = 0, 1, ... (stage by stage,
 /// lanes innermost, so that each term is one vector multiply-and-add over the lanes).
 #[inline(always)]
-fn weighted_sum<const S: usize, const N: usize>(
+fn weighted_sum<const S: usize, const N: usize, T: Real>(
     w: &[f64; S],
-    k: &[[Lanes<N>; DYNAMIC_SIZE]; 7],
-) -> [Lanes<N>; DYNAMIC_SIZE] {
-    let mut sum = [[0.0; N]; DYNAMIC_SIZE];
-    for (j, &weight) in w.iter().enumerate() {
-        if weight == 0.0 {
-            continue;
-        }
-        for i in 0..DYNAMIC_SIZE {
+    k: &[[Lanes<N, T>; DYNAMIC_SIZE]; 7],
+) -> [Lanes<N, T>; DYNAMIC_SIZE] {
+    per_state!(|i| {
+        let mut row = [T::ZERO; N];
+        for (j, &weight) in w.iter().enumerate() {
+            if weight == 0.0 {
+                continue;
+            }
+            let weight = T::of(weight);
+            let stage = &k[j][i];
             for l in 0..N {
-                sum[i][l] += weight * k[j][i][l];
+                row[l] += weight * stage[l];
             }
         }
-    }
-    sum
+        row
+    })
 }
 
 /// One compartment to integrate: its patient's parameters, its constants and its doses
@@ -382,11 +418,18 @@ impl Start {
     }
 }
 
-/// Compartments integrated side by side, one per lane of the processor's vector registers
-/// (8 doubles fill an AVX-512 register, two AVX2 ones, four SSE2 ones). Every lane keeps its
-/// own step sizes and a finished lane takes the next compartment, so this has no effect on
-/// results, only on speed.
-pub const WIDTH: usize = 8;
+/// Compartments integrated side by side, one per lane of the processor's vector registers:
+/// 16 single-precision lanes fill an AVX-512 register. Every lane keeps its own step sizes and
+/// a finished lane takes the next compartment, so this has no effect on results, only on
+/// speed.
+pub const WIDTH: usize = 16;
+
+/// The lanes of processors without AVX-512: 8 fill an AVX2 register (two SSE2 ones). Sixteen
+/// there take two registers an operation and no fewer instructions (docs/performance.md).
+const NARROW: usize = 8;
+
+/// The precision of the muscle states in the lanes (see [`Batch`]).
+type Precision = f32;
 
 /// Integrate one compartment from the untreated state over `days` days (outputs at
 /// integer days 0..days-1). Doses must be sorted by day; doses after the horizon are ignored.
@@ -465,7 +508,7 @@ fn dispatch<R: DailyRecorder>(
     options: &SolverOptions,
 ) -> Vec<R> {
     if problems.len() == 1 {
-        return run::<1, R>(problems, recorders, days, options);
+        return run::<1, Precision, R>(problems, recorders, days, options);
     }
     #[cfg(target_arch = "x86_64")]
     {
@@ -481,7 +524,7 @@ fn dispatch<R: DailyRecorder>(
             return unsafe { run_avx2(problems, recorders, days, options) };
         }
     }
-    run::<WIDTH, R>(problems, recorders, days, options)
+    run::<NARROW, Precision, R>(problems, recorders, days, options)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -492,7 +535,7 @@ fn run_avx512<R: DailyRecorder>(
     days: usize,
     options: &SolverOptions,
 ) -> Vec<R> {
-    run::<WIDTH, R>(problems, recorders, days, options)
+    run::<WIDTH, Precision, R>(problems, recorders, days, options)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -503,63 +546,90 @@ fn run_avx2<R: DailyRecorder>(
     days: usize,
     options: &SolverOptions,
 ) -> Vec<R> {
-    run::<WIDTH, R>(problems, recorders, days, options)
+    run::<NARROW, Precision, R>(problems, recorders, days, options)
 }
 
 /// `N` values, one per lane.
-type Lanes<const N: usize> = [f64; N];
+type Lanes<const N: usize, T = f64> = [T; N];
+
+/// The floating-point type of the muscle states in the lanes, with the step-size controller's
+/// `x^(-1/5)` written for it.
+trait LaneReal: Real {
+    fn inverse_fifth_root(self) -> Self;
+}
+
+impl LaneReal for f64 {
+    #[inline(always)]
+    fn inverse_fifth_root(self) -> f64 {
+        inverse_fifth_root(self)
+    }
+}
+
+impl LaneReal for f32 {
+    #[inline(always)]
+    fn inverse_fifth_root(self) -> f32 {
+        inverse_fifth_root_single(self)
+    }
+}
 
 /// The numeric state of `N` lanes, laid out lane-innermost so that each operation of the
-/// method is one vector operation over the lanes.
-struct Batch<const N: usize> {
+/// method is one vector operation over the lanes. The muscle states, the stages and the
+/// right-hand side's constants are in precision `T`; time, step sizes and the toxin
+/// exponentials stay in double precision (they are carried from step to step, where single
+/// precision would drift), and the exponentials are rounded to `T` at each stage.
+struct Batch<const N: usize, T> {
     // Right-hand side constants of each lane's compartment (`model::Rates`), lane-innermost.
-    k_on: Lanes<N>,
-    k_r0: Lanes<N>,
-    rho_r: Lanes<N>,
-    k_r_in: Lanes<N>,
-    k_r_out: Lanes<N>,
-    k_gain: Lanes<N>,
-    k_loss: Lanes<N>,
-    rho_f: Lanes<N>,
-    rho_a: Lanes<N>,
-    k_f: Lanes<N>,
-    k_fd: Lanes<N>,
-    contractile_floor: Lanes<N>,
+    k_on: Lanes<N, T>,
+    k_r0: Lanes<N, T>,
+    rho_r: Lanes<N, T>,
+    k_r_in: Lanes<N, T>,
+    k_r_out: Lanes<N, T>,
+    k_gain: Lanes<N, T>,
+    k_loss: Lanes<N, T>,
+    rho_f: Lanes<N, T>,
+    rho_a: Lanes<N, T>,
+    k_f: Lanes<N, T>,
+    k_fd: Lanes<N, T>,
+    contractile_floor: Lanes<N, T>,
     /// `sensitivity / EC50`.
-    scale: Lanes<N>,
+    scale: Lanes<N, T>,
     /// `k_L / 90`, `k_in / 90` (the stage exponentials are powers of `e^(-k h / 90)`).
     k_l_90: Lanes<N>,
     k_in_90: Lanes<N>,
     /// The Hill exponent, shared by the lanes.
     hill: HillExponent,
     // Toxin since the lane's last dose: `L = a e^(-k_L tau) + c e^(-k_in tau)`, coverage `P`.
-    a: Lanes<N>,
-    c: Lanes<N>,
-    coverage: Lanes<N>,
+    a: Lanes<N, T>,
+    c: Lanes<N, T>,
+    coverage: Lanes<N, T>,
     // The step being attempted.
     t: Lanes<N>,
     h: Lanes<N>,
     segment_end: Lanes<N>,
-    /// Toxin exponentials at `t`, and at the stages of the step.
+    /// `h` in precision `T`, for the stages.
+    step: Lanes<N, T>,
+    /// Toxin exponentials at `t`, and at the stages of the step (and those in precision `T`).
     base_slow: Lanes<N>,
     base_fast: Lanes<N>,
     slow: [Lanes<N>; 7],
     fast: [Lanes<N>; 7],
-    y: [Lanes<N>; DYNAMIC_SIZE],
-    y_new: [Lanes<N>; DYNAMIC_SIZE],
-    k: [[Lanes<N>; DYNAMIC_SIZE]; 7],
-    error: Lanes<N>,
+    stage_slow: [Lanes<N, T>; 7],
+    stage_fast: [Lanes<N, T>; 7],
+    y: [Lanes<N, T>; DYNAMIC_SIZE],
+    y_new: [Lanes<N, T>; DYNAMIC_SIZE],
+    k: [[Lanes<N, T>; DYNAMIC_SIZE]; 7],
+    error: Lanes<N, T>,
     /// `0.9 error^(-1/5)`: the step-size factor before its limits.
-    factor: Lanes<N>,
+    factor: Lanes<N, T>,
     /// `sum_s DENSE_4[s] k_s` per state: `r4` of the dense output without its factor `h`.
-    dense: [Lanes<N>; DYNAMIC_SIZE],
+    dense: [Lanes<N, T>; DYNAMIC_SIZE],
 }
 
-impl<const N: usize> Batch<N> {
+impl<const N: usize, T: LaneReal> Batch<N, T> {
     fn new(hill: f64) -> Self {
         // Idle lanes hold harmless values (a baseline compartment with a zero step).
-        let zero = [0.0; N];
-        let one = [1.0; N];
+        let zero = [T::ZERO; N];
+        let one = [T::ONE; N];
         Batch {
             k_on: zero,
             k_r0: zero,
@@ -574,19 +644,22 @@ impl<const N: usize> Batch<N> {
             k_fd: zero,
             contractile_floor: zero,
             scale: zero,
-            k_l_90: zero,
-            k_in_90: zero,
+            k_l_90: [0.0; N],
+            k_in_90: [0.0; N],
             hill: HillExponent::new(hill),
             a: zero,
             c: zero,
             coverage: zero,
-            t: zero,
-            h: zero,
-            segment_end: zero,
-            base_slow: one,
-            base_fast: one,
-            slow: [zero; 7],
-            fast: [zero; 7],
+            t: [0.0; N],
+            h: [0.0; N],
+            segment_end: [0.0; N],
+            step: zero,
+            base_slow: [1.0; N],
+            base_fast: [1.0; N],
+            slow: [[0.0; N]; 7],
+            fast: [[0.0; N]; 7],
+            stage_slow: [zero; 7],
+            stage_fast: [zero; 7],
             y: [zero, zero, one, zero],
             y_new: [zero, zero, one, zero],
             k: [[zero; DYNAMIC_SIZE]; 7],
@@ -599,14 +672,12 @@ impl<const N: usize> Batch<N> {
     /// Put a compartment's constants into lane `l`.
     fn load(&mut self, l: usize, parameters: &Parameters, constants: &CompartmentConstants) {
         self.set_product(l, parameters, constants, &ProductRates::REFERENCE);
-        self.scale[l] = constants.sensitivity / parameters.ec50;
+        self.scale[l] = T::of(constants.sensitivity / parameters.ec50);
         self.set_toxin(l, &Toxin::NONE);
         self.t[l] = 0.0;
         self.h[l] = 0.0;
         self.segment_end[l] = 0.0;
-        for (i, value) in BASELINE_DYNAMIC.iter().enumerate() {
-            self.y[i][l] = *value;
-        }
+        self.set_y(l, &BASELINE_DYNAMIC);
     }
 
     /// The rates of lane `l` for `product` (at its first dose, and whenever a dose of another
@@ -618,7 +689,7 @@ impl<const N: usize> Batch<N> {
         constants: &CompartmentConstants,
         product: &ProductRates,
     ) {
-        let rates = Rates::new(parameters, constants, product);
+        let rates: Rates<T> = Rates::new(parameters, constants, product).to();
         self.k_on[l] = rates.k_on;
         self.k_r0[l] = rates.k_r0;
         self.rho_r[l] = rates.rho_r;
@@ -637,7 +708,7 @@ impl<const N: usize> Batch<N> {
 
     /// The rates of lane `l` as the model takes them.
     #[inline(always)]
-    fn rates(&self, l: usize) -> Rates {
+    fn rates(&self, l: usize) -> Rates<T> {
         Rates {
             k_on: self.k_on[l],
             k_r0: self.k_r0[l],
@@ -655,13 +726,21 @@ impl<const N: usize> Batch<N> {
     }
 
     fn set_toxin(&mut self, l: usize, toxin: &Toxin) {
-        self.a[l] = toxin.a;
-        self.c[l] = toxin.c;
-        self.coverage[l] = toxin.coverage;
+        self.a[l] = T::of(toxin.a);
+        self.c[l] = T::of(toxin.c);
+        self.coverage[l] = T::of(toxin.coverage);
     }
 
+    /// The muscle state of lane `l`, in double precision.
+    #[inline(always)]
     fn lane_y(&self, l: usize) -> Dynamic {
-        std::array::from_fn(|i| self.y[i][l])
+        std::array::from_fn(|i| self.y[i][l].to_f64())
+    }
+
+    fn set_y(&mut self, l: usize, y: &Dynamic) {
+        for (i, value) in y.iter().enumerate() {
+            self.y[i][l] = T::of(*value);
+        }
     }
 
     /// The right-hand side of every lane, `model::derivative` at the blockade level
@@ -671,17 +750,17 @@ impl<const N: usize> Batch<N> {
     #[inline(always)]
     fn derivative(
         &self,
-        slow: &Lanes<N>,
-        fast: &Lanes<N>,
-        y: &[Lanes<N>; DYNAMIC_SIZE],
-    ) -> [Lanes<N>; DYNAMIC_SIZE] {
-        let mut x = [0.0; N];
+        slow: &Lanes<N, T>,
+        fast: &Lanes<N, T>,
+        y: &[Lanes<N, T>; DYNAMIC_SIZE],
+    ) -> [Lanes<N, T>; DYNAMIC_SIZE] {
+        let mut x = [T::ZERO; N];
         for l in 0..N {
             let load = pharmacodynamics::load(self.a[l], self.c[l], slow[l], fast[l]);
             x[l] = pharmacodynamics::scaled_load(load, self.scale[l]);
         }
         let power = self.hill.powers(&x);
-        let mut dy = [[0.0; N]; DYNAMIC_SIZE];
+        let mut dy = [[T::ZERO; N]; DYNAMIC_SIZE];
         for l in 0..N {
             let block = pharmacodynamics::terminal_block_of(x[l], power[l]);
             let e = pharmacodynamics::blockade_level(self.coverage[l], block);
@@ -701,7 +780,9 @@ impl<const N: usize> Batch<N> {
 
     /// `k_0` of lane `l` at the start of a segment (all lanes are computed; one is kept).
     fn first_stage(&mut self, l: usize) {
-        let dy = self.derivative(&self.base_slow, &self.base_fast, &self.y);
+        let slow = self.base_slow.map(T::of);
+        let fast = self.base_fast.map(T::of);
+        let dy = self.derivative(&slow, &fast, &self.y);
         for i in 0..DYNAMIC_SIZE {
             self.k[0][i][l] = dy[i][l];
         }
@@ -717,48 +798,56 @@ impl<const N: usize> Batch<N> {
             u_slow[l] = exp_nonpositive(-self.k_l_90[l] * self.h[l]);
             u_fast[l] = exp_nonpositive(-self.k_in_90[l] * self.h[l]);
         }
+        self.step = self.h.map(T::of);
         self.slow = stage_powers(&u_slow, &self.base_slow);
         self.fast = stage_powers(&u_fast, &self.base_fast);
+        for s in 0..7 {
+            self.stage_slow[s] = self.slow[s].map(T::of);
+            self.stage_fast[s] = self.fast[s].map(T::of);
+        }
     }
 
     /// Stage `S` from the earlier ones: `k_S = f(t + c_S h, y + h sum_j a_j k_j)`.
     #[inline(always)]
     fn stage<const S: usize>(&mut self, a: &[f64; S]) {
         let point = self.combine(a);
-        self.k[S] = self.derivative(&self.slow[S], &self.fast[S], &point);
+        self.k[S] = self.derivative(&self.stage_slow[S], &self.stage_fast[S], &point);
     }
 
     /// `y + h sum_j a_j k_j` (the stage coefficients are constants: unrolled).
     #[inline(always)]
-    fn combine<const S: usize>(&self, a: &[f64; S]) -> [Lanes<N>; DYNAMIC_SIZE] {
+    fn combine<const S: usize>(&self, a: &[f64; S]) -> [Lanes<N, T>; DYNAMIC_SIZE] {
         let sum = weighted_sum(a, &self.k);
-        let mut out = self.y;
-        for i in 0..DYNAMIC_SIZE {
+        per_state!(|i| {
+            let mut row = self.y[i];
             for l in 0..N {
-                out[i][l] += self.h[l] * sum[i][l];
+                row[l] += self.step[l] * sum[i][l];
             }
-        }
-        out
+            row
+        })
     }
 
     /// The solution, its last stage, the error norm and the dense-output sum of every lane.
     #[inline(always)]
     fn finish_step(&mut self, options: &SolverOptions) {
         self.y_new = self.combine(&B5);
-        self.k[6] = self.derivative(&self.slow[6], &self.fast[6], &self.y_new);
+        self.k[6] = self.derivative(&self.stage_slow[6], &self.stage_fast[6], &self.y_new);
         let estimate = weighted_sum(&E, &self.k);
-        let mut sum = [0.0; N];
-        for i in 0..DYNAMIC_SIZE {
+        let absolute = T::of(options.absolute_tolerance);
+        let relative = T::of(options.relative_tolerance);
+        let mut sum = [T::ZERO; N];
+        per_state!(|i| {
             for l in 0..N {
-                let scale = options.absolute_tolerance
-                    + options.relative_tolerance * self.y[i][l].abs().max(self.y_new[i][l].abs());
-                let ratio = self.h[l] * estimate[i][l] / scale;
+                let scale = absolute + relative * self.y[i][l].abs().max(self.y_new[i][l].abs());
+                let ratio = self.step[l] * estimate[i][l] / scale;
                 sum[l] += ratio * ratio;
             }
-        }
+        });
+        let size = T::of(DYNAMIC_SIZE as f64);
+        let safety = T::of(0.9);
         for l in 0..N {
-            self.error[l] = (sum[l] / DYNAMIC_SIZE as f64).sqrt();
-            self.factor[l] = 0.9 * inverse_fifth_root(self.error[l]);
+            self.error[l] = (sum[l] / size).sqrt();
+            self.factor[l] = safety * self.error[l].inverse_fifth_root();
         }
         self.dense = weighted_sum(&DENSE_4, &self.k);
     }
@@ -832,7 +921,12 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
     /// Put lane `l` where `start` says: the toxin of the doses before its day (the same
     /// updates, in the same order, as an uninterrupted run makes), its muscle state, and its
     /// first output the day after.
-    fn resume<const N: usize>(&mut self, batch: &mut Batch<N>, l: usize, start: &Start) {
+    fn resume<const N: usize, T: LaneReal>(
+        &mut self,
+        batch: &mut Batch<N, T>,
+        l: usize,
+        start: &Start,
+    ) {
         let day = start.day as f64;
         let mut last_dose_time = None;
         while let Some(&dose) = self.doses.get(self.next_dose).filter(|d| d.day < day) {
@@ -846,14 +940,18 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
         }
         batch.t[l] = day;
         batch.segment_end[l] = day;
-        for (i, value) in start.dynamic.iter().enumerate() {
-            batch.y[i][l] = *value;
-        }
+        batch.set_y(l, &start.dynamic);
         self.next_output = start.day + 1;
     }
 
     /// Give lane `l` the next dose at time `t`: its toxin, and its product's rates from now on.
-    fn take_dose<const N: usize>(&mut self, batch: &mut Batch<N>, l: usize, dose: &Dose, t: f64) {
+    fn take_dose<const N: usize, T: LaneReal>(
+        &mut self,
+        batch: &mut Batch<N, T>,
+        l: usize,
+        dose: &Dose,
+        t: f64,
+    ) {
         let parameters = self.parameters;
         self.k_in = dose.product.uptake_rate(parameters);
         self.k_l = dose.product.activity_loss_rate(parameters);
@@ -870,7 +968,12 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
 
     /// After the doses at time `t`: the toxin's closed form counts from `t`, with the last
     /// dose's rates.
-    fn restart_toxin_clock<const N: usize>(&mut self, batch: &mut Batch<N>, l: usize, t: f64) {
+    fn restart_toxin_clock<const N: usize, T: LaneReal>(
+        &mut self,
+        batch: &mut Batch<N, T>,
+        l: usize,
+        t: f64,
+    ) {
         self.clock.day_fast = (-self.k_in).exp();
         self.clock.day_slow = (-self.k_l).exp();
         self.t_ref = t;
@@ -905,9 +1008,9 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
 
     /// Bookkeeping up to the next step attempt of lane `l`: outputs at `t`, doses due at
     /// `t`, the start of the next segment. False when the horizon is reached.
-    fn prepare<const N: usize>(
+    fn prepare<const N: usize, T: LaneReal>(
         &mut self,
-        batch: &mut Batch<N>,
+        batch: &mut Batch<N, T>,
         l: usize,
         days: usize,
         options: &SolverOptions,
@@ -964,9 +1067,14 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
 
     /// Acceptance of lane `l`'s attempt, its daily outputs and its next step size.
     #[inline(always)]
-    fn conclude<const N: usize>(&mut self, batch: &mut Batch<N>, l: usize, days: usize) {
+    fn conclude<const N: usize, T: LaneReal>(
+        &mut self,
+        batch: &mut Batch<N, T>,
+        l: usize,
+        days: usize,
+    ) {
         let h = batch.h[l];
-        let error = batch.error[l];
+        let error = batch.error[l].to_f64();
         // A NaN error (only from non-finite inputs, which the plan checks exclude) is
         // accepted so that the NaN shows in the output instead of the step shrinking forever.
         if error <= 1.0 || h <= 1e-10 || error.is_nan() {
@@ -994,14 +1102,18 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
                 self.complete = true;
                 batch.segment_end[l] = batch.t[l];
             }
-            let mut factor = if error == 0.0 { 5.0 } else { batch.factor[l] };
+            let mut factor = if error == 0.0 {
+                5.0
+            } else {
+                batch.factor[l].to_f64()
+            };
             if self.rejected {
                 factor = factor.min(1.0);
             }
             batch.h[l] = h * factor.clamp(0.2, 5.0);
             self.rejected = false;
         } else {
-            batch.h[l] = h * batch.factor[l].clamp(0.1, 0.9);
+            batch.h[l] = h * batch.factor[l].to_f64().clamp(0.1, 0.9);
             self.rejected = true;
         }
     }
@@ -1009,9 +1121,9 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
     /// The state at the end of lane `l`'s accepted step (its `t`, `y`, `base_*` already
     /// moved there) if the compartment can only relax from there ([`Relaxing`]).
     #[inline(always)]
-    fn relaxing<const N: usize>(
+    fn relaxing<const N: usize, T: LaneReal>(
         &self,
-        batch: &Batch<N>,
+        batch: &Batch<N, T>,
         l: usize,
         days: usize,
     ) -> Option<Relaxing> {
@@ -1024,34 +1136,43 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
             return None;
         }
         let (slow, fast) = (batch.base_slow[l], batch.base_fast[l]);
+        // In double precision, from the lane's own toxin (the one its batch lane was given).
+        let toxin = &self.toxin;
         // dL/dt = -(k_L a e^(-k_L tau) + k_in c e^(-k_in tau)): negative from here on once
         // negative, since e^(-k_in tau) falls faster than e^(-k_L tau).
-        let falling = self.k_l * batch.a[l] * slow + self.k_in * batch.c[l] * fast > 0.0;
+        let falling = self.k_l * toxin.a * slow + self.k_in * toxin.c * fast > 0.0;
         if !falling {
             return None;
         }
-        let load = pharmacodynamics::load(batch.a[l], batch.c[l], slow, fast);
-        let block = pharmacodynamics::terminal_block_at(load, batch.scale[l], &batch.hill);
-        let level = pharmacodynamics::blockade_level(batch.coverage[l], block);
-        let blockade = batch.y[model::dynamic::B][l];
+        let load = pharmacodynamics::load(toxin.a, toxin.c, slow, fast);
+        let scale = self.constants.sensitivity / self.parameters.ec50;
+        let block = pharmacodynamics::terminal_block_at(load, scale, &batch.hill);
+        let level = pharmacodynamics::blockade_level(toxin.coverage, block);
+        let blockade = batch.y[model::dynamic::B][l].to_f64();
         (level <= blockade).then_some(Relaxing { blockade, load })
     }
 
     /// Outputs at integer days in (t, t1] (there is at least one), from the step's dense
     /// output (the state at the step's end for a day at t1).
     #[inline(always)]
-    fn emit_step<const N: usize>(&mut self, batch: &Batch<N>, l: usize, days: usize, t1: f64) {
+    fn emit_step<const N: usize, T: LaneReal>(
+        &mut self,
+        batch: &Batch<N, T>,
+        l: usize,
+        days: usize,
+        t1: f64,
+    ) {
         let t0 = batch.t[l];
         let h = t1 - t0;
         let inverse_h = 1.0 / h;
         // y(t0 + theta h) = y0 + theta (r1 + u (r2 + theta (r3 + u r4))), u = 1 - theta
         // (DENSE_4). `k[0]` is still the step's first stage here.
         let y0 = batch.lane_y(l);
-        let y1: Dynamic = std::array::from_fn(|i| batch.y_new[i][l]);
+        let y1: Dynamic = std::array::from_fn(|i| batch.y_new[i][l].to_f64());
         let r1: Dynamic = std::array::from_fn(|i| y1[i] - y0[i]);
-        let r2: Dynamic = std::array::from_fn(|i| h * batch.k[0][i][l] - r1[i]);
-        let r3: Dynamic = std::array::from_fn(|i| r1[i] - h * batch.k[6][i][l] - r2[i]);
-        let r4: Dynamic = std::array::from_fn(|i| h * batch.dense[i][l]);
+        let r2: Dynamic = std::array::from_fn(|i| h * batch.k[0][i][l].to_f64() - r1[i]);
+        let r3: Dynamic = std::array::from_fn(|i| r1[i] - h * batch.k[6][i][l].to_f64() - r2[i]);
+        let r4: Dynamic = std::array::from_fn(|i| h * batch.dense[i][l].to_f64());
         let first = self.next_output;
         // Days d with d <= t1 (t1 >= 0), within the horizon; a day at t1 itself takes the
         // step's end state.
@@ -1134,7 +1255,7 @@ impl DayClock {
 /// Integrate `problems` with `N` lanes: every lane keeps its own step sizes and takes the
 /// next problem when its own is done, so a result does not depend on the others.
 #[inline(always)]
-fn run<const N: usize, R: DailyRecorder>(
+fn run<const N: usize, T: LaneReal, R: DailyRecorder>(
     problems: &[Problem],
     recorders: Vec<R>,
     days: usize,
@@ -1145,7 +1266,7 @@ fn run<const N: usize, R: DailyRecorder>(
     let Some(first) = problems.first() else {
         return Vec::new();
     };
-    let mut batch = Batch::<N>::new(first.parameters.hill);
+    let mut batch = Batch::<N, T>::new(first.parameters.hill);
     let mut lanes: [Option<Lane<R>>; N] = std::array::from_fn(|_| None);
     let mut next_problem = 0;
     loop {
@@ -1200,6 +1321,20 @@ fn inverse_fifth_root(x: f64) -> f64 {
     const ONE: i64 = 0x3FF0_0000_0000_0000;
     let exponent_bits = x.to_bits() as i64 - ONE;
     let mut y = f64::from_bits((ONE - (exponent_bits as f64 * 0.2) as i64) as u64);
+    for _ in 0..3 {
+        let y2 = y * y;
+        y *= (6.0 - x * y2 * y2 * y) * 0.2;
+    }
+    y
+}
+
+/// [`inverse_fifth_root`] in single precision: the same guess from the exponent bits and the
+/// same Newton steps.
+#[inline(always)]
+fn inverse_fifth_root_single(x: f32) -> f32 {
+    const ONE: i32 = 0x3F80_0000;
+    let exponent_bits = x.to_bits() as i32 - ONE;
+    let mut y = f32::from_bits((ONE - (exponent_bits as f32 * 0.2) as i32) as u32);
     for _ in 0..3 {
         let y2 = y * y;
         y *= (6.0 - x * y2 * y2 * y) * 0.2;
@@ -1364,6 +1499,63 @@ mod tests {
         }
         eprintln!("largest difference in B, R, M, F: {worst:e}");
         assert!(worst < 1e-4, "largest difference in B, R, M, F: {worst}");
+    }
+
+    #[test]
+    fn single_precision_lanes_agree_with_double_over_ten_years() {
+        // The lanes keep the muscle states in single precision (`Precision`); over a long
+        // course of many doses their rounding must not build up. Ten years of a dose every
+        // 90 days, against the same solver in double precision and against a tight
+        // reference: single precision must stay as close to the reference as double does
+        // (the solver's own error, under 1e-4 in `default_tolerance_agrees_...`), and within
+        // 1e-5 of double.
+        let parameters = Parameters::TYPICAL;
+        let days = 3650;
+        let doses: Vec<Dose> = (0..40)
+            .map(|k| reference_dose(90.0 * k as f64, 4.0 + (k % 3) as f64 * 3.0))
+            .collect();
+        let constants = constants();
+        let problem = Problem {
+            parameters: &parameters,
+            constants: &constants,
+            doses: &doses,
+            start: None,
+        };
+        let options = SolverOptions::default();
+        let record = || vec![Vec::<State>::new()];
+        let single = run::<1, Precision, _>(&[problem], record(), days, &options).remove(0);
+        let double = run::<1, f64, _>(&[problem], record(), days, &options).remove(0);
+        let tight_options = SolverOptions {
+            relative_tolerance: 1e-11,
+            absolute_tolerance: 1e-13,
+            max_step: 1.0,
+            initial_step: 1e-4,
+        };
+        let tight = run::<1, f64, _>(&[problem], record(), days, &tight_options).remove(0);
+        let largest = |a: &[State], b: &[State]| {
+            let mut worst = 0.0f64;
+            for (a, b) in a.iter().zip(b) {
+                for i in index::B..STATE_SIZE {
+                    worst = worst.max((a[i] - b[i]).abs());
+                }
+            }
+            worst
+        };
+        let (to_double, single_error, double_error) = (
+            largest(&single, &double),
+            largest(&single, &tight),
+            largest(&double, &tight),
+        );
+        eprintln!(
+            "single vs double {to_double:e}; vs reference: single {single_error:e}, \
+             double {double_error:e}"
+        );
+        assert_eq!(single.len(), days);
+        assert!(to_double < 1e-5, "single vs double: {to_double:e}");
+        assert!(
+            single_error < 1e-4 && single_error < 1.1 * double_error,
+            "single {single_error:e} against double {double_error:e}"
+        );
     }
 
     #[test]
@@ -1558,7 +1750,7 @@ mod tests {
             .collect();
         let options = SolverOptions::default();
         let fresh = || -> Vec<Vec<State>> { vec![Vec::new(); problems.len()] };
-        let plain = run::<WIDTH, _>(&problems, fresh(), 500, &options);
+        let plain = run::<WIDTH, Precision, _>(&problems, fresh(), 500, &options);
         assert_eq!(dispatch(&problems, fresh(), 500, &options), plain);
         #[cfg(target_arch = "x86_64")]
         {
@@ -1580,7 +1772,14 @@ mod tests {
                 );
             }
         }
-        assert_eq!(run::<1, _>(&problems, fresh(), 500, &options), plain);
+        assert_eq!(
+            run::<1, Precision, _>(&problems, fresh(), 500, &options),
+            plain
+        );
+        assert_eq!(
+            run::<NARROW, Precision, _>(&problems, fresh(), 500, &options),
+            plain
+        );
     }
 
     #[test]

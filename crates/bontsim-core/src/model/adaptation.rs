@@ -26,25 +26,26 @@
 //! `B` is held to [0, 1] and `F` to >= 0 here: the integrator may overshoot them by its
 //! tolerance.
 
+use super::real::Real;
 use super::Rates;
 
 /// `dM/dt`: contractile mass regrows with activity into the space `1 - F - M` (slowed by
 /// non-contractile tissue) and is lost under block down to `1 - s`, the more slowly the more
 /// the junctions have remodelled (`R`).
 #[inline(always)]
-pub fn contractile_mass_rate(rates: &Rates, b: f64, r: f64, m: f64, f: f64) -> f64 {
-    let b = b.clamp(0.0, 1.0);
-    let f = f.max(0.0);
-    let activity = 1.0 - b;
-    rates.k_gain * activity * (1.0 - f - m) / (1.0 + rates.rho_f * f)
-        - rates.k_loss * b * (m - rates.contractile_floor) / (1.0 + rates.rho_a * r)
+pub fn contractile_mass_rate<T: Real>(rates: &Rates<T>, b: T, r: T, m: T, f: T) -> T {
+    let b = b.clamp(T::ZERO, T::ONE);
+    let f = f.max(T::ZERO);
+    let activity = T::ONE - b;
+    rates.k_gain * activity * (T::ONE - f - m) / (T::ONE + rates.rho_f * f)
+        - rates.k_loss * b * (m - rates.contractile_floor) / (T::ONE + rates.rho_a * r)
 }
 
 /// `dF/dt`: non-contractile tissue fills the volume contractile mass left while the muscle
 /// is blocked, and is resorbed.
 #[inline(always)]
-pub fn non_contractile_rate(rates: &Rates, b: f64, m: f64, f: f64) -> f64 {
-    let b = b.clamp(0.0, 1.0);
-    let f = f.max(0.0);
-    rates.k_f * b * (1.0 - m - f) - rates.k_fd * f
+pub fn non_contractile_rate<T: Real>(rates: &Rates<T>, b: T, m: T, f: T) -> T {
+    let b = b.clamp(T::ZERO, T::ONE);
+    let f = f.max(T::ZERO);
+    rates.k_f * b * (T::ONE - m - f) - rates.k_fd * f
 }

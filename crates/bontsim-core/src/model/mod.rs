@@ -14,6 +14,7 @@ pub mod immunity;
 pub mod parameters;
 pub mod pharmacodynamics;
 pub mod ptosis;
+pub mod real;
 pub mod spread;
 
 pub use parameters::{NamedParameter, Parameters, PARAMETERS};
@@ -117,26 +118,45 @@ impl ProductRates {
 /// latest dose, combined here and nowhere else (with [`ProductRates::uptake_rate`] for the
 /// toxin chain).
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Rates {
+pub struct Rates<T = f64> {
     /// `k_on`: onset of blockade (1/day).
-    pub k_on: f64,
+    pub k_on: T,
     /// `k_r0`: recovery of transmission without remodelling (1/day).
-    pub k_r0: f64,
-    pub rho_r: f64,
-    pub k_r_in: f64,
-    pub k_r_out: f64,
-    pub k_gain: f64,
-    pub k_loss: f64,
-    pub rho_f: f64,
+    pub k_r0: T,
+    pub rho_r: T,
+    pub k_r_in: T,
+    pub k_r_out: T,
+    pub k_gain: T,
+    pub k_loss: T,
+    pub rho_f: T,
     /// `rho_A`: slowing of contractile-mass loss by remodelling memory `R`.
-    pub rho_a: f64,
-    pub k_f: f64,
-    pub k_fd: f64,
+    pub rho_a: T,
+    pub k_f: T,
+    pub k_fd: T,
     /// `1 - s`: the contractile mass left under sustained complete block.
-    pub contractile_floor: f64,
+    pub contractile_floor: T,
 }
 
 impl Rates {
+    /// The rates in the precision `T` (single precision for the solver's lanes).
+    #[inline(always)]
+    pub fn to<T: real::Real>(&self) -> Rates<T> {
+        Rates {
+            k_on: T::of(self.k_on),
+            k_r0: T::of(self.k_r0),
+            rho_r: T::of(self.rho_r),
+            k_r_in: T::of(self.k_r_in),
+            k_r_out: T::of(self.k_r_out),
+            k_gain: T::of(self.k_gain),
+            k_loss: T::of(self.k_loss),
+            rho_f: T::of(self.rho_f),
+            rho_a: T::of(self.rho_a),
+            k_f: T::of(self.k_f),
+            k_fd: T::of(self.k_fd),
+            contractile_floor: T::of(self.contractile_floor),
+        }
+    }
+
     pub fn new(
         parameters: &Parameters,
         constants: &CompartmentConstants,
@@ -161,9 +181,14 @@ impl Rates {
 
 /// The right-hand side of the compartment ODE, `d[B, R, M, F]/dt`, given the blockade level
 /// `E` the toxin sets at that time ([`pharmacodynamics::blockade_level`]). This is the
-/// function the solver integrates (`solve.rs` calls it in every lane at every stage).
+/// function the solver integrates (`solve.rs` calls it in every lane at every stage, in single
+/// precision).
 #[inline(always)]
-pub fn derivative(rates: &Rates, e: f64, y: &Dynamic) -> Dynamic {
+pub fn derivative<T: real::Real>(
+    rates: &Rates<T>,
+    e: T,
+    y: &[T; DYNAMIC_SIZE],
+) -> [T; DYNAMIC_SIZE] {
     let b = y[dynamic::B];
     let r = y[dynamic::R];
     let m = y[dynamic::M];

@@ -19,6 +19,7 @@
 //! days (ln 2 / k_L). Terminals from an earlier dose count toward `P` only while their load
 //! still blocks them (`P_before E_h(L + D)` at the new dose).
 
+use super::real::Real;
 use super::{CompartmentConstants, Parameters, ProductRates, Rates};
 
 /// The Hill exponent `h` in the form that decides the operations of `x^h`: integer and
@@ -49,11 +50,11 @@ impl HillExponent {
     /// `x^h` of every lane, the same operations in every lane (each loop over the lanes is
     /// one vector operation once inlined).
     #[inline(always)]
-    pub fn powers<const N: usize>(&self, x: &[f64; N]) -> [f64; N] {
-        let mut power = [1.0; N];
+    pub fn powers<T: Real, const N: usize>(&self, x: &[T; N]) -> [T; N] {
+        let mut power = [T::ONE; N];
         if self.general {
             for (power, x) in power.iter_mut().zip(x) {
-                *power = x.powf(self.hill);
+                *power = T::of(x.to_f64().powf(self.hill));
             }
         } else {
             if self.half {
@@ -63,7 +64,7 @@ impl HillExponent {
             }
             for _ in 0..self.whole {
                 for (power, x) in power.iter_mut().zip(x) {
-                    *power *= x;
+                    *power *= *x;
                 }
             }
         }
@@ -79,32 +80,36 @@ impl HillExponent {
 
 /// The closed-form load `L = a e^(-k_L tau) + c e^(-k_in tau)` from the two exponentials.
 #[inline(always)]
-pub fn load(a: f64, c: f64, slow: f64, fast: f64) -> f64 {
+pub fn load<T: Real>(a: T, c: T, slow: T, fast: T) -> T {
     a * slow + c * fast
 }
 
 /// `x = L sensitivity / EC50` (`scale = sensitivity / EC50`), held at zero from below with a
 /// comparison (not `max`) so that a NaN load stays NaN.
 #[inline(always)]
-pub fn scaled_load(l: f64, scale: f64) -> f64 {
+pub fn scaled_load<T: Real>(l: T, scale: T) -> T {
     let scaled = l * scale;
-    if scaled < 0.0 {
-        0.0
+    if scaled < T::ZERO {
+        T::ZERO
     } else {
         scaled
     }
 }
 
 /// `E_h = x^h / (1 + x^h)` from `x` and `power = x^h`: the block of a reached terminal. A
-/// terminal without load is not blocked (`E_h(0) = 0` even when `h = 0`); beyond 1e300 the
-/// power would overflow to inf and inf/inf to NaN, so it saturates.
+/// terminal without load is not blocked (`E_h(0) = 0` even when `h = 0`); beyond
+/// [`Real::POWER_CEILING`] the power could overflow to inf and inf/inf to NaN, so it saturates.
 #[inline(always)]
-pub fn terminal_block_of(x: f64, power: f64) -> f64 {
-    let power = if power > 1e300 { 1e300 } else { power };
-    if x <= 0.0 {
-        0.0
+pub fn terminal_block_of<T: Real>(x: T, power: T) -> T {
+    let power = if power > T::POWER_CEILING {
+        T::POWER_CEILING
     } else {
-        power / (1.0 + power)
+        power
+    };
+    if x <= T::ZERO {
+        T::ZERO
+    } else {
+        power / (T::ONE + power)
     }
 }
 
@@ -127,7 +132,7 @@ pub fn terminal_block_at(l: f64, scale: f64, hill: &HillExponent) -> f64 {
 
 /// `E = P E_h(L)`: the blockade level the toxin sets.
 #[inline(always)]
-pub fn blockade_level(coverage: f64, terminal_block: f64) -> f64 {
+pub fn blockade_level<T: Real>(coverage: T, terminal_block: T) -> T {
     coverage * terminal_block
 }
 
@@ -135,16 +140,16 @@ pub fn blockade_level(coverage: f64, terminal_block: f64) -> f64 {
 /// `k_r = k_r0 / (1 + rho_R R)` while `E < B` (recovery). Both rates are computed and one
 /// chosen, so that the lanes of the solver run the same operations.
 #[inline(always)]
-pub fn blockade_rate(rates: &Rates, e: f64, b: f64, r: f64) -> f64 {
-    let recovery = rates.k_r0 / (1.0 + rates.rho_r * r);
+pub fn blockade_rate<T: Real>(rates: &Rates<T>, e: T, b: T, r: T) -> T {
+    let recovery = rates.k_r0 / (T::ONE + rates.rho_r * r);
     let rate = if e >= b { rates.k_on } else { recovery };
     rate * (e - b)
 }
 
 /// `dR/dt = k_Rin B (1 - R) - k_Rout R`.
 #[inline(always)]
-pub fn remodelling_rate(rates: &Rates, b: f64, r: f64) -> f64 {
-    rates.k_r_in * b * (1.0 - r) - rates.k_r_out * r
+pub fn remodelling_rate<T: Real>(rates: &Rates<T>, b: T, r: T) -> T {
+    rates.k_r_in * b * (T::ONE - r) - rates.k_r_out * r
 }
 
 /// Dissociation constant of the toxin's binding to the terminals' acceptors, as a fraction
