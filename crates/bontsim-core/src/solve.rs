@@ -359,20 +359,19 @@ fn weighted_sum<const S: usize, const N: usize, T: Real>(
     w: &[f64; S],
     k: &[[Lanes<N, T>; DYNAMIC_SIZE]; 7],
 ) -> [Lanes<N, T>; DYNAMIC_SIZE] {
-    per_state!(|i| {
-        let mut row = [T::ZERO; N];
-        for (j, &weight) in w.iter().enumerate() {
-            if weight == 0.0 {
-                continue;
-            }
-            let weight = T::of(weight);
-            let stage = &k[j][i];
-            for l in 0..N {
-                row[l] += weight * stage[l];
-            }
+    let mut sum = [[T::ZERO; N]; DYNAMIC_SIZE];
+    for (j, &weight) in w.iter().enumerate() {
+        if weight == 0.0 {
+            continue;
         }
-        row
-    })
+        let weight = T::of(weight);
+        per_state!(|i| {
+            for l in 0..N {
+                sum[i][l] += weight * k[j][i][l];
+            }
+        });
+    }
+    sum
 }
 
 /// One compartment to integrate: its patient's parameters, its constants and its doses
@@ -535,6 +534,12 @@ fn run_avx512<R: DailyRecorder>(
     days: usize,
     options: &SolverOptions,
 ) -> Vec<R> {
+    // A few compartments (a plan's group of a thread) leave most of 16 lanes idle, whose
+    // double-precision toxin exponentials still cost two registers an operation: 8 lanes
+    // take them in one register.
+    if problems.len() <= NARROW {
+        return run::<NARROW, Precision, R>(problems, recorders, days, options);
+    }
     run::<WIDTH, Precision, R>(problems, recorders, days, options)
 }
 
