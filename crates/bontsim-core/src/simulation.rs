@@ -163,9 +163,10 @@ struct KeptSpread {
     end: usize,
 }
 
-/// Slots of kept spreads, one per compartment index modulo this (the anatomy has fewer
-/// compartments, so none shares a slot): on the stack, since a virtual trial makes a plan's
-/// doses for every patient.
+/// Slots of kept spreads, one per compartment index modulo this: on the stack, since a
+/// virtual trial makes a plan's doses for every patient. The anatomy has fewer compartments,
+/// so none shares a slot; if one did, the slot's key would tell them apart and the spread
+/// would only be made again.
 const KEPT_SPREADS: usize = 64;
 
 /// [`compartment_doses_above`], only for the compartments in `only` when given (the others'
@@ -188,7 +189,6 @@ fn compartment_doses_of(
     // (same units, same volume) spreads the same, and a plan's repeats are most of its
     // injections (the full face: 6 of each), so each is distributed once. Keyed by the bits
     // of its inputs, the deposits are those `distribute` would give again.
-    debug_assert!(count <= KEPT_SPREADS);
     let mut kept = [KeptSpread {
         target: usize::MAX,
         units: 0,
@@ -421,7 +421,7 @@ pub fn simulate_compartments(
     options: &SolverOptions,
     only: Option<&[usize]>,
 ) -> Simulation {
-    let prepared = PreparedCompartments::new(plan, parameters, only);
+    let mut prepared = PreparedCompartments::new(plan, parameters, only);
     // Distinct compartments are split evenly between the threads: a lane that finishes takes
     // the next compartment of its thread, and what a step costs beyond its vector arithmetic
     // (acceptance, daily states) is paid per busy lane, so 10 + 10 of the full face's 20 take
@@ -451,7 +451,7 @@ pub fn simulate_compartments(
         .map(|trajectory| Arc::new(trajectory.states))
         .collect();
     // Each compartment's direct injections, in the plan's order (a stable sort).
-    let mut direct = prepared.direct.clone();
+    let mut direct = std::mem::take(&mut prepared.direct);
     direct.sort_by_key(|injection| injection.0);
     let compartments = prepared
         .items
