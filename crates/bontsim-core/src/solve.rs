@@ -560,22 +560,42 @@ type Lanes<const N: usize, T = f64> = [T; N];
 /// The floating-point type of the muscle states in the lanes, with the step-size controller's
 /// `x^(-1/5)` written for it.
 trait LaneReal: Real {
+    /// `x^(-1/5)` to about 3e-6 relative: a bit-level first guess and Newton steps, instead
+    /// of a general `powf`; plain arithmetic, so that it runs as vector instructions over the
+    /// lanes.
     fn inverse_fifth_root(self) -> Self;
 }
 
-impl LaneReal for f64 {
-    #[inline(always)]
-    fn inverse_fifth_root(self) -> f64 {
-        inverse_fifth_root(self)
-    }
+/// [`LaneReal`] for a float type, its signed and unsigned integers of the same width and the
+/// bits of 1.0: the same algorithm in both precisions.
+macro_rules! lane_real {
+    ($float:ty, $signed:ty, $unsigned:ty, $one:expr) => {
+        impl LaneReal for $float {
+            #[inline(always)]
+            fn inverse_fifth_root(self) -> $float {
+                // x = 2^e m: guess 2^(-e/5) from the exponent bits, then
+                // y <- y (6 - x y^5) / 5.
+                const ONE: $signed = $one;
+                let x = self;
+                let exponent_bits = x.to_bits() as $signed - ONE;
+                // SAFETY: a fifth of any integer of this width is finite and within it; the
+                // unchecked conversion truncates as `as` does, without the saturation `as`
+                // adds (which the vector code pays for).
+                let fifth =
+                    unsafe { (exponent_bits as $float * 0.2).to_int_unchecked::<$signed>() };
+                let mut y = <$float>::from_bits((ONE - fifth) as $unsigned);
+                for _ in 0..3 {
+                    let y2 = y * y;
+                    y *= (6.0 - x * y2 * y2 * y) * 0.2;
+                }
+                y
+            }
+        }
+    };
 }
 
-impl LaneReal for f32 {
-    #[inline(always)]
-    fn inverse_fifth_root(self) -> f32 {
-        inverse_fifth_root_single(self)
-    }
-}
+lane_real!(f64, i64, u64, 0x3FF0_0000_0000_0000);
+lane_real!(f32, i32, u32, 0x3F80_0000);
 
 /// The numeric state of `N` lanes, laid out lane-innermost so that each operation of the
 /// method is one vector operation over the lanes. The muscle states, the stages and the
@@ -613,11 +633,12 @@ struct Batch<const N: usize, T> {
     segment_end: Lanes<N>,
     /// `h` in precision `T`, for the stages.
     step: Lanes<N, T>,
-    /// Toxin exponentials at `t`, and at the stages of the step (and those in precision `T`).
+    /// Toxin exponentials at `t`, at the step's end (the next step's `base_*` once accepted),
+    /// and at the stages of the step in precision `T`.
     base_slow: Lanes<N>,
     base_fast: Lanes<N>,
-    slow: [Lanes<N>; 7],
-    fast: [Lanes<N>; 7],
+    end_slow: Lanes<N>,
+    end_fast: Lanes<N>,
     stage_slow: [Lanes<N, T>; 7],
     stage_fast: [Lanes<N, T>; 7],
     y: [Lanes<N, T>; DYNAMIC_SIZE],
@@ -661,8 +682,8 @@ impl<const N: usize, T: LaneReal> Batch<N, T> {
             step: zero,
             base_slow: [1.0; N],
             base_fast: [1.0; N],
-            slow: [[0.0; N]; 7],
-            fast: [[0.0; N]; 7],
+            end_slow: [0.0; N],
+            end_fast: [0.0; N],
             stage_slow: [zero; 7],
             stage_fast: [zero; 7],
             y: [zero, zero, one, zero],
@@ -804,12 +825,14 @@ impl<const N: usize, T: LaneReal> Batch<N, T> {
             u_fast[l] = exp_nonpositive(-self.k_in_90[l] * self.h[l]);
         }
         self.step = self.h.map(T::of);
-        self.slow = stage_powers(&u_slow, &self.base_slow);
-        self.fast = stage_powers(&u_fast, &self.base_fast);
+        let slow = stage_powers(&u_slow, &self.base_slow);
+        let fast = stage_powers(&u_fast, &self.base_fast);
         for s in 0..7 {
-            self.stage_slow[s] = self.slow[s].map(T::of);
-            self.stage_fast[s] = self.fast[s].map(T::of);
+            self.stage_slow[s] = slow[s].map(T::of);
+            self.stage_fast[s] = fast[s].map(T::of);
         }
+        self.end_slow = slow[6];
+        self.end_fast = fast[6];
     }
 
     /// Stage `S` from the earlier ones: `k_S = f(t + c_S h, y + h sum_j a_j k_j)`.
@@ -1096,8 +1119,8 @@ impl<'a, R: DailyRecorder> Lane<'a, R> {
                 batch.k[0][i][l] = batch.k[6][i][l];
             }
             let fast_done = self.k_in * (t_new - self.t_ref) > 40.0;
-            batch.base_slow[l] = batch.slow[6][l];
-            batch.base_fast[l] = if fast_done { 0.0 } else { batch.fast[6][l] };
+            batch.base_slow[l] = batch.end_slow[l];
+            batch.base_fast[l] = if fast_done { 0.0 } else { batch.end_fast[l] };
             if self.recorder.may_end_early()
                 && self
                     .relaxing(batch, l, days)
@@ -1315,42 +1338,6 @@ fn run<const N: usize, T: LaneReal, R: DailyRecorder>(
             }
         }
     }
-}
-
-/// `x^(-1/5)` to about 3e-6 relative (for the step-size controller): a bit-level first guess
-/// and Newton steps, instead of a general `powf`; plain arithmetic, so that it runs as vector
-/// instructions over the lanes.
-#[inline(always)]
-fn inverse_fifth_root(x: f64) -> f64 {
-    // x = 2^e m: guess 2^(-e/5) from the exponent bits, then y <- y (6 - x y^5) / 5.
-    const ONE: i64 = 0x3FF0_0000_0000_0000;
-    let exponent_bits = x.to_bits() as i64 - ONE;
-    // SAFETY: whatever `i64` `exponent_bits` is, a fifth of it is finite and within `i64`;
-    // the unchecked conversion truncates as `as` does, without the saturation `as` adds
-    // (which the vector code pays for).
-    let fifth = unsafe { (exponent_bits as f64 * 0.2).to_int_unchecked::<i64>() };
-    let mut y = f64::from_bits((ONE - fifth) as u64);
-    for _ in 0..3 {
-        let y2 = y * y;
-        y *= (6.0 - x * y2 * y2 * y) * 0.2;
-    }
-    y
-}
-
-/// [`inverse_fifth_root`] in single precision: the same guess from the exponent bits and the
-/// same Newton steps.
-#[inline(always)]
-fn inverse_fifth_root_single(x: f32) -> f32 {
-    const ONE: i32 = 0x3F80_0000;
-    let exponent_bits = x.to_bits() as i32 - ONE;
-    // SAFETY: as in `inverse_fifth_root`: a fifth of any `i32` is finite and within `i32`.
-    let fifth = unsafe { (exponent_bits as f32 * 0.2).to_int_unchecked::<i32>() };
-    let mut y = f32::from_bits((ONE - fifth) as u32);
-    for _ in 0..3 {
-        let y2 = y * y;
-        y *= (6.0 - x * y2 * y2 * y) * 0.2;
-    }
-    y
 }
 
 /// `e^x` for `x <= 0` to about one unit in the last place: `x = n ln 2 + r` with
@@ -1798,9 +1785,9 @@ mod tests {
         for x in [1e-12, 1e-3, 0.05, 0.9, 1.0, 1.2, 31.0, 1e4, 1e9] {
             let exact = f64::powf(x, -0.2);
             assert!(
-                (inverse_fifth_root(x) - exact).abs() <= 1e-3 * exact,
+                (x.inverse_fifth_root() - exact).abs() <= 1e-3 * exact,
                 "{x}: {} vs {exact}",
-                inverse_fifth_root(x)
+                x.inverse_fifth_root()
             );
         }
     }
@@ -1809,15 +1796,15 @@ mod tests {
     fn inverse_fifth_root_single_is_close() {
         for x in [1e-12f32, 1e-3, 0.05, 0.9, 1.0, 1.2, 31.0, 1e4, 1e9] {
             let exact = f64::powf(x as f64, -0.2);
-            let single = inverse_fifth_root_single(x) as f64;
+            let single = x.inverse_fifth_root() as f64;
             assert!(
                 (single - exact).abs() <= 1e-5 * exact,
                 "{x}: {single} vs {exact}"
             );
         }
         // Zero and NaN (an error norm can be either) give no panic and no NaN from zero.
-        assert!(inverse_fifth_root_single(0.0).is_finite());
-        assert!(inverse_fifth_root_single(f32::NAN).is_nan());
+        assert!(0.0f32.inverse_fifth_root().is_finite());
+        assert!(f32::NAN.inverse_fifth_root().is_nan());
     }
 
     /// The model's right-hand side integrated independently: classical RK4 with steps of
